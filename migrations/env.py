@@ -1,0 +1,43 @@
+"""Alembic environment: used by `monitor db upgrade`, by the app at start-up, and by the
+`alembic` command line (which reads the URL from $MONITOR_DATABASE_URL or the monitor config)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from monitor.store.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    engine = config.attributes.get("engine")
+    if engine is not None:
+        return engine
+    from monitor.config import load_config
+    from monitor.store.engine import make_engine
+
+    return make_engine(config.get_main_option("sqlalchemy.url") or load_config().database_url)
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    with _engine().connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite")
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,408 @@
+"""Load and validate the TOML configuration once, into frozen dataclasses.
+
+Where the file comes from: ``--config PATH``, else ``$MONITOR_CONFIG``, else ``./monitor.toml``,
+else the embedded default (``monitor/default.toml``). Every error names the file, the key and
+what is wrong, so a user can fix it without reading the code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time as dtime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+
+from monitor.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "monitor.toml"
+EMBEDDED = "<embedded default>"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+$")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as ``90s``, ``15m``, ``2h``, ``1d``, ``1w``."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a duration; write it like 90s, 15m, 2h or 1d")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def data_dir() -> Path:
+    """The per-user data directory ($MONITOR_DATA_DIR overrides the platform default)."""
+    env = os.environ.get("MONITOR_DATA_DIR")
+    return Path(env) if env else Path(platformdirs.user_data_dir("news-monitor", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: str  # "feed" | "section"
+    url: str
+    interval: float  # seconds
+    link_pattern: str | None = None
+    link_selector: str | None = None
+    max_links: int = 200
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    name: str
+    query: str
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    time: dtime
+    timezone: str
+    recipients: tuple[str, ...]
+    sender: str
+    outbox: Path
+    retry: float = 900.0
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str  # "none" | "starttls" | "ssl"
+    username: str | None
+    timeout: float = 30.0
+
+    @property
+    def password(self) -> str | None:
+        # Secrets live in the environment only, never in the file.
+        return os.environ.get("MONITOR_SMTP_PASSWORD")
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    user_agent: str = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
+    extract_workers: int = field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 4)))
+    download_timeout: float = 30.0
+    max_response_size: int = 10 * 1024 * 1024
+    concurrent_requests: int = 32
+    per_domain: int = 4
+    robots_txt: bool = True
+    autothrottle: bool = True
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    tick: float = 60.0
+    crawl_timeout: float = 1800.0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None  # None for the embedded default
+    database_url: str
+    sources: tuple[Source, ...]
+    watchlists: tuple[Watchlist, ...]
+    digest: DigestConfig
+    smtp: SmtpConfig | None
+    crawl: CrawlConfig
+    daemon: DaemonConfig
+
+    @property
+    def origin(self) -> str:
+        return str(self.path) if self.path else EMBEDDED
+
+    def source(self, name: str) -> Source:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"{self.origin}: no source named {name!r} (known: {known})")
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
+    """The file to load, by the documented order; None means the embedded default."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("MONITOR_CONFIG")
+    if env:
+        return Path(env)
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    return local if local.is_file() else None
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    path = find_config_path(explicit)
+    if path is None:
+        text = resources.files("monitor").joinpath("default.toml").read_text("utf-8")
+        origin = EMBEDDED
+    else:
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: configuration file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
+        origin = str(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    return _Validator(origin, path).config(raw)
+
+
+class _Validator:
+    """Turns the raw TOML mapping into a Config; each error names file, key and value."""
+
+    def __init__(self, origin: str, path: Path | None) -> None:
+        self.origin = origin
+        self.file = path
+        self.base = path.parent if path else None
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.origin}: {key}: {problem}")
+
+    def table(self, raw: Mapping[str, Any], key: str, allowed: set[str]) -> Mapping[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, Mapping):
+            raise self.fail(key, "must be a table, like [" + key + "]")
+        self.known_keys(value, key, allowed)
+        return value
+
+    def known_keys(self, value: Mapping[str, Any], key: str, allowed: set[str]) -> None:
+        for k in value:
+            if k not in allowed:
+                raise self.fail(
+                    f"{key}.{k}", f"unknown key (known keys: {', '.join(sorted(allowed))})"
+                )
+
+    def string(self, t: Mapping[str, Any], key: str, where: str, default: Any = ...) -> Any:
+        if key not in t:
+            if default is ...:
+                raise self.fail(f"{where}.{key}", "is required")
+            return default
+        v = t[key]
+        if not isinstance(v, str) or not v.strip():
+            raise self.fail(f"{where}.{key}", f"must be a non-empty string, got {v!r}")
+        return v.strip()
+
+    def number(self, t: Mapping[str, Any], key: str, where: str, default: float,
+               minimum: float = 0) -> float:
+        v = t.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < minimum:
+            raise self.fail(f"{where}.{key}", f"must be a number >= {minimum}, got {v!r}")
+        return v
+
+    def flag(self, t: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+        v = t.get(key, default)
+        if not isinstance(v, bool):
+            raise self.fail(f"{where}.{key}", f"must be true or false, got {v!r}")
+        return v
+
+    def duration(self, t: Mapping[str, Any], key: str, where: str, default: str) -> float:
+        v = t.get(key, default)
+        try:
+            seconds = parse_duration(str(v)) if isinstance(v, str) else None
+        except ValueError as exc:
+            raise self.fail(f"{where}.{key}", str(exc)) from None
+        if seconds is None or seconds <= 0:
+            raise self.fail(f"{where}.{key}", f"must be a duration like '15m', got {v!r}")
+        return seconds
+
+    def path(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        if not p.is_absolute() and self.base is not None:
+            p = self.base / p
+        return p
+
+    def config(self, raw: Mapping[str, Any]) -> Config:
+        self.known_keys(raw, "(top level)",
+                        {"database", "sources", "watchlists", "digest", "smtp", "crawl", "daemon"})
+        return Config(
+            path=self.file,
+            database_url=self.database(raw),
+            sources=self.sources(raw),
+            watchlists=self.watchlists(raw),
+            digest=self.digest(raw),
+            smtp=self.smtp(raw),
+            crawl=self.crawl(raw),
+            daemon=self.daemon(raw),
+        )
+
+    def database(self, raw: Mapping[str, Any]) -> str:
+        t = self.table(raw, "database", {"url"})
+        env = os.environ.get("MONITOR_DATABASE_URL")
+        if env:
+            return env
+        url = self.string(t, "url", "database", default=None)
+        if url is None:
+            return "sqlite:///" + str(data_dir() / "monitor.db")
+        # A relative SQLite path is relative to the config file, not to wherever the
+        # daemon happened to be started.
+        m = re.match(r"^sqlite(\+\w+)?:///(?!/)(.+)$", url)
+        if m and self.base is not None and not m.group(2).startswith(":memory:"):
+            return f"sqlite{m.group(1) or ''}:///{self.base / m.group(2)}"
+        if not re.match(r"^[a-z][a-z0-9+]*://", url):
+            raise self.fail("database.url", f"{url!r} is not a database URL "
+                            "(like sqlite:///monitor.db or postgresql+psycopg://host/db)")
+        return url
+
+    def sources(self, raw: Mapping[str, Any]) -> tuple[Source, ...]:
+        items = raw.get("sources", [])
+        if not isinstance(items, list):
+            raise self.fail("sources", "must be an array of tables, written [[sources]]")
+        seen: set[str] = set()
+        out = []
+        allowed = {"name", "feed", "section", "interval", "link_pattern", "link_selector",
+                   "max_links"}
+        for i, t in enumerate(items):
+            where = f"sources[{i}]"
+            if not isinstance(t, Mapping):
+                raise self.fail(where, "must be a table, written [[sources]]")
+            self.known_keys(t, where, allowed)
+            name = self.string(t, "name", where)
+            if not _NAME.match(name):
+                raise self.fail(f"{where}.name", f"{name!r}: use letters, digits, '-', '_', '.'")
+            if name in seen:
+                raise self.fail(f"{where}.name", f"{name!r} is used by another source")
+            seen.add(name)
+            where = f"sources[{i}] ({name})"
+            kinds = [k for k in ("feed", "section") if k in t]
+            if len(kinds) != 1:
+                raise self.fail(where, "needs exactly one of 'feed' (a feed URL) or "
+                                "'section' (a section page URL)")
+            kind = kinds[0]
+            url = self.string(t, kind, where)
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise self.fail(f"{where}.{kind}", f"{url!r} is not an http(s) URL")
+            pattern = self.string(t, "link_pattern", where, default=None)
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise self.fail(f"{where}.link_pattern",
+                                    f"not a valid regular expression: {exc}") from None
+            selector = self.string(t, "link_selector", where, default=None)
+            if selector is not None:
+                from cssselect import GenericTranslator, SelectorError
+
+                try:
+                    GenericTranslator().css_to_xpath(selector)
+                except SelectorError as exc:
+                    raise self.fail(f"{where}.link_selector",
+                                    f"not a valid CSS selector: {exc}") from None
+            out.append(Source(
+                name=name, kind=kind, url=url,
+                interval=self.duration(t, "interval", where, "30m"),
+                link_pattern=pattern, link_selector=selector,
+                max_links=int(self.number(t, "max_links", where, 200, minimum=1)),
+            ))
+        return tuple(out)
+
+    def watchlists(self, raw: Mapping[str, Any]) -> tuple[Watchlist, ...]:
+        from monitor.matching import QueryError, compile_query
+
+        items = raw.get("watchlists", [])
+        if not isinstance(items, list):
+            raise self.fail("watchlists", "must be an array of tables, written [[watchlists]]")
+        seen: set[str] = set()
+        out = []
+        for i, t in enumerate(items):
+            where = f"watchlists[{i}]"
+            if not isinstance(t, Mapping):
+                raise self.fail(where, "must be a table, written [[watchlists]]")
+            self.known_keys(t, where, {"name", "query"})
+            name = self.string(t, "name", where)
+            if not _NAME.match(name):
+                raise self.fail(f"{where}.name", f"{name!r}: use letters, digits, '-', '_', '.'")
+            if name in seen:
+                raise self.fail(f"{where}.name", f"{name!r} is used by another watchlist")
+            seen.add(name)
+            query = self.string(t, "query", f"{where} ({name})")
+            try:
+                compile_query(query)
+            except QueryError as exc:
+                raise self.fail(f"{where} ({name}).query", str(exc)) from None
+            out.append(Watchlist(name=name, query=query))
+        return tuple(out)
+
+    def digest(self, raw: Mapping[str, Any]) -> DigestConfig:
+        t = self.table(raw, "digest",
+                       {"time", "timezone", "recipients", "sender", "outbox", "retry"})
+        time_text = self.string(t, "time", "digest", default="07:00")
+        try:
+            hh, mm = (int(p) for p in time_text.split(":"))
+            at = dtime(hh, mm)
+        except ValueError:
+            raise self.fail("digest.time", f"{time_text!r} is not a time like '07:00'") from None
+        tz = self.string(t, "timezone", "digest", default="UTC")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail("digest.timezone",
+                            f"{tz!r} is not a time zone name like 'Europe/Moscow'") from None
+        recipients = t.get("recipients", [])
+        if not isinstance(recipients, list) or not all(
+            isinstance(r, str) and _EMAIL.match(r) for r in recipients
+        ):
+            raise self.fail("digest.recipients",
+                            f"must be a list of email addresses, got {recipients!r}")
+        sender = self.string(t, "sender", "digest", default="monitor@localhost")
+        if not _EMAIL.match(sender):
+            raise self.fail("digest.sender", f"{sender!r} is not an email address")
+        outbox_text = self.string(t, "outbox", "digest", default=None)
+        outbox = self.path(outbox_text) if outbox_text else data_dir() / "outbox"
+        return DigestConfig(time=at, timezone=tz, recipients=tuple(recipients), sender=sender,
+                            outbox=outbox, retry=self.duration(t, "retry", "digest", "15m"))
+
+    def smtp(self, raw: Mapping[str, Any]) -> SmtpConfig | None:
+        if "smtp" not in raw:
+            return None
+        t = self.table(raw, "smtp", {"host", "port", "security", "username", "timeout"})
+        security = self.string(t, "security", "smtp", default="starttls")
+        if security not in ("none", "starttls", "ssl"):
+            raise self.fail("smtp.security",
+                            f"{security!r}: must be one of 'none', 'starttls', 'ssl'")
+        default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
+        port = self.number(t, "port", "smtp", default_port, minimum=1)
+        if int(port) != port or port > 65535:
+            raise self.fail("smtp.port", f"{port!r} is not a port number")
+        return SmtpConfig(
+            host=self.string(t, "host", "smtp"), port=int(port), security=security,
+            username=self.string(t, "username", "smtp", default=None),
+            timeout=self.duration(t, "timeout", "smtp", "30s"),
+        )
+
+    def crawl(self, raw: Mapping[str, Any]) -> CrawlConfig:
+        t = self.table(raw, "crawl", {"user_agent", "extract_workers", "download_timeout",
+                                      "max_response_size", "concurrent_requests", "per_domain",
+                                      "robots_txt", "autothrottle"})
+        d = CrawlConfig()
+        robots = self.flag(t, "robots_txt", "crawl", True)
+        return CrawlConfig(
+            user_agent=self.string(t, "user_agent", "crawl", default=d.user_agent),
+            extract_workers=int(self.number(t, "extract_workers", "crawl", d.extract_workers)),
+            download_timeout=self.duration(t, "download_timeout", "crawl", "30s"),
+            max_response_size=int(self.number(t, "max_response_size", "crawl",
+                                              d.max_response_size, minimum=1024)),
+            concurrent_requests=int(self.number(t, "concurrent_requests", "crawl",
+                                                d.concurrent_requests, minimum=1)),
+            per_domain=int(self.number(t, "per_domain", "crawl", d.per_domain, minimum=1)),
+            robots_txt=robots,
+            autothrottle=self.flag(t, "autothrottle", "crawl", True),
+        )
+
+    def daemon(self, raw: Mapping[str, Any]) -> DaemonConfig:
+        t = self.table(raw, "daemon", {"tick", "crawl_timeout"})
+        return DaemonConfig(tick=self.duration(t, "tick", "daemon", "60s"),
+                            crawl_timeout=self.duration(t, "crawl_timeout", "daemon", "30m"))

@@ -1,0 +1,1 @@
+"""The crawl: Scrapy items, pipelines, settings, and the runner that `monitor crawl` calls."""

@@ -1,0 +1,33 @@
+"""What the spiders yield; the store pipeline consumes both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ArticleData:
+    """What the crawl knows of one article, from the feed entry and/or the page."""
+
+    source: str
+    url: str  # the link as found in the feed or on the section page
+    title: str | None = None
+    summary: str | None = None
+    text: str | None = None
+    published_at: datetime | None = None
+    other_urls: list[str] = field(default_factory=list)  # redirect target, rel=canonical
+    fetch_error: str | None = None
+
+    def fields(self) -> dict[str, str | None]:
+        return {"title": self.title, "summary": self.summary, "text": self.text}
+
+
+@dataclass
+class SourceStatus:
+    """The outcome of fetching a source's feed or section page."""
+
+    source: str
+    error: str | None
+    entries: int | None = None  # entries in the feed / article links on the page
+    new: int = 0  # of which not yet stored, so fetched now

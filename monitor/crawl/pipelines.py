@@ -1,0 +1,69 @@
+"""The store pipeline: match each article, then write it and its hits in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from monitor.crawl.context import CrawlContext, context_for
+from monitor.crawl.items import ArticleData, SourceStatus
+from monitor.errors import StorageError
+from monitor.store.engine import transaction
+from monitor.store.repo import record_source_result, store_article
+
+log = logging.getLogger("monitor.crawl")
+
+
+class StorePipeline:
+    def __init__(self, ctx: CrawlContext, crawler: Crawler) -> None:
+        self.ctx = ctx
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(context_for(crawler), crawler)
+
+    def process_item(self, item: Any) -> Any:
+        try:
+            if isinstance(item, SourceStatus):
+                self._source(item)
+            elif isinstance(item, ArticleData):
+                self._article(item)
+        except StorageError as exc:
+            # Nothing half-written: the transaction rolled back. The next crawl retries,
+            # since the article is still unknown to the store.
+            self.ctx.tally.store_errors += 1
+            log.error("store failed source=%s error=%s", getattr(item, "source", "?"), exc)
+        return item
+
+    def _source(self, item: SourceStatus) -> None:
+        tally = self.ctx.tally
+        tally.reported.add(item.source)
+        if item.error:
+            tally.errors[item.source] = item.error
+            log.warning("source failed source=%s error=%s", item.source, item.error)
+        else:
+            log.info("source ok source=%s entries=%s new=%s", item.source, item.entries,
+                     item.new)
+        with transaction(self.ctx.engine) as s:
+            record_source_result(s, item.source, error=item.error, entries=item.entries)
+
+    def _article(self, item: ArticleData) -> None:
+        hits = self.ctx.matcher.match(item.fields())
+        with transaction(self.ctx.engine) as s:
+            stored = store_article(s, item, hits)
+        tally = self.ctx.tally
+        if item.fetch_error:
+            tally.article_errors += 1
+            log.warning("article fetch failed source=%s url=%s error=%s", item.source,
+                        item.url, item.fetch_error)
+        if stored.new_article:
+            tally.articles_new += 1
+            self.stats.inc_value("monitor/articles_new")  # type: ignore[union-attr]
+        for watchlist in stored.new_hits:
+            tally.hits_new += 1
+            self.stats.inc_value("monitor/hits_new")  # type: ignore[union-attr]
+            log.info("hit watchlist=%s source=%s title=%r", watchlist, item.source,
+                     (item.title or item.url)[:100])

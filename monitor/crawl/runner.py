@@ -1,0 +1,85 @@
+"""One crawl cycle: the chosen sources in one Scrapy run. `monitor crawl` and the daemon's
+child process both come here. Twisted's reactor cannot be restarted, so this runs once per
+process (the daemon starts a fresh process per cycle)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from scrapy.crawler import CrawlerProcess
+
+from monitor.config import Config, Source
+from monitor.crawl.context import CrawlContext, set_context
+from monitor.crawl.settings import crawl_settings
+from monitor.logs import quiet_libraries
+from monitor.store.engine import transaction
+from monitor.store.repo import finish_run, record_source_result, start_run
+
+log = logging.getLogger("monitor.crawl")
+
+
+@dataclass
+class CrawlSummary:
+    run_id: int
+    sources: list[str]
+    articles_new: int
+    hits_new: int
+    errors: dict[str, str] = field(default_factory=dict)
+    article_errors: int = 0
+    store_errors: int = 0
+    seconds: float = 0.0
+
+
+def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
+    return [config.source(n) for n in names] if names else list(config.sources)
+
+
+def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = False
+              ) -> CrawlSummary:
+    started = time.monotonic()
+    sources = select_sources(config, names)
+    ctx = CrawlContext(config)
+    with transaction(ctx.engine) as s:
+        run_id = start_run(s, [src.name for src in sources], os.getpid())
+    log.info("crawl started run=%d sources=%d", run_id, len(sources))
+    settings = crawl_settings(config, verbose=verbose)
+    set_context(ctx)
+    process = CrawlerProcess(settings)
+    quiet_libraries(verbose)  # Scrapy just set its loggers to DEBUG
+    from spiders.feed import FeedSpider
+    from spiders.section import SectionSpider
+
+    for spider in (FeedSpider, SectionSpider):
+        chosen = [s.name for s in sources if s.kind == spider.kind]
+        if chosen:
+            process.crawl(spider, sources=chosen)
+    try:
+        if sources:
+            process.start()
+    finally:
+        ctx.close()
+    tally = ctx.tally
+    for src in sources:
+        if src.name not in tally.reported:  # stopped early (signal) or never answered
+            error = "Interrupted: the crawl ended before this source was checked"
+            tally.errors[src.name] = error
+            with transaction(ctx.engine) as s:
+                record_source_result(s, src.name, error=error, entries=None)
+    status = "failed" if tally.errors and len(tally.errors) == len(sources) else "ok"
+    with transaction(ctx.engine) as s:
+        finish_run(s, run_id, articles_new=tally.articles_new, hits_new=tally.hits_new,
+                   errors=[{"source": k, "error": v} for k, v in tally.errors.items()],
+                   status=status)
+    summary = CrawlSummary(run_id=run_id, sources=[s.name for s in sources],
+                           articles_new=tally.articles_new, hits_new=tally.hits_new,
+                           errors=dict(tally.errors), article_errors=tally.article_errors,
+                           store_errors=tally.store_errors,
+                           seconds=time.monotonic() - started)
+    log.info("crawl finished run=%d sources=%d new_articles=%d new_hits=%d failed_sources=%d "
+             "seconds=%.1f", run_id, len(sources), summary.articles_new, summary.hits_new,
+             len(summary.errors), summary.seconds)
+    return summary

@@ -1,0 +1,95 @@
+"""A static news site on 127.0.0.1, for the demo and the tests.
+
+Files are served from a folder; ``{{BASE}}`` in text files becomes the server's base URL, so
+feeds can link to the site's own articles. ``name.ext.headers`` beside a file sets response
+headers (one ``Name: value`` a line), to serve a lying charset or an odd content type.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import unquote, urlsplit
+
+_TEXT = (".xml", ".html", ".txt", ".rss", ".atom", ".rdf", ".json")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "fixture-site/1"
+
+    def __init__(self, *args: object, root: Path, base: str, **kwargs: object) -> None:
+        self.root = root
+        self.base = base
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+    def _file(self) -> Path | None:
+        path = unquote(urlsplit(self.path).path)
+        target = (self.root / path.lstrip("/")).resolve()
+        if not target.is_relative_to(self.root):
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+    def do_GET(self) -> None:
+        target = self._file()
+        if target is None:
+            self.send_error(404, "Not Found")
+            return
+        body = target.read_bytes()
+        if target.suffix in _TEXT:
+            body = body.replace(b"{{BASE}}", self.base.encode())
+        headers = {"Content-Type": mimetypes.guess_type(target.name)[0]
+                   or "application/octet-stream"}
+        if target.suffix == ".xml":
+            headers["Content-Type"] = "application/xml"
+        sidecar = target.with_name(target.name + ".headers")
+        if sidecar.is_file():
+            for line in sidecar.read_text("utf-8").splitlines():
+                if ":" in line:
+                    name, value = line.split(":", 1)
+                    headers[name.strip()] = value.strip()
+        status = int(headers.pop("Status", "200"))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class FixtureSite:
+    """``with FixtureSite(folder) as site: site.url("/rss.xml")``"""
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.root = root.resolve()
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self.port = self._server.server_address[1]
+        self.base = f"http://{host}:{self.port}"
+        self._server.RequestHandlerClass = partial(  # type: ignore[assignment]
+            _Handler, root=self.root, base=self.base)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, path: str = "/") -> str:
+        return self.base + path
+
+    def start(self) -> FixtureSite:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FixtureSite:
+        return self.start()
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()

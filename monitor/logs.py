@@ -1,0 +1,31 @@
+"""Our logging: one line per event with stable keys; Scrapy kept quiet unless -v."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def setup_logging(verbose: bool = False) -> None:
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                           "%Y-%m-%d %H:%M:%S"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    quiet_libraries(verbose)
+
+
+def quiet_libraries(verbose: bool) -> None:
+    quiet = logging.DEBUG if verbose else logging.WARNING
+    for name in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "apscheduler",
+                 "alembic", "filelock", "py.warnings", "charset_normalizer"):
+        logging.getLogger(name).setLevel(quiet)
+    # Article pages are often broken HTML; those per-request warnings are noise, the crawl
+    # records what matters.
+    # The retry middleware logs a traceback per dead source; the crawl records the error.
+    for name in ("scrapy.core.scraper", "scrapy.downloadermiddlewares.retry",
+                 "scrapy.downloadermiddlewares.robotstxt"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)

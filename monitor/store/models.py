@@ -1,0 +1,161 @@
+"""The schema. Readable by any SQL tool: plain tables, UTC timestamps, JSON as text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC, returns timezone-aware UTC datetimes on every backend (SQLite has no zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    """A configured source and its fetch state; failures are data, not log lines."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    next_check_at: Mapped[datetime | None]
+    last_checked_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_entries: Mapped[int | None] = mapped_column(Integer)
+
+
+class Article(Base):
+    """One story at one canonical URL, however many URLs led to it."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url_key: Mapped[str] = mapped_column(String(32), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    title: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    fetch_error: Mapped[str | None] = mapped_column(Text)
+    fetch_attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+    source: Mapped[Source] = relationship()
+    hits: Mapped[list[Hit]] = relationship(back_populates="article")
+
+    __table_args__ = (Index("ix_articles_first_seen_at", "first_seen_at"),)
+
+
+class ArticleUrl(Base):
+    """Every URL seen for an article (feed link, section link, redirect target, canonical)."""
+
+    __tablename__ = "article_urls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url_key: Mapped[str] = mapped_column(String(32), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Hit(Base):
+    """An article matched by a watchlist: one per (article, watchlist), whatever the re-crawls."""
+
+    __tablename__ = "hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    watchlist: Mapped[str] = mapped_column(String(64))
+    matched: Mapped[list[Any]]  # distinct terms that matched
+    matches: Mapped[list[Any]]  # [{term, field, start, end}] character offsets per field
+    snippet: Mapped[str] = mapped_column(Text)
+    highlights: Mapped[list[Any]]  # [[start, end]] ranges of the snippet to highlight
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
+    sent_at: Mapped[datetime | None]
+
+    article: Mapped[Article] = relationship(back_populates="hits")
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "watchlist", name="uq_hits_article_watchlist"),
+        Index("ix_hits_created_at", "created_at"),
+        Index("ix_hits_unsent", "digest_id"),
+    )
+
+
+class CrawlRun(Base):
+    """One crawl cycle: what it did, so `monitor sources` and the logs can tell."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed|aborted
+    sources: Mapped[list[Any]]
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    hits_new: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[Any]]  # [{source, error}]
+    pid: Mapped[int | None] = mapped_column(Integer)
+
+
+class Digest(Base):
+    """One digest run: sent, empty or failed; a hit is tied to the digest that delivered it."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_at: Mapped[datetime | None] = mapped_column(index=True)  # the scheduled time it serves
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16))  # sent | empty | failed
+    hit_count: Mapped[int] = mapped_column(Integer, default=0)
+    recipients: Mapped[list[Any]]
+    destination: Mapped[str | None] = mapped_column(Text)  # SMTP host or .eml path
+    message_id: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,140 @@
+"""Reads from the store: what `monitor hits`, `monitor sources`, the digest and the daemon ask."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from monitor.store.models import Article, CrawlRun, Digest, Hit, Source
+
+
+@dataclass(frozen=True)
+class HitRow:
+    id: int
+    watchlist: str
+    matched: list[str]
+    url: str
+    title: str | None
+    source: str
+    published: datetime | None
+    first_seen: datetime
+    snippet: str
+    highlights: list[list[int]]
+    sent_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "watchlist": self.watchlist, "matched": self.matched,
+            "url": self.url, "title": self.title, "source": self.source,
+            "published": self.published.isoformat() if self.published else None,
+            "first_seen": self.first_seen.isoformat(), "snippet": self.snippet,
+            "highlights": self.highlights,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+        }
+
+
+def _hit_select() -> Select[Any]:
+    return (
+        select(Hit.id, Hit.watchlist, Hit.matched, Article.url, Article.title, Source.name,
+               Article.published_at, Article.first_seen_at, Hit.snippet, Hit.highlights,
+               Hit.sent_at)
+        .join(Article, Article.id == Hit.article_id)
+        .join(Source, Source.id == Article.source_id)
+    )
+
+
+def _rows(session: Session, stmt: Select[Any]) -> list[HitRow]:
+    return [HitRow(*r) for r in session.execute(stmt)]
+
+
+def find_hits(session: Session, *, watchlists: Sequence[str] = (), sources: Sequence[str] = (),
+              since: datetime | None = None, limit: int | None = None) -> list[HitRow]:
+    """Hits newest first (by first seen), filtered."""
+    stmt = _hit_select()
+    if watchlists:
+        stmt = stmt.where(Hit.watchlist.in_(list(watchlists)))
+    if sources:
+        stmt = stmt.where(Source.name.in_(list(sources)))
+    if since is not None:
+        stmt = stmt.where(Article.first_seen_at >= since)
+    stmt = stmt.order_by(Article.first_seen_at.desc(), Hit.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return _rows(session, stmt)
+
+
+def unsent_hits(session: Session, watchlists: Sequence[str] | None = None) -> list[HitRow]:
+    stmt = _hit_select().where(Hit.digest_id.is_(None))
+    if watchlists is not None:
+        stmt = stmt.where(Hit.watchlist.in_(list(watchlists)))
+    return _rows(session, stmt.order_by(Hit.watchlist, Article.published_at.desc(), Hit.id))
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    name: str
+    kind: str
+    url: str
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    next_check_at: datetime | None
+    articles: int
+    hits: int
+
+    @property
+    def state(self) -> str:
+        if self.last_success_at is None and self.last_error is None:
+            return "new"
+        return "failing" if self.consecutive_failures else "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(d: datetime | None) -> str | None:
+            return d.isoformat() if d else None
+
+        return {"name": self.name, "kind": self.kind, "url": self.url, "state": self.state,
+                "last_success": iso(self.last_success_at), "last_error": self.last_error,
+                "last_error_at": iso(self.last_error_at),
+                "consecutive_failures": self.consecutive_failures,
+                "next_check": iso(self.next_check_at), "articles": self.articles,
+                "hits": self.hits}
+
+
+def source_rows(session: Session, names: Sequence[str] | None = None) -> list[SourceRow]:
+    articles = (select(Article.source_id, func.count(Article.id).label("n"))
+                .group_by(Article.source_id).subquery())
+    hits = (select(Article.source_id, func.count(Hit.id).label("n"))
+            .join(Hit, Hit.article_id == Article.id).group_by(Article.source_id).subquery())
+    stmt = (
+        select(Source.name, Source.kind, Source.url, Source.last_success_at, Source.last_error,
+               Source.last_error_at, Source.consecutive_failures, Source.next_check_at,
+               func.coalesce(articles.c.n, 0), func.coalesce(hits.c.n, 0))
+        .outerjoin(articles, articles.c.source_id == Source.id)
+        .outerjoin(hits, hits.c.source_id == Source.id)
+        .order_by(Source.name)
+    )
+    if names is not None:
+        stmt = stmt.where(Source.name.in_(list(names)))
+    return [SourceRow(*r) for r in session.execute(stmt)]
+
+
+def digest_done_for(session: Session, slot_at: datetime) -> bool:
+    """Whether the digest of this scheduled time went out (or had nothing to send)."""
+    return session.scalar(
+        select(func.count(Digest.id)).where(Digest.slot_at == slot_at,
+                                            Digest.status.in_(["sent", "empty"]))
+    ) != 0
+
+
+def last_digest_attempt(session: Session, slot_at: datetime) -> datetime | None:
+    return session.scalar(select(func.max(Digest.created_at)).where(Digest.slot_at == slot_at))
+
+
+def recent_runs(session: Session, limit: int = 5) -> list[CrawlRun]:
+    return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))

@@ -1,0 +1,114 @@
+"""What both spiders share: choosing sources, skipping stored articles, fetching articles."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from monitor.config import Source
+from monitor.crawl.context import CrawlContext, context_for
+from monitor.crawl.failures import describe_failure
+from monitor.crawl.feeds import Entry
+from monitor.crawl.items import ArticleData, SourceStatus
+from monitor.dedup import url_key
+from monitor.store.engine import transaction
+from monitor.store.repo import known_url_keys
+
+
+class SourceSpider(scrapy.Spider):
+    kind: ClassVar[str]
+    ctx: CrawlContext
+    selected: list[Source]
+
+    def __init__(self, source: str | None = None, sources: Iterable[str] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        names = list(sources or [])
+        if source:  # `-a source=a,b` on the scrapy command line
+            names += [n.strip() for n in source.split(",") if n.strip()]
+        self.source_names = names
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.ctx = context_for(crawler)
+        config = spider.ctx.config
+        if spider.source_names:
+            chosen = [config.source(n) for n in spider.source_names]
+            wrong = [s.name for s in chosen if s.kind != cls.kind]
+            if wrong:
+                raise ValueError(f"source(s) {', '.join(wrong)} are not {cls.kind} sources; "
+                                 f"use the other spider")
+        else:
+            chosen = [s for s in config.sources if s.kind == cls.kind]
+        spider.selected = chosen
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        for source in self.selected:
+            yield scrapy.Request(source.url, callback=self.parse_source,
+                                 errback=self.source_failed, dont_filter=True,
+                                 cb_kwargs={"source": source}, meta={"source": source.name})
+
+    def parse_source(self, response: Response, source: Source) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def source_failed(self, failure: Failure) -> Iterator[SourceStatus]:
+        source: Source = failure.request.cb_kwargs["source"]  # type: ignore[attr-defined]
+        yield SourceStatus(source.name, error=describe_failure(failure))
+
+    def new_only(self, entries: list[Entry]) -> list[Entry]:
+        """Entries whose article is not stored yet: the store, not this run, remembers."""
+        keys = [url_key(e.link) for e in entries]
+        with transaction(self.ctx.engine) as s:
+            known = known_url_keys(s, keys)
+        out = []
+        for key, entry in zip(keys, entries, strict=True):
+            # Two sources of one crawl often list the same story: fetch it once.
+            if key not in known and key not in self.ctx.requested:
+                self.ctx.requested.add(key)
+                out.append(entry)
+        return out
+
+    def article_requests(self, source: Source, entries: list[Entry]) -> Iterator[scrapy.Request]:
+        for entry in entries:
+            yield scrapy.Request(entry.link, callback=self.parse_article,
+                                 errback=self.article_failed,
+                                 cb_kwargs={"source": source, "entry": entry},
+                                 meta={"source": source.name})
+
+    async def parse_article(self, response: Response, source: Source,
+                            entry: Entry) -> AsyncIterator[ArticleData]:
+        item = ArticleData(source=source.name, url=entry.link, title=entry.title,
+                           summary=entry.summary, published_at=entry.published_at)
+        if response.url != entry.link:
+            item.other_urls.append(response.url)
+        if not isinstance(response, TextResponse):
+            ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+            item.fetch_error = f"NotHtml: the article is not a web page ({ctype or 'no type'})"
+        else:
+            try:
+                found = await self.ctx.extractor.extract(response.body, response.url)
+            except Exception as exc:  # a crash in the extractor must not stop the crawl
+                item.fetch_error = f"ExtractionFailed: {type(exc).__name__}: {exc}"
+            else:
+                item.text = found.text or ""
+                item.title = item.title or found.title
+                item.published_at = item.published_at or found.published_at
+                if found.canonical_url:
+                    item.other_urls.append(found.canonical_url)
+        yield item
+
+    def article_failed(self, failure: Failure) -> Iterator[ArticleData]:
+        kw = failure.request.cb_kwargs  # type: ignore[attr-defined]
+        entry: Entry = kw["entry"]
+        # The feed's title and summary still get matched and stored; the page is tried
+        # again by a later crawl.
+        yield ArticleData(source=kw["source"].name, url=entry.link, title=entry.title,
+                          summary=entry.summary, published_at=entry.published_at,
+                          fetch_error=describe_failure(failure))

@@ -1,0 +1,32 @@
+"""Feed sources (RSS 0.9x/1.0/2.0, Atom, RDF): entries, then each new article's page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scrapy.http import Response
+
+from monitor.config import Source
+from monitor.crawl.feeds import parse_feed
+from monitor.crawl.items import SourceStatus
+from spiders.base import SourceSpider
+
+
+class FeedSpider(SourceSpider):
+    name = "feed"
+    kind = "feed"
+
+    def parse_source(self, response: Response, source: Source) -> Iterator[Any]:
+        headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+                   for k, v in response.headers.items()}
+        result = parse_feed(response.body, headers, response.url)
+        if result.warning:
+            self.logger.info("feed is malformed but usable source=%s warning=%s",
+                             source.name, result.warning)
+        if result.error:
+            yield SourceStatus(source.name, error=f"{result.error} (from {response.url})")
+            return
+        new = self.new_only(result.entries)
+        yield SourceStatus(source.name, error=None, entries=len(result.entries), new=len(new))
+        yield from self.article_requests(source, new)
