@@ -11,6 +11,8 @@ def setup_logging(verbose: bool = False) -> None:
     for h in list(root.handlers):
         root.removeHandler(h)
     handler = logging.StreamHandler(sys.stderr)
+    if not verbose:
+        handler.addFilter(_LibraryNoise())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
                                            "%Y-%m-%d %H:%M:%S"))
     root.addHandler(handler)
@@ -29,3 +31,11 @@ def quiet_libraries(verbose: bool) -> None:
     for name in ("scrapy.core.scraper", "scrapy.downloadermiddlewares.retry",
                  "scrapy.downloadermiddlewares.robotstxt"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+
+
+class _LibraryNoise(logging.Filter):
+    """Scrapy logs its banner at INFO while it sets itself up, before any level we set on
+    its loggers can apply; below WARNING only our own records pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.startswith("monitor")

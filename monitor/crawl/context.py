@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from scrapy.crawler import Crawler
@@ -11,23 +10,40 @@ from sqlalchemy import Engine
 from monitor.config import Config, load_config
 from monitor.crawl.extract import ExtractorPool
 from monitor.matching import Matcher
-from monitor.store.engine import make_engine, transaction
-from monitor.store.migrate import ensure_schema
-from monitor.store.repo import sync_sources
+from monitor.store.open import open_store
 
-log = logging.getLogger(__name__)
+@dataclass
+class SourceTally:
+    entries: int | None = None  # entries in the feed / article links on the page
+    new: int = 0  # of which not stored yet, so fetched now
+    articles_new: int = 0
+    hits_new: int = 0
+    article_errors: int = 0
+    error: str | None = None
+    reported: bool = False  # the source's own fetch got a result
 
 
 @dataclass
 class CrawlTally:
-    """Counts across every spider of the crawl, for the run record and the summary."""
+    """Counts per source across every spider of the crawl, for the run record and summary."""
 
-    articles_new: int = 0
-    hits_new: int = 0
-    article_errors: int = 0
+    sources: dict[str, SourceTally] = field(default_factory=dict)
     store_errors: int = 0
-    errors: dict[str, str] = field(default_factory=dict)  # source -> error
-    reported: set[str] = field(default_factory=set)  # sources that got a result
+
+    def of(self, name: str) -> SourceTally:
+        return self.sources.setdefault(name, SourceTally())
+
+    @property
+    def articles_new(self) -> int:
+        return sum(t.articles_new for t in self.sources.values())
+
+    @property
+    def hits_new(self) -> int:
+        return sum(t.hits_new for t in self.sources.values())
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {n: t.error for n, t in self.sources.items() if t.error}
 
 
 class CrawlContext:
@@ -43,16 +59,6 @@ class CrawlContext:
 
     def close(self) -> None:
         self.extractor.close()
-
-
-def open_store(config: Config) -> Engine:
-    """The engine, with the schema migrated (new database) or checked, and sources synced."""
-    engine = make_engine(config.database_url)
-    if ensure_schema(engine):
-        log.info("database created at %s", config.database_url)
-    with transaction(engine) as s:
-        sync_sources(s, config.sources)
-    return engine
 
 
 _current: CrawlContext | None = None

@@ -27,29 +27,39 @@ class Extracted:
     canonical_url: str | None
 
 
-def _canonical(html: bytes | str, url: str) -> str | None:
-    """The page's rel=canonical, kept only on the page's own site: a hostile page must not
+_PUBLISHED_XPATH = (
+    "//meta[@property='article:published_time' or @name='article:published_time' or "
+    "@itemprop='datePublished' or @name='pubdate' or @name='date']/@content"
+    " | //time[@datetime][1]/@datetime"
+)
+
+
+def _page_meta(html: bytes | str, url: str) -> tuple[str | None, datetime | None]:
+    """The page's rel=canonical and its full publication timestamp (trafilatura keeps only
+    the day). A canonical URL is kept only on the page's own site: a hostile page must not
     claim another site's article."""
     from parsel import Selector
 
     text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
-    href = Selector(text=text[:200_000]).xpath(
+    sel = Selector(text=text[:300_000])
+    published = next((d for d in map(_date, sel.xpath(_PUBLISHED_XPATH).getall()) if d), None)
+    href = sel.xpath(
         "//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href").get()
     if not href:
-        return None
+        return None, published
     full = urljoin(url, href.strip())
     own = (urlsplit(url).hostname or "").removeprefix("www.")
     host = (urlsplit(full).hostname or "").removeprefix("www.")
     if urlsplit(full).scheme not in ("http", "https") or host != own:
-        return None
-    return full
+        return None, published
+    return full, published
 
 
 def _date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        d = datetime.fromisoformat(value)
+        d = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
     return d.replace(tzinfo=UTC) if d.tzinfo is None else d.astimezone(UTC)
@@ -65,11 +75,12 @@ def extract_article(html: bytes | str, url: str) -> Extracted:
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if title and text.startswith(title):  # the headline is kept as the title, not the text
         text = text[len(title):].lstrip()
+    canonical, published = _page_meta(html, url)
     return Extracted(
         title=title,
         text=text or None,
-        published_at=_date(getattr(doc, "date", None)) if doc is not None else None,
-        canonical_url=_canonical(html, url),
+        published_at=published or (_date(getattr(doc, "date", None)) if doc else None),
+        canonical_url=canonical,
     )
 
 

@@ -20,6 +20,7 @@ from monitor.dedup import is_web_url
 MAX_ENTRIES = 1000
 # feedparser's expat-based parser would expand internal entities ("billion laughs");
 # a news feed has no business declaring any, so such a feed is refused unparsed.
+_BLOCK_END = re.compile(r"(<br\s*/?>|</(?:p|div|li|h[1-6]|tr|td|blockquote)>)", re.I)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
@@ -45,6 +46,7 @@ def html_to_text(fragment: str | None) -> str | None:
         return None
     if "<" not in fragment and "&" not in fragment:
         return " ".join(fragment.split())
+    fragment = _BLOCK_END.sub(r"\1 ", fragment)  # "<p>A</p><p>B</p>" is "A B", not "AB"
     try:
         text = lxml.html.fromstring(fragment).text_content()
     except (ParserError, ValueError):

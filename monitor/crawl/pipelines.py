@@ -39,10 +39,10 @@ class StorePipeline:
         return item
 
     def _source(self, item: SourceStatus) -> None:
-        tally = self.ctx.tally
-        tally.reported.add(item.source)
+        tally = self.ctx.tally.of(item.source)
+        tally.reported = True
+        tally.entries, tally.new, tally.error = item.entries, item.new, item.error
         if item.error:
-            tally.errors[item.source] = item.error
             log.warning("source failed source=%s error=%s", item.source, item.error)
         else:
             log.info("source ok source=%s entries=%s new=%s", item.source, item.entries,
@@ -54,7 +54,7 @@ class StorePipeline:
         hits = self.ctx.matcher.match(item.fields())
         with transaction(self.ctx.engine) as s:
             stored = store_article(s, item, hits)
-        tally = self.ctx.tally
+        tally = self.ctx.tally.of(item.source)
         if item.fetch_error:
             tally.article_errors += 1
             log.warning("article fetch failed source=%s url=%s error=%s", item.source,

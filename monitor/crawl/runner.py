@@ -8,12 +8,12 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from scrapy.crawler import CrawlerProcess
 
 from monitor.config import Config, Source
-from monitor.crawl.context import CrawlContext, set_context
+from monitor.crawl.context import CrawlContext, SourceTally, set_context
 from monitor.crawl.settings import crawl_settings
 from monitor.logs import quiet_libraries
 from monitor.store.engine import transaction
@@ -25,13 +25,21 @@ log = logging.getLogger("monitor.crawl")
 @dataclass
 class CrawlSummary:
     run_id: int
-    sources: list[str]
-    articles_new: int
-    hits_new: int
-    errors: dict[str, str] = field(default_factory=dict)
-    article_errors: int = 0
+    sources: dict[str, SourceTally]
     store_errors: int = 0
     seconds: float = 0.0
+
+    @property
+    def articles_new(self) -> int:
+        return sum(t.articles_new for t in self.sources.values())
+
+    @property
+    def hits_new(self) -> int:
+        return sum(t.hits_new for t in self.sources.values())
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {n: t.error for n, t in self.sources.items() if t.error}
 
 
 def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
@@ -64,19 +72,18 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
         ctx.close()
     tally = ctx.tally
     for src in sources:
-        if src.name not in tally.reported:  # stopped early (signal) or never answered
-            error = "Interrupted: the crawl ended before this source was checked"
-            tally.errors[src.name] = error
+        per = tally.of(src.name)
+        if not per.reported:  # stopped early (signal) or never answered
+            per.error = "Interrupted: the crawl ended before this source was checked"
             with transaction(ctx.engine) as s:
-                record_source_result(s, src.name, error=error, entries=None)
-    status = "failed" if tally.errors and len(tally.errors) == len(sources) else "ok"
+                record_source_result(s, src.name, error=per.error, entries=None)
+    status = "failed" if sources and len(tally.errors) == len(sources) else "ok"
     with transaction(ctx.engine) as s:
         finish_run(s, run_id, articles_new=tally.articles_new, hits_new=tally.hits_new,
                    errors=[{"source": k, "error": v} for k, v in tally.errors.items()],
                    status=status)
-    summary = CrawlSummary(run_id=run_id, sources=[s.name for s in sources],
-                           articles_new=tally.articles_new, hits_new=tally.hits_new,
-                           errors=dict(tally.errors), article_errors=tally.article_errors,
+    summary = CrawlSummary(run_id=run_id,
+                           sources={s.name: tally.of(s.name) for s in sources},
                            store_errors=tally.store_errors,
                            seconds=time.monotonic() - started)
     log.info("crawl finished run=%d sources=%d new_articles=%d new_hits=%d failed_sources=%d "

@@ -1,0 +1,275 @@
+"""The command line: parse arguments, call the modules, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from monitor import __version__
+from monitor.config import Config, load_config, parse_duration
+from monitor.errors import MonitorError
+from monitor.logs import setup_logging
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(func: F) -> F:
+    """A MonitorError becomes one clear line on stderr and its exit status, not a traceback."""
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MonitorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+    return wrapper  # type: ignore[return-value]
+
+
+class Since(click.ParamType):
+    """``2d``, ``12h``, ``30m``, a date ``2026-11-01`` or an ISO time; UTC unless given."""
+
+    name = "since"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"\d+(\.\d+)?\s*[smhdw]", text):
+            return datetime.now(UTC) - timedelta(seconds=parse_duration(text))
+        try:
+            d = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r}: give a duration like 2d or 12h, or a date like 2026-11-01",
+                      param, ctx)
+        return d.replace(tzinfo=UTC) if d.tzinfo is None else d
+
+
+class State:
+    def __init__(self, config_path: str | None, verbose: bool) -> None:
+        self.config_path = config_path
+        self.verbose = verbose
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "-c", "config_path", metavar="PATH", envvar="MONITOR_CONFIG",
+              help="Configuration file. Default: $MONITOR_CONFIG, else ./monitor.toml, "
+                   "else the embedded default.")
+@click.option("--verbose", "-v", is_flag=True, help="Debug logging, Scrapy's included.")
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """A self-hosted news monitor: watch news sites, catch the stories that match your
+    watchlists, keep a clean archive and mail a daily digest.
+
+    \b
+    Try it offline:   monitor demo
+    Run the daemon:   monitor run
+    One crawl now:    monitor crawl
+    See the hits:     monitor hits --since 2d
+    """
+    setup_logging(verbose)
+    ctx.obj = State(config_path, verbose)
+
+
+@cli.command()
+@pass_state
+@reports_errors
+def run(state: State) -> None:
+    """Run the daemon: crawl each source at its interval, send the digest daily."""
+    from monitor.daemon import Daemon
+
+    sys.exit(Daemon(state.config, verbose=state.verbose).run())
+
+
+@cli.command()
+@click.option("--source", "-s", "sources", multiple=True, metavar="NAME",
+              help="Crawl only this source (repeatable). Default: every source.")
+@click.option("--due", is_flag=True, help="Only the sources whose interval has elapsed "
+                                          "(for running from cron).")
+@pass_state
+@reports_errors
+def crawl(state: State, sources: tuple[str, ...], due: bool) -> None:
+    """Crawl once now, store new articles and hits, then print a summary.
+
+    Exits 0 even when some sources failed: the summary names them and `monitor sources`
+    keeps their last error.
+    """
+    from monitor.crawl.runner import run_crawl
+    from monitor.output import print_crawl_summary
+
+    config = state.config
+    names = list(sources)
+    for n in names:
+        config.source(n)  # unknown names fail here, before anything starts
+    if due:
+        from monitor.store.engine import transaction
+        from monitor.store.models import utcnow
+        from monitor.store.open import open_store
+        from monitor.store.repo import due_sources
+
+        with transaction(open_store(config)) as s:
+            names = due_sources(s, names or [x.name for x in config.sources], utcnow())
+        if not names:
+            click.echo("No source is due.", err=True)
+            return
+    summary = run_crawl(config, names, verbose=state.verbose)
+    print_crawl_summary(summary)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True,
+              help="Print the digest (text part) without sending or marking anything sent.")
+@pass_state
+@reports_errors
+def digest(state: State, dry_run: bool) -> None:
+    """Send the digest of hits not sent yet, now."""
+    from monitor.digest.job import run_digest
+    from monitor.store.open import open_store
+
+    outcome = run_digest(state.config, open_store(state.config), dry_run=dry_run)
+    if outcome.status == "empty":
+        click.echo("No new hits: nothing to send.", err=True)
+    elif outcome.status == "dry-run":
+        assert outcome.message is not None
+        click.echo(f"Subject: {outcome.message['Subject']}\n")
+        text = outcome.message.get_body(("plain",))
+        click.echo(text.get_content() if text is not None else "")
+        click.echo(f"(dry run: {outcome.hits} hits, nothing sent or marked)", err=True)
+    elif outcome.status == "sent":
+        click.echo(f"Digest with {outcome.hits} hits delivered to {outcome.destination}")
+    else:
+        click.echo(f"error: digest not delivered: {outcome.error}\n"
+                   f"The {outcome.hits} hits stay unsent and go out with the next digest.",
+                   err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--watchlist", "-w", "watchlists", multiple=True, metavar="NAME",
+              help="Only this watchlist (repeatable).")
+@click.option("--source", "-s", "sources", multiple=True, metavar="NAME",
+              help="Only this source (repeatable).")
+@click.option("--since", type=Since(), metavar="WHEN",
+              help="First seen since: 2d, 12h, or a date/time like 2026-11-01.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(min=0), default=None,
+              help="At most N hits, newest first (default: 50 for a table, all otherwise; "
+                   "0 = all).")
+@pass_state
+@reports_errors
+def hits(state: State, watchlists: tuple[str, ...], sources: tuple[str, ...],
+         since: datetime | None, fmt: str, limit: int | None) -> None:
+    """List stored hits, newest first."""
+    from monitor.output import print_hits
+    from monitor.store.engine import transaction
+    from monitor.store.open import open_store
+    from monitor.store.queries import find_hits
+
+    if limit is None:
+        limit = 50 if fmt == "table" else 0
+    with transaction(open_store(state.config)) as s:
+        rows = find_hits(s, watchlists=watchlists, sources=sources, since=since,
+                         limit=(limit + 1) if limit else None)
+    more = bool(limit) and len(rows) > limit
+    rows = rows[:limit] if limit else rows
+    if not rows:
+        click.echo("No hits match.", err=True)
+        if fmt == "json":
+            click.echo("[]")
+        return
+    print_hits(rows, fmt, zone=state.config.digest.zone)
+    if more:
+        click.echo(f"(showing the newest {limit}; use --limit 0 for all)", err=True)
+
+
+@cli.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True)
+@pass_state
+@reports_errors
+def sources(state: State, fmt: str) -> None:
+    """Each source with its state, last success, last error, articles and hits."""
+    from monitor.output import print_sources
+    from monitor.store.engine import transaction
+    from monitor.store.open import open_store
+    from monitor.store.queries import source_rows
+
+    with transaction(open_store(state.config)) as s:
+        rows = source_rows(s, [x.name for x in state.config.sources])
+    print_sources(rows, fmt)
+
+
+@cli.command()
+@click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the demo keeps its database and outbox "
+                   "(default: 'demo' in the data directory).")
+@pass_state
+@reports_errors
+def demo(state: State, target: Path | None) -> None:
+    """Run the whole loop offline on a small news site served on 127.0.0.1."""
+    from monitor.demo.run import run_demo
+
+    sys.exit(run_demo(target, verbose=state.verbose))
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@pass_state
+@reports_errors
+def db_upgrade(state: State) -> None:
+    """Migrate the database to this version's schema (back it up first)."""
+    from monitor.store.engine import describe, make_engine
+    from monitor.store.migrate import current_revision, head_revision, upgrade
+
+    engine = make_engine(state.config.database_url)
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    where = describe(state.config.database_url)
+    if before == after:
+        click.echo(f"{where} is up to date (revision {after}).")
+    else:
+        click.echo(f"{where} migrated from {before or 'empty'} to {after} "
+                   f"(head {head_revision(engine)}).")
+
+
+@db.command("status")
+@pass_state
+@reports_errors
+def db_status(state: State) -> None:
+    """Show the database URL and its schema revision."""
+    from monitor.store.engine import describe, make_engine
+    from monitor.store.migrate import current_revision, head_revision
+
+    engine = make_engine(state.config.database_url)
+    cur, head = current_revision(engine), head_revision(engine)
+    click.echo(f"database: {describe(state.config.database_url)}")
+    click.echo(f"revision: {cur or 'none (empty database)'}; this monitor needs {head}"
+               + ("" if cur == head else " -> run: monitor db upgrade"))
+
+
+def main() -> None:
+    cli(prog_name="monitor")

@@ -1,0 +1,170 @@
+"""`monitor run`: APScheduler in one long-lived process.
+
+Every tick, one job asks the store which sources are due and crawls them in a child process
+(`monitor crawl`), because Twisted's reactor cannot be restarted and a child isolates leaks
+and hangs. The digest runs at its local time, and at start-up when its last slot was missed;
+a failed digest is retried every ``digest.retry``. Scheduling state (next check per source,
+digests sent) lives in the database, so a restart or kill -9 loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from monitor.config import Config
+from monitor.digest.job import run_digest
+from monitor.schedule import latest_slot, next_slot
+from monitor.store.engine import describe, transaction
+from monitor.store.models import utcnow
+from monitor.store.open import open_store
+from monitor.store.queries import digest_done_for, last_digest_attempt
+from monitor.store.repo import due_sources
+
+log = logging.getLogger("monitor.daemon")
+
+#: Seconds a crawl child gets to finish its in-flight items after SIGTERM.
+CHILD_GRACE = 10.0
+
+
+class Daemon:
+    def __init__(self, config: Config, *, verbose: bool = False) -> None:
+        self.config = config
+        self.verbose = verbose
+        self.engine = open_store(config)
+        self.stopping = threading.Event()
+        self.child: subprocess.Popen[bytes] | None = None
+        self.digest_lock = threading.Lock()
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,  # cycles in UTC; only the digest trigger has the user's zone
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+
+    def run(self) -> int:
+        c = self.config
+        print(f"config:   {c.origin}")
+        print(f"database: {describe(c.database_url)}")
+        print("digests:  " + (f"SMTP {c.smtp.host}:{c.smtp.port}" if c.smtp
+                              else f"written to the outbox {c.digest.outbox}"))
+        print(f"sources:  {len(c.sources)}, watchlists: {len(c.watchlists)}; "
+              f"digest daily at {c.digest.time:%H:%M} {c.digest.timezone}. "
+              "Stop with Ctrl-C or SIGTERM.", flush=True)
+        now = utcnow()
+        self.scheduler.add_job(self.crawl_due, "interval", seconds=c.daemon.tick,
+                               next_run_time=now, id="crawl", name="crawl due sources")
+        self.scheduler.add_job(
+            self.digest_if_due, CronTrigger(hour=c.digest.time.hour,
+                                            minute=c.digest.time.minute,
+                                            timezone=c.digest.zone),
+            id="digest", name="daily digest")
+        # Start-up catch-up of a missed digest, then retries of a failed one.
+        self.scheduler.add_job(self.digest_if_due, "interval",
+                               seconds=max(c.daemon.tick, 30), next_run_time=now,
+                               id="digest-check", name="missed or failed digest")
+        previous = {sig: signal.signal(sig, self._on_signal)
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        self.scheduler.start()
+        log.info("daemon started next_digest=%s",
+                 next_slot(now, c.digest.time, c.digest.zone).isoformat())
+        try:
+            while not self.stopping.wait(0.5):
+                pass
+        finally:
+            log.info("daemon stopping")
+            self.scheduler.shutdown(wait=False)
+            self._stop_child()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        log.info("daemon stopped")
+        return 0
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("signal received signal=%s", signal.Signals(signum).name)
+        self.stopping.set()
+
+    def crawl_due(self) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            with transaction(self.engine) as s:
+                due = due_sources(s, [src.name for src in self.config.sources], utcnow())
+        except Exception:
+            log.exception("cannot read which sources are due")
+            return
+        if not due:
+            return
+        log.info("cycle started sources=%s", ",".join(due))
+        cmd = [sys.executable, "-m", "monitor"]
+        if self.config.path:
+            cmd += ["--config", str(self.config.path)]
+        if self.verbose:
+            cmd.append("--verbose")
+        cmd.append("crawl")
+        for name in due:
+            cmd += ["--source", name]
+        started = time.monotonic()
+        self.child = subprocess.Popen(cmd, start_new_session=True)
+        try:
+            rc = self._wait_child(self.child)
+        finally:
+            self.child = None
+        log.info("cycle finished sources=%d exit=%s seconds=%.1f", len(due), rc,
+                 time.monotonic() - started)
+
+    def _wait_child(self, child: subprocess.Popen[bytes]) -> int | None:
+        deadline = time.monotonic() + self.config.daemon.crawl_timeout
+        while child.poll() is None:
+            if self.stopping.is_set():
+                return None  # _stop_child ends it
+            if time.monotonic() > deadline:
+                log.error("crawl timed out after %.0fs; stopping it",
+                          self.config.daemon.crawl_timeout)
+                self._terminate(child)
+                break
+            time.sleep(0.2)
+        return child.returncode
+
+    def _stop_child(self) -> None:
+        child = self.child
+        if child is not None and child.poll() is None:
+            self._terminate(child)
+
+    def _terminate(self, child: subprocess.Popen[bytes]) -> None:
+        """SIGTERM lets Scrapy finish items in flight (each is committed on its own);
+        SIGKILL after the grace period. Either way the store stays consistent."""
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(CHILD_GRACE)
+        except subprocess.TimeoutExpired:
+            log.warning("crawl did not stop in %.0fs; killing it", CHILD_GRACE)
+            child.kill()
+            child.wait()
+
+    def digest_if_due(self) -> None:
+        if self.stopping.is_set():
+            return
+        d = self.config.digest
+        with self.digest_lock:
+            try:
+                now = utcnow()
+                slot = latest_slot(now, d.time, d.zone)
+                with transaction(self.engine) as s:
+                    if digest_done_for(s, slot):
+                        return
+                    last = last_digest_attempt(s, slot)
+                if last is not None and (now - last).total_seconds() < d.retry:
+                    return
+                log.info("digest due slot=%s", slot.isoformat())
+                run_digest(self.config, self.engine, slot_at=slot)
+            except Exception:
+                # The daemon outlives any one failure; the next check retries.
+                log.exception("digest run failed")

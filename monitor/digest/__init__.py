@@ -1,0 +1,1 @@
+"""The digest: build (pure), render (Jinja2 text + HTML), send (SMTP or outbox), job."""

@@ -1,0 +1,85 @@
+"""Deliver a digest: SMTP when configured, else an .eml file in the outbox folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from monitor.config import DigestConfig, SmtpConfig
+from monitor.errors import DeliveryError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    destination: str  # smtp://host:port or the .eml path
+    refused: dict[str, str]  # recipients the server refused while accepting others
+
+
+def deliver(msg: EmailMessage, digest: DigestConfig, smtp: SmtpConfig | None) -> Delivery:
+    if smtp is None:
+        return Delivery(str(write_outbox(msg, digest.outbox)), {})
+    return send_smtp(msg, smtp)
+
+
+def write_outbox(msg: EmailMessage, outbox: Path) -> Path:
+    """Write atomically: a reader (or a crash) never sees half a file."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    ident = str(msg["Message-ID"]).strip("<>").split("@")[0][-12:]
+    try:
+        outbox.mkdir(parents=True, exist_ok=True)
+        target = outbox / f"digest-{stamp}-{ident}.eml"
+        fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".digest-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(msg.as_bytes())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise DeliveryError(f"cannot write the digest to the outbox {outbox}: {exc}") from exc
+    return target
+
+
+def send_smtp(msg: EmailMessage, smtp: SmtpConfig) -> Delivery:
+    where = f"{smtp.host}:{smtp.port}"
+    if smtp.username and not smtp.password:
+        raise DeliveryError(f"smtp.username is set but $MONITOR_SMTP_PASSWORD is empty; set it "
+                            f"in the daemon's environment to log in to {where}")
+    try:
+        client: smtplib.SMTP
+        if smtp.security == "ssl":
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
+                                      context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        with client:
+            if smtp.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if smtp.username:
+                client.login(smtp.username, smtp.password or "")
+            refused = client.send_message(msg)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryError(f"SMTP {where} refused every recipient: "
+                            f"{_codes(exc.recipients)}") from exc
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(
+            exc.smtp_error, bytes) else str(exc.smtp_error)
+        raise DeliveryError(f"SMTP {where} answered {exc.smtp_code} {text}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"SMTP {where}: {type(exc).__name__}: {exc}") from exc
+    if refused:
+        log.warning("smtp refused some recipients host=%s refused=%s", where, _codes(refused))
+    return Delivery(f"smtp://{where}", {k: str(v) for k, v in refused.items()})
+
+
+def _codes(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{addr}: {code} {msg.decode('utf-8', 'replace')}"
+                     for addr, (code, msg) in refused.items())

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import EMBEDDED, load_config, parse_duration
+from monitor.errors import ConfigError
+from tests.conftest import run_monitor
+
+GOOD = """
+[database]
+url = "sqlite:///monitor.db"
+
+[[sources]]
+name = "moscow-times"
+feed = "https://www.themoscowtimes.com/rss/news"
+interval = "15m"
+
+[[sources]]
+name = "moscow-times-news"
+section = "https://www.themoscowtimes.com/news"
+interval = "30m"
+
+[[watchlists]]
+name = "iran"
+query = "Iran"
+
+[digest]
+time = "07:00"
+timezone = "Europe/Moscow"
+recipients = ["analyst@example.org"]
+sender = "monitor@example.org"
+
+[smtp]
+host = "localhost"
+port = 587
+security = "starttls"
+username = "monitor"
+"""
+
+
+def test_documented_shape_loads(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD)
+    c = load_config(path)
+    assert [s.kind for s in c.sources] == ["feed", "section"]
+    assert c.sources[0].interval == 900 and c.sources[1].interval == 1800
+    assert c.database_url == f"sqlite:///{tmp_path / 'monitor.db'}"  # relative to the file
+    assert c.smtp is not None and c.smtp.security == "starttls" and c.smtp.port == 587
+    assert c.digest.zone.key == "Europe/Moscow" and c.digest.time.hour == 7
+    assert c.digest.recipients == ("analyst@example.org",)
+
+
+def test_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_config().origin == EMBEDDED
+    (tmp_path / "monitor.toml").write_text(GOOD)
+    assert load_config().path == tmp_path / "monitor.toml"
+    other = tmp_path / "other.toml"
+    other.write_text(GOOD.replace('name = "iran"', 'name = "from-env"'))
+    monkeypatch.setenv("MONITOR_CONFIG", str(other))
+    assert load_config().watchlists[0].name == "from-env"
+    explicit = tmp_path / "explicit.toml"
+    explicit.write_text(GOOD.replace('name = "iran"', 'name = "explicit"'))
+    assert load_config(explicit).watchlists[0].name == "explicit"
+
+
+def test_embedded_default_watches_real_sources(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    c = load_config()
+    assert {w.name for w in c.watchlists} == {"iran", "russia"}
+    assert any("themoscowtimes.com/rss" in s.url for s in c.sources)
+    assert any(s.kind == "section" for s in c.sources)
+    assert len(c.sources) >= 4
+    assert c.database_url.endswith("monitor.db") and str(tmp_path / "data-dir") in c.database_url
+    assert c.smtp is None and c.digest.outbox == tmp_path / "data-dir" / "outbox"
+
+
+def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD)
+    monkeypatch.setenv("MONITOR_DATABASE_URL", "sqlite:////srv/monitor/hits.db")
+    assert load_config(path).database_url == "sqlite:////srv/monitor/hits.db"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (('interval = "15m"', 'interval = "15 minutes"'),
+     "sources[0] (moscow-times).interval: '15 minutes' is not a duration"),
+    (('feed = "https://www.themoscowtimes.com/rss/news"', 'feed = "ftp://example.org/x"'),
+     "sources[0] (moscow-times).feed: 'ftp://example.org/x' is not an http(s) URL"),
+    (('interval = "30m"', 'interval = "30m"\nfeed = "https://x.org/rss"'),
+     "needs exactly one of 'feed'"),
+    (('query = "Iran"', 'query = "\\"Iran"'), 'missing closing " for the phrase at column 1'),
+    (('query = "Iran"', 'query = ""'), "watchlists[0] (iran).query: must be a non-empty"),
+    (('timezone = "Europe/Moscow"', 'timezone = "Mars/Olympus"'),
+     "digest.timezone: 'Mars/Olympus' is not a time zone"),
+    (('time = "07:00"', 'time = "7am"'), "digest.time: '7am' is not a time"),
+    (('security = "starttls"', 'security = "tls"'), "smtp.security: 'tls': must be one of"),
+    (('recipients = ["analyst@example.org"]', 'recipients = "analyst@example.org"'),
+     "digest.recipients: must be a list of email addresses"),
+    (('name = "moscow-times-news"', 'name = "moscow-times"'), "is used by another source"),
+    (('interval = "15m"', 'intervall = "15m"'), "sources[0].intervall: unknown key"),
+    (("[smtp]", "[smtp]\npassword = 'secret'"), "smtp.password: unknown key"),
+])
+def test_bad_value_names_file_key_and_problem(tmp_path: Path, change: tuple[str, str],
+                                              message: str) -> None:
+    path = tmp_path / "monitor.toml"
+    assert change[0] in GOOD
+    path.write_text(GOOD.replace(change[0], change[1], 1))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert message in str(err.value)
+
+
+def test_toml_syntax_error_has_line(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD.replace('name = "iran"', 'name = iran'))
+    with pytest.raises(ConfigError, match=r"not valid TOML: Invalid value \(at line 16, column 8\)"):
+        load_config(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_cli_bad_config_exits_2_with_one_clear_line(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD.replace('interval = "15m"', 'interval = "soon"'))
+    result = run_monitor("hits", config=path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {path}: sources[0] (moscow-times).interval: 'soon' is not a duration; "
+        "write it like 90s, 15m, 2h or 1d")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("15m", 900), ("2h", 7200),
+                                               ("1d", 86400), ("1.5h", 5400)])
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds

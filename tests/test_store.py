@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, inspect, select, text
+
+from monitor.config import Source as SourceConfig
+from monitor.crawl.items import ArticleData
+from monitor.errors import SchemaOutOfDate, StorageError
+from monitor.matching import Matcher
+from monitor.store.engine import make_engine, transaction
+from monitor.store.migrate import current_revision, downgrade, ensure_schema, head_revision
+from monitor.store.models import Article, ArticleUrl, Hit, Source
+from monitor.store.queries import find_hits, source_rows, unsent_hits
+from monitor.store.repo import (
+    MAX_FETCH_ATTEMPTS,
+    due_sources,
+    known_url_keys,
+    record_digest,
+    record_source_result,
+    store_article,
+    sync_sources,
+)
+from monitor.dedup import url_key
+
+MATCHER = Matcher({"iran": "Iran", "russia": "Russia"})
+SRC = SourceConfig(name="wire", kind="feed", url="http://news.test/rss", interval=900)
+
+
+@pytest.fixture
+def store(engine: Engine) -> Engine:
+    with transaction(engine) as s:
+        sync_sources(s, [SRC, SourceConfig("other", "section", "http://x.test/", 60)])
+    return engine
+
+
+def put(engine: Engine, data: ArticleData):  # type: ignore[no-untyped-def]
+    with transaction(engine) as s:
+        return store_article(s, data, MATCHER.match(data.fields()))
+
+
+def count(engine: Engine, model: type) -> int:
+    with transaction(engine) as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_migrations_create_upgrade_downgrade(tmp_path: Path) -> None:
+    e = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    assert ensure_schema(e) is True  # a new database is migrated by itself
+    assert current_revision(e) == head_revision(e)
+    tables = set(inspect(e).get_table_names())
+    assert {"sources", "articles", "article_urls", "hits", "crawl_runs", "digests"} <= tables
+    assert ensure_schema(e) is False  # nothing to do the second time
+    downgrade(e, "base")
+    assert set(inspect(e).get_table_names()) == {"alembic_version"}
+    assert ensure_schema(e) is True
+
+
+def test_sqlite_is_tuned_for_a_daemon(engine: Engine) -> None:
+    with engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_out_of_date_database_is_refused_with_what_to_run(engine: Engine) -> None:
+    with engine.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = '0000old'"))
+    with pytest.raises(SchemaOutOfDate, match="run: monitor db upgrade"):
+        ensure_schema(engine)
+
+
+def test_foreign_database_is_refused(tmp_path: Path) -> None:
+    e = make_engine(f"sqlite:///{tmp_path / 'foreign.db'}")
+    with e.begin() as c:
+        c.execute(text("CREATE TABLE stuff (id INTEGER)"))
+    with pytest.raises(StorageError, match="not made by this monitor"):
+        ensure_schema(e)
+
+
+def test_unwritable_location_is_a_storage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match="cannot create the folder"):
+        make_engine(f"sqlite:///{blocker / 'sub' / 'x.db'}")
+
+
+def test_article_and_hits_stored_once_across_urls(store: Engine) -> None:
+    first = put(store, ArticleData(
+        source="wire", url="http://news.test/2026/11/20/story.html?utm_source=rss",
+        title="Iran and Russia", text="Iran said...",
+        other_urls=["http://news.test/2026/11/20/story"]))
+    assert first.new_article and sorted(first.new_hits) == ["iran", "russia"]
+    for url in ["https://www.news.test/2026/11/20/story.html#x",  # feed, other form
+                "http://news.test/2026/11/20/story?fbclid=1",  # the canonical, tracked
+                "http://news.test/2026/11/20/story.html"]:
+        again = put(store, ArticleData(source="other", url=url, title="Iran and Russia",
+                                       text="Iran said..."))
+        assert again.article_id == first.article_id
+        assert not again.new_article and again.new_hits == ()
+    assert count(store, Article) == 1 and count(store, Hit) == 2
+    with transaction(store) as s:
+        art = s.scalars(select(Article)).one()
+        assert art.url == "http://news.test/2026/11/20/story"  # named by its canonical URL
+        assert art.source.name == "wire"  # the first source that found it
+        assert s.scalar(select(func.count(ArticleUrl.id))) == 2  # each distinct URL once
+
+
+def test_failed_fetch_keeps_feed_data_and_is_retried_then_completed(store: Engine) -> None:
+    url = "http://news.test/2026/11/21/later"
+    first = put(store, ArticleData(source="wire", url=url, title="Budget",
+                                   summary="Russia's budget", fetch_error="HTTP 503"))
+    assert first.new_hits == ("russia",)  # title + summary still matched
+    with transaction(store) as s:
+        assert known_url_keys(s, [url_key(url)]) == set()  # so the page is fetched again
+    second = put(store, ArticleData(source="wire", url=url, title="Budget",
+                                    summary="Russia's budget", text="Iran is mentioned."))
+    assert second.article_id == first.article_id and second.new_hits == ("iran",)
+    with transaction(store) as s:
+        art = s.get(Article, first.article_id)
+        assert art is not None and art.text == "Iran is mentioned." and art.fetch_error is None
+        assert known_url_keys(s, [url_key(url)]) == {url_key(url)}
+
+
+def test_a_page_that_keeps_failing_is_given_up(store: Engine) -> None:
+    url = "http://news.test/2026/11/21/gone"
+    for _ in range(MAX_FETCH_ATTEMPTS):
+        put(store, ArticleData(source="wire", url=url, title="t", fetch_error="HTTP 404"))
+    with transaction(store) as s:
+        assert known_url_keys(s, [url_key(url)]) == {url_key(url)}
+        assert s.scalars(select(Article.fetch_attempts)).one() == MAX_FETCH_ATTEMPTS
+
+
+def test_unique_constraint_holds_without_the_lookup(store: Engine) -> None:
+    put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
+    with pytest.raises(StorageError), transaction(store) as s:
+        s.add(Hit(article_id=1, watchlist="iran", matched=[], matches=[], snippet="",
+                  highlights=[]))
+
+
+def test_source_results_and_due(store: Engine) -> None:
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    with transaction(store) as s:
+        assert due_sources(s, ["wire", "other"], now) == ["other", "wire"]  # never checked
+        record_source_result(s, "wire", error=None, entries=10, now=now)
+        record_source_result(s, "other", error="HttpError: HTTP 500", entries=None, now=now)
+        record_source_result(s, "other", error="HttpError: HTTP 502", entries=None, now=now)
+    with transaction(store) as s:
+        assert due_sources(s, ["wire", "other"], now + timedelta(minutes=5)) == ["other"]
+        assert due_sources(s, ["wire", "other"], now + timedelta(minutes=15)) == [
+            "other", "wire"]
+        rows = {r.name: r for r in source_rows(s)}
+    assert rows["wire"].state == "ok" and rows["wire"].last_success_at == now
+    assert rows["other"].state == "failing" and rows["other"].consecutive_failures == 2
+    assert rows["other"].last_error == "HttpError: HTTP 502"
+
+
+def test_sync_keeps_state_and_resets_on_new_url(store: Engine) -> None:
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    with transaction(store) as s:
+        record_source_result(s, "wire", error=None, entries=1, now=now)
+    moved = SourceConfig(name="wire", kind="feed", url="http://news.test/rss2", interval=60)
+    with transaction(store) as s:
+        sync_sources(s, [moved])
+    with transaction(store) as s:
+        src = s.scalars(select(Source).where(Source.name == "wire")).one()
+        assert src.url.endswith("rss2") and src.interval_seconds == 60
+        assert src.next_check_at is None and src.last_success_at == now
+
+
+def test_marking_sent_only_with_a_delivered_digest(store: Engine) -> None:
+    put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
+    put(store, ArticleData(source="wire", url="http://news.test/b", title="Russia", text="y"))
+    with transaction(store) as s:
+        ids = [h.id for h in unsent_hits(s)]
+        record_digest(s, status="failed", slot_at=None, recipients=["a@b.c"], hit_ids=ids,
+                      error="SMTP down")
+    with transaction(store) as s:
+        assert len(unsent_hits(s)) == 2
+        record_digest(s, status="sent", slot_at=None, recipients=["a@b.c"], hit_ids=ids[:1])
+    with transaction(store) as s:
+        assert [h.watchlist for h in unsent_hits(s)] == ["russia"]
+        assert [h.sent_at is not None for h in find_hits(s, watchlists=["iran"])] == [True]
+
+
+def test_find_hits_filters(store: Engine) -> None:
+    put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
+    put(store, ArticleData(source="other", url="http://x.test/b", title="Iran Russia", text="y"))
+    with transaction(store) as s:
+        assert len(find_hits(s)) == 3
+        assert {h.source for h in find_hits(s, sources=["other"])} == {"other"}
+        assert {h.watchlist for h in find_hits(s, watchlists=["russia"])} == {"russia"}
+        future = datetime.now(UTC) + timedelta(hours=1)
+        assert find_hits(s, since=future) == []
+        assert len(find_hits(s, limit=2)) == 2
