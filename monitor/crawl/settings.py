@@ -11,11 +11,14 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 USER_AGENT = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
 ROBOTSTXT_OBEY = True
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "monitor.crawl.robots.RobotsTxtMiddleware": 100,  # same place, see its docstring
+}
 ITEM_PIPELINES = {"monitor.crawl.pipelines.StorePipeline": 300}
 # No listening ports in a long-lived daemon: Scrapy's telnet console and remote control are off.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
-LOG_INSTALL_ROOT_HANDLER = False  # our own logging config (monitor.logs) is in charge
 COOKIES_ENABLED = False
 # Feeds are revalidated by us (next issues: conditional GET); Scrapy's RFC2616 cache would
 # serve stale feeds from disk.
@@ -51,6 +54,8 @@ def crawl_settings(config: Config, *, verbose: bool = False) -> Settings:
         "DOWNLOAD_MAXSIZE": c.max_response_size,
         "DOWNLOAD_WARNSIZE": min(c.max_response_size, DOWNLOAD_WARNSIZE),
         "LOG_LEVEL": "DEBUG" if verbose else "WARNING",
+        # `monitor` has its own logging (monitor.logs); `scrapy crawl` keeps Scrapy's.
+        "LOG_INSTALL_ROOT_HANDLER": False,
         "MONITOR_CONFIG_PATH": str(config.path) if config.path else None,
     }, priority="cmdline")
     return settings
