@@ -1,0 +1,130 @@
+"""The command line as users run it: help, hits in every format, sources, digest, db."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from monitor.demo.server import FixtureSite
+from tests.conftest import feed, run_monitor, write_config
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def crawled(tmp_path: Path, site: FixtureSite) -> Path:
+    config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml"))
+                          + feed("atom", site.url("/feeds/atom.xml")))
+    result = run_monitor("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+    return config
+
+
+def test_help_lists_every_command() -> None:
+    result = run_monitor("--help")
+    assert result.returncode == 0
+    for command in ("run", "crawl", "digest", "hits", "sources", "demo", "db"):
+        assert f"  {command} " in result.stdout
+    assert "monitor demo" in result.stdout
+    hits_help = run_monitor("hits", "--help").stdout
+    assert "--since WHEN" in hits_help and "--format [table|json|csv]" in hits_help
+
+
+def test_hits_json_csv_table(crawled: Path) -> None:
+    data = json.loads(run_monitor("hits", "--format", "json", config=crawled).stdout)
+    assert {(h["watchlist"], h["title"]) for h in data} == {
+        ("iran", "Drones Cross the Caspian"), ("russia", "Drones Cross the Caspian"),
+        ("drone-strike", "Drones Cross the Caspian"),
+        ("russia", "Kremlin Unveils Next Year's Budget")}
+    rows = list(csv.DictReader(io.StringIO(
+        run_monitor("hits", "--format", "csv", config=crawled).stdout)))
+    assert len(rows) == 4 and rows[0].keys() >= {"watchlist", "matched", "url", "snippet"}
+    table = run_monitor("hits", config=crawled).stdout
+    assert "Drones Cross the Caspian" in table and "Kremlin Unveils" in table
+
+
+def test_hits_filters(crawled: Path) -> None:
+    def titles(*args: str) -> list[str]:
+        out = run_monitor("hits", "--format", "json", *args, config=crawled).stdout
+        return sorted(h["title"] for h in json.loads(out))
+
+    assert titles("--watchlist", "russia", "--source", "atom") == [
+        "Kremlin Unveils Next Year's Budget"]
+    assert titles("--watchlist", "iran", "--watchlist", "drone-strike") == [
+        "Drones Cross the Caspian"] * 2
+    assert len(titles("--since", "1h")) == 4
+    assert titles("--since", "2999-01-01") == []
+    assert len(titles("--limit", "2")) == 2
+
+
+def test_no_match_exits_zero_with_a_note(crawled: Path) -> None:
+    result = run_monitor("hits", "--watchlist", "nothing", config=crawled)
+    assert result.returncode == 0 and result.stdout == ""
+    assert result.stderr.strip().endswith("No hits match.")
+    as_json = run_monitor("hits", "--watchlist", "nothing", "--format", "json", config=crawled)
+    assert json.loads(as_json.stdout) == []
+
+
+def test_bad_since_is_a_usage_error(crawled: Path) -> None:
+    result = run_monitor("hits", "--since", "yesterday", config=crawled)
+    assert result.returncode == 2
+    assert "give a duration like 2d or 12h, or a date like 2026-11-01" in result.stderr
+
+
+def test_sources_lists_counts(crawled: Path) -> None:
+    data = json.loads(run_monitor("sources", "--format", "json", config=crawled).stdout)
+    by_name = {s["name"]: s for s in data}
+    assert by_name["rss"]["state"] == "ok" and by_name["rss"]["articles"] == 2
+    assert by_name["rss"]["hits"] == 3 and by_name["atom"]["hits"] == 1
+    assert by_name["rss"]["last_success"] is not None and by_name["rss"]["last_error"] is None
+
+
+def test_digest_dry_run_then_send(crawled: Path, tmp_path: Path) -> None:
+    dry = run_monitor("digest", "--dry-run", config=crawled)
+    assert dry.returncode == 0
+    assert dry.stdout.startswith("Subject: News monitor: 4 new hits")
+    assert "*Iran*" in dry.stdout and "nothing sent or marked" in dry.stderr
+    assert not (tmp_path / "outbox").exists()
+    sent = run_monitor("digest", config=crawled)
+    assert sent.returncode == 0 and "Digest with 4 hits delivered to" in sent.stdout
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    empty = run_monitor("digest", config=crawled)
+    assert "No new hits" in empty.stderr
+
+
+def test_digest_failure_exit_code_and_message(crawled: Path) -> None:
+    from tests.conftest import free_port
+
+    crawled.write_text(crawled.read_text() + f'\n[smtp]\nhost = "127.0.0.1"\nport = '
+                                             f'{free_port()}\nsecurity = "none"\n')
+    result = run_monitor("digest", config=crawled)
+    assert result.returncode == 1
+    assert "stay unsent and go out with the next digest" in result.stderr
+
+
+def test_db_upgrade_status_and_out_of_date_refusal(crawled: Path, tmp_path: Path) -> None:
+    status = run_monitor("db", "status", config=crawled)
+    assert "revision: 0001; this monitor needs 0001" in status.stdout
+    with sqlite3.connect(tmp_path / "monitor.db") as c:
+        c.execute("UPDATE alembic_version SET version_num = '0000old'")
+    refused = run_monitor("hits", config=crawled)
+    assert refused.returncode == 3
+    assert "is at schema revision 0000old, this monitor needs 0001" in refused.stderr
+    assert "run: monitor db upgrade" in refused.stderr
+
+
+def test_python_dash_m_and_console_script_agree() -> None:
+    import shutil
+    import subprocess
+
+    exe = shutil.which("monitor")
+    if exe is None:
+        pytest.skip("the console script is not installed (pip install -e .)")
+    a = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    b = run_monitor("--version")
+    assert a.stdout == b.stdout and "monitor, version" in a.stdout

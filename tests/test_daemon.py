@@ -1,0 +1,128 @@
+"""`monitor run` as a real long-lived process: cycles, digest catch-up, clean stop."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.demo.server import FixtureSite
+from tests.conftest import ROOT, feed, run_monitor, write_config
+
+pytestmark = pytest.mark.slow
+
+
+def query(folder: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    try:
+        with sqlite3.connect(folder / "monitor.db") as c:
+            return c.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.3)
+
+
+@pytest.fixture
+def start_daemon() -> Iterator[Callable[[Path], subprocess.Popen[str]]]:
+    procs: list[subprocess.Popen[str]] = []
+
+    def start(config: Path) -> subprocess.Popen[str]:
+        p = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        procs.append(p)
+        return p
+
+    yield start
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def stop(p: subprocess.Popen[str]) -> tuple[float, str, str]:
+    started = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=30)
+    return time.monotonic() - started, out, err
+
+
+def test_two_cycles_in_one_process_then_sigterm(tmp_path: Path, site: FixtureSite,
+                                                site_dir: Path, start_daemon) -> None:  # type: ignore[no-untyped-def]
+    config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml"), interval="2s"),
+                          extra='[daemon]\ntick = "1s"\n')
+    daemon = start_daemon(config)
+    wait_for(lambda: query(tmp_path, "SELECT count(*) FROM crawl_runs "
+                                     "WHERE status = 'ok'") >= [(1,)])
+    assert query(tmp_path, "SELECT count(*) FROM hits") == [(3,)]
+    # A new story appears; the next cycle of the same daemon process stores it.
+    rss = site_dir / "feeds" / "rss2.xml"
+    rss.write_text(rss.read_text().replace(
+        "<item><title>Harvest", "<item><title>Kremlin Unveils Next Year's Budget</title>"
+        "<link>{{BASE}}/2026/11/21/kremlin-unveils-budget-a2002.html</link></item>"
+        "<item><title>Harvest"))
+    wait_for(lambda: query(tmp_path, "SELECT count(*) FROM hits") == [(4,)])
+    wait_for(lambda: query(tmp_path, "SELECT count(*) FROM crawl_runs "
+                                     "WHERE status = 'ok'") >= [(3,)])
+    assert daemon.poll() is None  # still running after several cycles
+    seconds, out, err = stop(daemon)
+    assert daemon.returncode == 0, err
+    assert seconds < 15
+    assert f"database: sqlite:///{tmp_path / 'monitor.db'}" in out
+    assert f"written to the outbox {tmp_path / 'outbox'}" in out
+    assert "cycle finished" in err and "daemon stopped" in err
+    # Nothing was duplicated by the repeated cycles.
+    assert query(tmp_path, "SELECT count(*) FROM articles") == [(3,)]
+    assert query(tmp_path, "SELECT count(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
+
+
+def test_missed_digest_is_sent_once_at_start_up(tmp_path: Path, site: FixtureSite,
+                                                start_daemon) -> None:  # type: ignore[no-untyped-def]
+    earlier = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%H:%M")
+    config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml"), interval="1d"),
+                          extra='[daemon]\ntick = "1s"\n')
+    config.write_text(config.read_text().replace('time = "07:00"', f'time = "{earlier}"')
+                      .replace('timezone = "Europe/Moscow"', 'timezone = "UTC"'))
+    assert run_monitor("crawl", config=config).returncode == 0  # hits while "down"
+    daemon = start_daemon(config)
+    outbox = tmp_path / "outbox"
+    wait_for(lambda: len(list(outbox.glob("*.eml"))) == 1, timeout=30)
+    time.sleep(2.5)  # more ticks: still one digest
+    assert len(list(outbox.glob("*.eml"))) == 1
+    assert query(tmp_path, "SELECT count(*) FROM hits WHERE digest_id IS NULL") == [(0,)]
+    stop(daemon)
+    # A restart does not send the same slot again.
+    again = start_daemon(config)
+    time.sleep(4)
+    stop(again)
+    assert len(list(outbox.glob("*.eml"))) == 1
+    assert query(tmp_path, "SELECT status, count(*) FROM digests GROUP BY status") == [
+        ("sent", 1)]
+
+
+def test_without_network_it_keeps_running_and_reports(tmp_path: Path, start_daemon) -> None:  # type: ignore[no-untyped-def]
+    # A host name that cannot resolve stands in for "no network access".
+    config = write_config(tmp_path, feed("offline", "http://news.invalid/rss.xml",
+                                         interval="1s"),
+                          extra='[daemon]\ntick = "1s"\n')
+    daemon = start_daemon(config)
+    wait_for(lambda: query(tmp_path, "SELECT consecutive_failures FROM sources") >= [(2,)])
+    assert daemon.poll() is None
+    [(error,)] = query(tmp_path, "SELECT last_error FROM sources")
+    assert error.startswith("DNSLookupError: cannot resolve news.invalid")
+    _, _, err = stop(daemon)
+    assert daemon.returncode == 0
+    assert "source failed source=offline error=DNSLookupError" in err
