@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def reports_errors(func: F) -> F:
     """A MonitorError becomes one clear line on stderr and its exit status, not a traceback."""
+
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -29,6 +30,7 @@ def reports_errors(func: F) -> F:
         except MonitorError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+
     return wrapper  # type: ignore[return-value]
 
 
@@ -37,8 +39,9 @@ class Since(click.ParamType):
 
     name = "since"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> datetime:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
         if isinstance(value, datetime):
             return value
         text = str(value).strip()
@@ -47,8 +50,9 @@ class Since(click.ParamType):
         try:
             d = datetime.fromisoformat(text)
         except ValueError:
-            self.fail(f"{text!r}: give a duration like 2d or 12h, or a date like 2026-11-01",
-                      param, ctx)
+            self.fail(
+                f"{text!r}: give a duration like 2d or 12h, or a date like 2026-11-01", param, ctx
+            )
         return d.replace(tzinfo=UTC) if d.tzinfo is None else d
 
 
@@ -69,9 +73,15 @@ pass_state = click.make_pass_decorator(State)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "-c", "config_path", metavar="PATH", envvar="MONITOR_CONFIG",
-              help="Configuration file. Default: $MONITOR_CONFIG, else ./monitor.toml, "
-                   "else the embedded default.")
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    metavar="PATH",
+    envvar="MONITOR_CONFIG",
+    help="Configuration file. Default: $MONITOR_CONFIG, else ./monitor.toml, "
+    "else the embedded default.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging, Scrapy's included.")
 @click.version_option(__version__, prog_name="monitor")
 @click.pass_context
@@ -100,10 +110,19 @@ def run(state: State) -> None:
 
 
 @cli.command()
-@click.option("--source", "-s", "sources", multiple=True, metavar="NAME",
-              help="Crawl only this source (repeatable). Default: every source.")
-@click.option("--due", is_flag=True, help="Only the sources whose interval has elapsed "
-                                          "(for running from cron).")
+@click.option(
+    "--source",
+    "-s",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Crawl only this source (repeatable). Default: every source.",
+)
+@click.option(
+    "--due",
+    is_flag=True,
+    help="Only the sources whose interval has elapsed (for running from cron).",
+)
 @pass_state
 @reports_errors
 def crawl(state: State, sources: tuple[str, ...], due: bool) -> None:
@@ -135,8 +154,11 @@ def crawl(state: State, sources: tuple[str, ...], due: bool) -> None:
 
 
 @cli.command()
-@click.option("--dry-run", is_flag=True,
-              help="Print the digest (text part) without sending or marking anything sent.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the digest (text part) without sending or marking anything sent.",
+)
 @pass_state
 @reports_errors
 def digest(state: State, dry_run: bool) -> None:
@@ -156,28 +178,62 @@ def digest(state: State, dry_run: bool) -> None:
     elif outcome.status == "sent":
         click.echo(f"Digest with {outcome.hits} hits delivered to {outcome.destination}")
     else:
-        click.echo(f"error: digest not delivered: {outcome.error}\n"
-                   f"The {outcome.hits} hits stay unsent and go out with the next digest.",
-                   err=True)
+        click.echo(
+            f"error: digest not delivered: {outcome.error}\n"
+            f"The {outcome.hits} hits stay unsent and go out with the next digest.",
+            err=True,
+        )
         sys.exit(1)
 
 
 @cli.command()
-@click.option("--watchlist", "-w", "watchlists", multiple=True, metavar="NAME",
-              help="Only this watchlist (repeatable).")
-@click.option("--source", "-s", "sources", multiple=True, metavar="NAME",
-              help="Only this source (repeatable).")
-@click.option("--since", type=Since(), metavar="WHEN",
-              help="First seen since: 2d, 12h, or a date/time like 2026-11-01.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv"]),
-              default="table", show_default=True)
-@click.option("--limit", "-n", type=click.IntRange(min=0), default=None,
-              help="At most N hits, newest first (default: 50 for a table, all otherwise; "
-                   "0 = all).")
+@click.option(
+    "--watchlist",
+    "-w",
+    "watchlists",
+    multiple=True,
+    metavar="NAME",
+    help="Only this watchlist (repeatable).",
+)
+@click.option(
+    "--source",
+    "-s",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Only this source (repeatable).",
+)
+@click.option(
+    "--since",
+    type=Since(),
+    metavar="WHEN",
+    help="First seen since: 2d, 12h, or a date/time like 2026-11-01.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(min=0),
+    default=None,
+    help="At most N hits, newest first (default: 50 for a table, all otherwise; 0 = all).",
+)
 @pass_state
 @reports_errors
-def hits(state: State, watchlists: tuple[str, ...], sources: tuple[str, ...],
-         since: datetime | None, fmt: str, limit: int | None) -> None:
+def hits(
+    state: State,
+    watchlists: tuple[str, ...],
+    sources: tuple[str, ...],
+    since: datetime | None,
+    fmt: str,
+    limit: int | None,
+) -> None:
     """List stored hits, newest first."""
     from monitor.output import print_hits
     from monitor.store.engine import transaction
@@ -187,8 +243,13 @@ def hits(state: State, watchlists: tuple[str, ...], sources: tuple[str, ...],
     if limit is None:
         limit = 50 if fmt == "table" else 0
     with transaction(open_store(state.config)) as s:
-        rows = find_hits(s, watchlists=watchlists, sources=sources, since=since,
-                         limit=(limit + 1) if limit else None)
+        rows = find_hits(
+            s,
+            watchlists=watchlists,
+            sources=sources,
+            since=since,
+            limit=(limit + 1) if limit else None,
+        )
     more = bool(limit) and len(rows) > limit
     rows = rows[:limit] if limit else rows
     if not rows:
@@ -202,8 +263,14 @@ def hits(state: State, watchlists: tuple[str, ...], sources: tuple[str, ...],
 
 
 @cli.command()
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv"]),
-              default="table", show_default=True)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
 @pass_state
 @reports_errors
 def sources(state: State, fmt: str) -> None:
@@ -219,9 +286,12 @@ def sources(state: State, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the demo keeps its database and outbox "
-                   "(default: 'demo' in the data directory).")
+@click.option(
+    "--dir",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the demo keeps its database and outbox (default: 'demo' in the data directory).",
+)
 @pass_state
 @reports_errors
 def demo(state: State, target: Path | None) -> None:
@@ -252,8 +322,9 @@ def db_upgrade(state: State) -> None:
     if before == after:
         click.echo(f"{where} is up to date (revision {after}).")
     else:
-        click.echo(f"{where} migrated from {before or 'empty'} to {after} "
-                   f"(head {head_revision(engine)}).")
+        click.echo(
+            f"{where} migrated from {before or 'empty'} to {after} (head {head_revision(engine)})."
+        )
 
 
 @db.command("status")
@@ -267,8 +338,10 @@ def db_status(state: State) -> None:
     engine = make_engine(state.config.database_url)
     cur, head = current_revision(engine), head_revision(engine)
     click.echo(f"database: {describe(state.config.database_url)}")
-    click.echo(f"revision: {cur or 'none (empty database)'}; this monitor needs {head}"
-               + ("" if cur == head else " -> run: monitor db upgrade"))
+    click.echo(
+        f"revision: {cur or 'none (empty database)'}; this monitor needs {head}"
+        + ("" if cur == head else " -> run: monitor db upgrade")
+    )
 
 
 def main() -> None:

@@ -196,8 +196,9 @@ class _Validator:
             raise self.fail(f"{where}.{key}", f"must be a non-empty string, got {v!r}")
         return v.strip()
 
-    def number(self, t: Mapping[str, Any], key: str, where: str, default: float,
-               minimum: float = 0) -> float:
+    def number(
+        self, t: Mapping[str, Any], key: str, where: str, default: float, minimum: float = 0
+    ) -> float:
         v = t.get(key, default)
         if isinstance(v, bool) or not isinstance(v, int | float) or v < minimum:
             raise self.fail(f"{where}.{key}", f"must be a number >= {minimum}, got {v!r}")
@@ -226,8 +227,11 @@ class _Validator:
         return p
 
     def config(self, raw: Mapping[str, Any]) -> Config:
-        self.known_keys(raw, "(top level)",
-                        {"database", "sources", "watchlists", "digest", "smtp", "crawl", "daemon"})
+        self.known_keys(
+            raw,
+            "(top level)",
+            {"database", "sources", "watchlists", "digest", "smtp", "crawl", "daemon"},
+        )
         return Config(
             path=self.file,
             database_url=self.database(raw),
@@ -253,8 +257,11 @@ class _Validator:
         if m and self.base is not None and not m.group(2).startswith(":memory:"):
             return f"sqlite{m.group(1) or ''}:///{self.base / m.group(2)}"
         if not re.match(r"^[a-z][a-z0-9+]*://", url):
-            raise self.fail("database.url", f"{url!r} is not a database URL "
-                            "(like sqlite:///monitor.db or postgresql+psycopg://host/db)")
+            raise self.fail(
+                "database.url",
+                f"{url!r} is not a database URL "
+                "(like sqlite:///monitor.db or postgresql+psycopg://host/db)",
+            )
         return url
 
     def sources(self, raw: Mapping[str, Any]) -> tuple[Source, ...]:
@@ -263,8 +270,15 @@ class _Validator:
             raise self.fail("sources", "must be an array of tables, written [[sources]]")
         seen: set[str] = set()
         out = []
-        allowed = {"name", "feed", "section", "interval", "link_pattern", "link_selector",
-                   "max_links"}
+        allowed = {
+            "name",
+            "feed",
+            "section",
+            "interval",
+            "link_pattern",
+            "link_selector",
+            "max_links",
+        }
         for i, t in enumerate(items):
             where = f"sources[{i}]"
             if not isinstance(t, Mapping):
@@ -279,8 +293,10 @@ class _Validator:
             where = f"sources[{i}] ({name})"
             kinds = [k for k in ("feed", "section") if k in t]
             if len(kinds) != 1:
-                raise self.fail(where, "needs exactly one of 'feed' (a feed URL) or "
-                                "'section' (a section page URL)")
+                raise self.fail(
+                    where,
+                    "needs exactly one of 'feed' (a feed URL) or 'section' (a section page URL)",
+                )
             kind = kinds[0]
             url = self.string(t, kind, where)
             if not re.match(r"^https?://[^/\s]+", url):
@@ -290,8 +306,9 @@ class _Validator:
                 try:
                     re.compile(pattern)
                 except re.error as exc:
-                    raise self.fail(f"{where}.link_pattern",
-                                    f"not a valid regular expression: {exc}") from None
+                    raise self.fail(
+                        f"{where}.link_pattern", f"not a valid regular expression: {exc}"
+                    ) from None
             selector = self.string(t, "link_selector", where, default=None)
             if selector is not None:
                 from cssselect import GenericTranslator, SelectorError
@@ -299,14 +316,20 @@ class _Validator:
                 try:
                     GenericTranslator().css_to_xpath(selector)
                 except SelectorError as exc:
-                    raise self.fail(f"{where}.link_selector",
-                                    f"not a valid CSS selector: {exc}") from None
-            out.append(Source(
-                name=name, kind=kind, url=url,
-                interval=self.duration(t, "interval", where, "30m"),
-                link_pattern=pattern, link_selector=selector,
-                max_links=int(self.number(t, "max_links", where, 200, minimum=1)),
-            ))
+                    raise self.fail(
+                        f"{where}.link_selector", f"not a valid CSS selector: {exc}"
+                    ) from None
+            out.append(
+                Source(
+                    name=name,
+                    kind=kind,
+                    url=url,
+                    interval=self.duration(t, "interval", where, "30m"),
+                    link_pattern=pattern,
+                    link_selector=selector,
+                    max_links=int(self.number(t, "max_links", where, 200, minimum=1)),
+                )
+            )
         return tuple(out)
 
     def watchlists(self, raw: Mapping[str, Any]) -> tuple[Watchlist, ...]:
@@ -337,8 +360,9 @@ class _Validator:
         return tuple(out)
 
     def digest(self, raw: Mapping[str, Any]) -> DigestConfig:
-        t = self.table(raw, "digest",
-                       {"time", "timezone", "recipients", "sender", "outbox", "retry"})
+        t = self.table(
+            raw, "digest", {"time", "timezone", "recipients", "sender", "outbox", "retry"}
+        )
         time_text = self.string(t, "time", "digest", default="07:00")
         try:
             hh, mm = (int(p) for p in time_text.split(":"))
@@ -349,21 +373,29 @@ class _Validator:
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail("digest.timezone",
-                            f"{tz!r} is not a time zone name like 'Europe/Moscow'") from None
+            raise self.fail(
+                "digest.timezone", f"{tz!r} is not a time zone name like 'Europe/Moscow'"
+            ) from None
         recipients = t.get("recipients", [])
         if not isinstance(recipients, list) or not all(
             isinstance(r, str) and _EMAIL.match(r) for r in recipients
         ):
-            raise self.fail("digest.recipients",
-                            f"must be a list of email addresses, got {recipients!r}")
+            raise self.fail(
+                "digest.recipients", f"must be a list of email addresses, got {recipients!r}"
+            )
         sender = self.string(t, "sender", "digest", default="monitor@localhost")
         if not _EMAIL.match(sender):
             raise self.fail("digest.sender", f"{sender!r} is not an email address")
         outbox_text = self.string(t, "outbox", "digest", default=None)
         outbox = self.path(outbox_text) if outbox_text else data_dir() / "outbox"
-        return DigestConfig(time=at, timezone=tz, recipients=tuple(recipients), sender=sender,
-                            outbox=outbox, retry=self.duration(t, "retry", "digest", "15m"))
+        return DigestConfig(
+            time=at,
+            timezone=tz,
+            recipients=tuple(recipients),
+            sender=sender,
+            outbox=outbox,
+            retry=self.duration(t, "retry", "digest", "15m"),
+        )
 
     def smtp(self, raw: Mapping[str, Any]) -> SmtpConfig | None:
         if "smtp" not in raw:
@@ -371,32 +403,48 @@ class _Validator:
         t = self.table(raw, "smtp", {"host", "port", "security", "username", "timeout"})
         security = self.string(t, "security", "smtp", default="starttls")
         if security not in ("none", "starttls", "ssl"):
-            raise self.fail("smtp.security",
-                            f"{security!r}: must be one of 'none', 'starttls', 'ssl'")
+            raise self.fail(
+                "smtp.security", f"{security!r}: must be one of 'none', 'starttls', 'ssl'"
+            )
         default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
         port = self.number(t, "port", "smtp", default_port, minimum=1)
         if int(port) != port or port > 65535:
             raise self.fail("smtp.port", f"{port!r} is not a port number")
         return SmtpConfig(
-            host=self.string(t, "host", "smtp"), port=int(port), security=security,
+            host=self.string(t, "host", "smtp"),
+            port=int(port),
+            security=security,
             username=self.string(t, "username", "smtp", default=None),
             timeout=self.duration(t, "timeout", "smtp", "30s"),
         )
 
     def crawl(self, raw: Mapping[str, Any]) -> CrawlConfig:
-        t = self.table(raw, "crawl", {"user_agent", "extract_workers", "download_timeout",
-                                      "max_response_size", "concurrent_requests", "per_domain",
-                                      "robots_txt", "autothrottle"})
+        t = self.table(
+            raw,
+            "crawl",
+            {
+                "user_agent",
+                "extract_workers",
+                "download_timeout",
+                "max_response_size",
+                "concurrent_requests",
+                "per_domain",
+                "robots_txt",
+                "autothrottle",
+            },
+        )
         d = CrawlConfig()
         robots = self.flag(t, "robots_txt", "crawl", True)
         return CrawlConfig(
             user_agent=self.string(t, "user_agent", "crawl", default=d.user_agent),
             extract_workers=int(self.number(t, "extract_workers", "crawl", d.extract_workers)),
             download_timeout=self.duration(t, "download_timeout", "crawl", "30s"),
-            max_response_size=int(self.number(t, "max_response_size", "crawl",
-                                              d.max_response_size, minimum=1024)),
-            concurrent_requests=int(self.number(t, "concurrent_requests", "crawl",
-                                                d.concurrent_requests, minimum=1)),
+            max_response_size=int(
+                self.number(t, "max_response_size", "crawl", d.max_response_size, minimum=1024)
+            ),
+            concurrent_requests=int(
+                self.number(t, "concurrent_requests", "crawl", d.concurrent_requests, minimum=1)
+            ),
             per_domain=int(self.number(t, "per_domain", "crawl", d.per_domain, minimum=1)),
             robots_txt=robots,
             autothrottle=self.flag(t, "autothrottle", "crawl", True),
@@ -404,5 +452,7 @@ class _Validator:
 
     def daemon(self, raw: Mapping[str, Any]) -> DaemonConfig:
         t = self.table(raw, "daemon", {"tick", "crawl_timeout"})
-        return DaemonConfig(tick=self.duration(t, "tick", "daemon", "60s"),
-                            crawl_timeout=self.duration(t, "crawl_timeout", "daemon", "30m"))
+        return DaemonConfig(
+            tick=self.duration(t, "tick", "daemon", "60s"),
+            crawl_timeout=self.duration(t, "crawl_timeout", "daemon", "30m"),
+        )

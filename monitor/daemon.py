@@ -53,28 +53,54 @@ class Daemon:
         c = self.config
         print(f"config:   {c.origin}")
         print(f"database: {describe(c.database_url)}")
-        print("digests:  " + (f"SMTP {c.smtp.host}:{c.smtp.port}" if c.smtp
-                              else f"written to the outbox {c.digest.outbox}"))
-        print(f"sources:  {len(c.sources)}, watchlists: {len(c.watchlists)}; "
-              f"digest daily at {c.digest.time:%H:%M} {c.digest.timezone}. "
-              "Stop with Ctrl-C or SIGTERM.", flush=True)
+        print(
+            "digests:  "
+            + (
+                f"SMTP {c.smtp.host}:{c.smtp.port}"
+                if c.smtp
+                else f"written to the outbox {c.digest.outbox}"
+            )
+        )
+        print(
+            f"sources:  {len(c.sources)}, watchlists: {len(c.watchlists)}; "
+            f"digest daily at {c.digest.time:%H:%M} {c.digest.timezone}. "
+            "Stop with Ctrl-C or SIGTERM.",
+            flush=True,
+        )
         now = utcnow()
-        self.scheduler.add_job(self.crawl_due, "interval", seconds=c.daemon.tick,
-                               next_run_time=now, id="crawl", name="crawl due sources")
         self.scheduler.add_job(
-            self.digest_if_due, CronTrigger(hour=c.digest.time.hour,
-                                            minute=c.digest.time.minute,
-                                            timezone=c.digest.zone),
-            id="digest", name="daily digest")
+            self.crawl_due,
+            "interval",
+            seconds=c.daemon.tick,
+            next_run_time=now,
+            id="crawl",
+            name="crawl due sources",
+        )
+        self.scheduler.add_job(
+            self.digest_if_due,
+            CronTrigger(
+                hour=c.digest.time.hour, minute=c.digest.time.minute, timezone=c.digest.zone
+            ),
+            id="digest",
+            name="daily digest",
+        )
         # Start-up catch-up of a missed digest, then retries of a failed one.
-        self.scheduler.add_job(self.digest_if_due, "interval",
-                               seconds=max(c.daemon.tick, 30), next_run_time=now,
-                               id="digest-check", name="missed or failed digest")
-        previous = {sig: signal.signal(sig, self._on_signal)
-                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        self.scheduler.add_job(
+            self.digest_if_due,
+            "interval",
+            seconds=max(c.daemon.tick, 30),
+            next_run_time=now,
+            id="digest-check",
+            name="missed or failed digest",
+        )
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
         self.scheduler.start()
-        log.info("daemon started next_digest=%s",
-                 next_slot(now, c.digest.time, c.digest.zone).isoformat())
+        log.info(
+            "daemon started next_digest=%s",
+            next_slot(now, c.digest.time, c.digest.zone).isoformat(),
+        )
         try:
             while not self.stopping.wait(0.5):
                 pass
@@ -117,8 +143,12 @@ class Daemon:
             rc = self._wait_child(self.child)
         finally:
             self.child = None
-        log.info("cycle finished sources=%d exit=%s seconds=%.1f", len(due), rc,
-                 time.monotonic() - started)
+        log.info(
+            "cycle finished sources=%d exit=%s seconds=%.1f",
+            len(due),
+            rc,
+            time.monotonic() - started,
+        )
 
     def _wait_child(self, child: subprocess.Popen[bytes]) -> int | None:
         deadline = time.monotonic() + self.config.daemon.crawl_timeout
@@ -126,8 +156,9 @@ class Daemon:
             if self.stopping.is_set():
                 return None  # _stop_child ends it
             if time.monotonic() > deadline:
-                log.error("crawl timed out after %.0fs; stopping it",
-                          self.config.daemon.crawl_timeout)
+                log.error(
+                    "crawl timed out after %.0fs; stopping it", self.config.daemon.crawl_timeout
+                )
                 self._terminate(child)
                 break
             time.sleep(0.2)

@@ -31,8 +31,9 @@ def canonical_url(url: str) -> str:
     except (ValueError, TypeError):
         normalized = url
     parts = urlsplit(normalized)
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",
-                       parts.query, ""))
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, "")
+    )
 
 
 def url_key(url: str) -> str:

@@ -13,8 +13,9 @@ def setup_logging(verbose: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if not verbose:
         handler.addFilter(_LibraryNoise())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
-                                           "%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    )
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     quiet_libraries(verbose)
@@ -22,14 +23,27 @@ def setup_logging(verbose: bool = False) -> None:
 
 def quiet_libraries(verbose: bool) -> None:
     quiet = logging.DEBUG if verbose else logging.WARNING
-    for name in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "apscheduler",
-                 "alembic", "filelock", "py.warnings", "charset_normalizer"):
+    for name in (
+        "scrapy",
+        "twisted",
+        "trafilatura",
+        "htmldate",
+        "courlan",
+        "apscheduler",
+        "alembic",
+        "filelock",
+        "py.warnings",
+        "charset_normalizer",
+    ):
         logging.getLogger(name).setLevel(quiet)
     # Article pages are often broken HTML; those per-request warnings are noise, the crawl
     # records what matters.
     # The retry middleware logs a traceback per dead source; the crawl records the error.
-    for name in ("scrapy.core.scraper", "scrapy.downloadermiddlewares.retry",
-                 "scrapy.downloadermiddlewares.robotstxt"):
+    for name in (
+        "scrapy.core.scraper",
+        "scrapy.downloadermiddlewares.retry",
+        "scrapy.downloadermiddlewares.robotstxt",
+    ):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
 
 

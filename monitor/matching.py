@@ -108,7 +108,7 @@ def compile_query(text: str) -> Query:
             terms.append(Term(word, _term_pattern(word)))
         pos = m.end()
     if not terms:
-        raise QueryError("empty query: give at least one term or \"quoted phrase\"")
+        raise QueryError('empty query: give at least one term or "quoted phrase"')
     if len(terms) > MAX_TERMS:
         raise QueryError(f"too many terms ({len(terms)}; at most {MAX_TERMS})")
     return Query(text, tuple(terms))
@@ -139,8 +139,9 @@ def find_matches(query: Query, fields: Mapping[str, str | None]) -> Iterable[Mat
                 yield Match(term.text, field, m.start(), m.end())
 
 
-def build_hit(name: str, query: Query, matches: Sequence[Match],
-              fields: Mapping[str, str | None]) -> Hit:
+def build_hit(
+    name: str, query: Query, matches: Sequence[Match], fields: Mapping[str, str | None]
+) -> Hit:
     found = {m.term for m in matches}
     matched = tuple(t.text for t in query.terms if t.text in found)
     ordered = sorted(matches, key=lambda m: (FIELDS.index(m.field), m.start))
@@ -152,8 +153,9 @@ def build_hit(name: str, query: Query, matches: Sequence[Match],
     )
 
 
-def make_snippet(matches: Sequence[Match], fields: Mapping[str, str | None],
-                 width: int = 220) -> Snippet:
+def make_snippet(
+    matches: Sequence[Match], fields: Mapping[str, str | None], width: int = 220
+) -> Snippet:
     """Keyword in context around the first match of the preferred field, cut at word
     boundaries, with every match inside the window highlighted."""
     field = next(f for f in _SNIPPET_FIELDS if any(m.field == f for m in matches))
@@ -176,8 +178,8 @@ def make_snippet(matches: Sequence[Match], fields: Mapping[str, str | None],
     for m in in_field:
         if m.start < pos or m.end > end:
             continue
-        pieces.append((text[pos:m.start], False))
-        pieces.append((text[m.start:m.end], True))
+        pieces.append((text[pos : m.start], False))
+        pieces.append((text[m.start : m.end], True))
         pos = m.end
     pieces.append((text[pos:end], False))
     out = "…" if start > 0 else ""

@@ -17,22 +17,37 @@ from rich.text import Text
 from monitor.store.queries import HitRow, SourceRow
 
 FORMATS = ("table", "json", "csv")
-HIT_CSV_FIELDS = ["id", "watchlist", "matched", "title", "url", "source", "published",
-                  "first_seen", "snippet", "sent_at"]
+HIT_CSV_FIELDS = [
+    "id",
+    "watchlist",
+    "matched",
+    "title",
+    "url",
+    "source",
+    "published",
+    "first_seen",
+    "snippet",
+    "sent_at",
+]
 
 
 def _console(out: IO[str]) -> Console:
     # A pipe gets plain text at a generous width rather than 80 columns of wrapping.
     tty = out.isatty()
-    return Console(file=out, highlight=False, soft_wrap=False,
-                   width=None if tty else 160, force_terminal=tty, no_color=not tty)
+    return Console(
+        file=out,
+        highlight=False,
+        soft_wrap=False,
+        width=None if tty else 160,
+        force_terminal=tty,
+        no_color=not tty,
+    )
 
 
 def _when(d: datetime | None, zone: ZoneInfo | None = None) -> str:
     if d is None:
         return ""
-    return d.astimezone(zone).strftime("%Y-%m-%d %H:%M") if zone else d.strftime(
-        "%Y-%m-%d %H:%M")
+    return d.astimezone(zone).strftime("%Y-%m-%d %H:%M") if zone else d.strftime("%Y-%m-%d %H:%M")
 
 
 def snippet_text(row: HitRow) -> Text:
@@ -42,8 +57,9 @@ def snippet_text(row: HitRow) -> Text:
     return text
 
 
-def print_hits(rows: Sequence[HitRow], fmt: str, out: IO[str] = sys.stdout,
-               zone: ZoneInfo | None = None) -> None:
+def print_hits(
+    rows: Sequence[HitRow], fmt: str, out: IO[str] = sys.stdout, zone: ZoneInfo | None = None
+) -> None:
     if fmt == "json":
         json.dump([r.as_dict() for r in rows], out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -64,8 +80,7 @@ def print_hits(rows: Sequence[HitRow], fmt: str, out: IO[str] = sys.stdout,
         for r in rows:
             title = Text(r.title or "(no title)", style="bold")
             title.append("\n" + r.url, style="dim")
-            table.add_row(_when(r.first_seen, zone), r.watchlist, r.source, title,
-                          snippet_text(r))
+            table.add_row(_when(r.first_seen, zone), r.watchlist, r.source, title, snippet_text(r))
         _console(out).print(table)
 
 
@@ -82,15 +97,32 @@ def print_sources(rows: Sequence[SourceRow], fmt: str, out: IO[str] = sys.stdout
             w.writerow(r.as_dict())
         return
     table = Table(show_lines=False)
-    for col in ("source", "kind", "state", "last success", "failures", "articles", "hits",
-                "next check", "last error"):
+    for col in (
+        "source",
+        "kind",
+        "state",
+        "last success",
+        "failures",
+        "articles",
+        "hits",
+        "next check",
+        "last error",
+    ):
         table.add_column(col, overflow="fold")
     for r in rows:
         style = {"ok": "green", "failing": "red"}.get(r.state, "")
         error = r.last_error if r.consecutive_failures else ""
-        table.add_row(r.name, r.kind, Text(r.state, style=style), _when(r.last_success_at),
-                      str(r.consecutive_failures), str(r.articles), str(r.hits),
-                      _when(r.next_check_at), error or "")
+        table.add_row(
+            r.name,
+            r.kind,
+            Text(r.state, style=style),
+            _when(r.last_success_at),
+            str(r.consecutive_failures),
+            str(r.articles),
+            str(r.hits),
+            _when(r.next_check_at),
+            error or "",
+        )
     _console(out).print(table)
 
 
@@ -100,20 +132,32 @@ def dumps(value: Any) -> str:
 
 def print_crawl_summary(summary: Any, out: IO[str] = sys.stdout) -> None:
     """The end of `monitor crawl`: one row per source, failures named."""
-    table = Table(title=f"crawl run {summary.run_id}: {summary.articles_new} new articles, "
-                        f"{summary.hits_new} new hits in {summary.seconds:.1f}s")
+    table = Table(
+        title=f"crawl run {summary.run_id}: {summary.articles_new} new articles, "
+        f"{summary.hits_new} new hits in {summary.seconds:.1f}s"
+    )
     for col in ("source", "result", "entries", "fetched", "new articles", "new hits"):
         table.add_column(col, overflow="fold")
     for name, t in summary.sources.items():
         result = Text(t.error, style="red") if t.error else Text("ok", style="green")
         if not t.error and t.article_errors:
             result = Text(f"ok, {t.article_errors} article pages failed", style="yellow")
-        table.add_row(name, result, "" if t.entries is None else str(t.entries), str(t.new),
-                      str(t.articles_new), str(t.hits_new))
+        table.add_row(
+            name,
+            result,
+            "" if t.entries is None else str(t.entries),
+            str(t.new),
+            str(t.articles_new),
+            str(t.hits_new),
+        )
     _console(out).print(table)
     if summary.errors:
-        out.write(f"{len(summary.errors)} of {len(summary.sources)} sources failed; "
-                  "`monitor sources` keeps their last error.\n")
+        out.write(
+            f"{len(summary.errors)} of {len(summary.sources)} sources failed; "
+            "`monitor sources` keeps their last error.\n"
+        )
     if summary.store_errors:
-        out.write(f"{summary.store_errors} items could not be stored (see the log); "
-                  "they are retried by the next crawl.\n")
+        out.write(
+            f"{summary.store_errors} items could not be stored (see the log); "
+            "they are retried by the next crawl.\n"
+        )

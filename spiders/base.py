@@ -25,8 +25,9 @@ class SourceSpider(scrapy.Spider):
     ctx: CrawlContext
     selected: list[Source]
 
-    def __init__(self, source: str | None = None, sources: Iterable[str] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, source: str | None = None, sources: Iterable[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         names = list(sources or [])
         if source:  # `-a source=a,b` on the scrapy command line
@@ -42,8 +43,9 @@ class SourceSpider(scrapy.Spider):
             chosen = [config.source(n) for n in spider.source_names]
             wrong = [s.name for s in chosen if s.kind != cls.kind]
             if wrong:
-                raise ValueError(f"source(s) {', '.join(wrong)} are not {cls.kind} sources; "
-                                 f"use the other spider")
+                raise ValueError(
+                    f"source(s) {', '.join(wrong)} are not {cls.kind} sources; use the other spider"
+                )
         else:
             chosen = [s for s in config.sources if s.kind == cls.kind]
         spider.selected = chosen
@@ -51,9 +53,14 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.selected:
-            yield scrapy.Request(source.url, callback=self.parse_source,
-                                 errback=self.source_failed, dont_filter=True,
-                                 cb_kwargs={"source": source}, meta={"source": source.name})
+            yield scrapy.Request(
+                source.url,
+                callback=self.parse_source,
+                errback=self.source_failed,
+                dont_filter=True,
+                cb_kwargs={"source": source},
+                meta={"source": source.name},
+            )
 
     def parse_source(self, response: Response, source: Source) -> Iterator[Any]:
         raise NotImplementedError
@@ -77,19 +84,28 @@ class SourceSpider(scrapy.Spider):
 
     def article_requests(self, source: Source, entries: list[Entry]) -> Iterator[scrapy.Request]:
         for entry in entries:
-            yield scrapy.Request(entry.link, callback=self.parse_article,
-                                 errback=self.article_failed,
-                                 cb_kwargs={"source": source, "entry": entry},
-                                 meta={"source": source.name})
+            yield scrapy.Request(
+                entry.link,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"source": source, "entry": entry},
+                meta={"source": source.name},
+            )
 
-    async def parse_article(self, response: Response, source: Source,
-                            entry: Entry) -> AsyncIterator[ArticleData]:
-        item = ArticleData(source=source.name, url=entry.link, title=entry.title,
-                           summary=entry.summary, published_at=entry.published_at)
+    async def parse_article(
+        self, response: Response, source: Source, entry: Entry
+    ) -> AsyncIterator[ArticleData]:
+        item = ArticleData(
+            source=source.name,
+            url=entry.link,
+            title=entry.title,
+            summary=entry.summary,
+            published_at=entry.published_at,
+        )
         if response.url != entry.link:
             item.other_urls.append(response.url)
         if not isinstance(response, TextResponse):
-            ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+            ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             item.fetch_error = f"NotHtml: the article is not a web page ({ctype or 'no type'})"
         else:
             try:
@@ -109,6 +125,11 @@ class SourceSpider(scrapy.Spider):
         entry: Entry = kw["entry"]
         # The feed's title and summary still get matched and stored; the page is tried
         # again by a later crawl.
-        yield ArticleData(source=kw["source"].name, url=entry.link, title=entry.title,
-                          summary=entry.summary, published_at=entry.published_at,
-                          fetch_error=describe_failure(failure))
+        yield ArticleData(
+            source=kw["source"].name,
+            url=entry.link,
+            title=entry.title,
+            summary=entry.summary,
+            published_at=entry.published_at,
+            fetch_error=describe_failure(failure),
+        )

@@ -18,12 +18,15 @@ class FeedSpider(SourceSpider):
     kind = "feed"
 
     def parse_source(self, response: Response, source: Source) -> Iterator[Any]:
-        headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
-                   for k, v in response.headers.items()}
+        headers = {
+            k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
         result = parse_feed(response.body, headers, response.url)
         if result.warning:
-            self.logger.info("feed is malformed but usable source=%s warning=%s",
-                             source.name, result.warning)
+            self.logger.info(
+                "feed is malformed but usable source=%s warning=%s", source.name, result.warning
+            )
         if result.error:
             yield SourceStatus(source.name, error=f"{result.error} (from {response.url})")
             return

@@ -22,17 +22,25 @@ class SectionSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             yield SourceStatus(source.name, error=f"NotHtml: {response.url} is not a web page")
             return
-        links = find_article_links(response.text, response.url,
-                                   link_pattern=source.link_pattern,
-                                   link_selector=source.link_selector,
-                                   max_links=source.max_links)
+        links = find_article_links(
+            response.text,
+            response.url,
+            link_pattern=source.link_pattern,
+            link_selector=source.link_selector,
+            max_links=source.max_links,
+        )
         if not links:
             # Never "finished with no results" in silence: say what to change.
-            yield SourceStatus(source.name, error=(
-                f"NoArticleLinks: no article links found on {response.url}; set link_pattern "
-                "or link_selector for this source"))
+            yield SourceStatus(
+                source.name,
+                error=(
+                    f"NoArticleLinks: no article links found on {response.url}; set link_pattern "
+                    "or link_selector for this source"
+                ),
+            )
             return
-        new = self.new_only([Entry(link=u, title=None, summary=None, published_at=None)
-                             for u in links])
+        new = self.new_only(
+            [Entry(link=u, title=None, summary=None, published_at=None) for u in links]
+        )
         yield SourceStatus(source.name, error=None, entries=len(links), new=len(new))
         yield from self.article_requests(source, new)

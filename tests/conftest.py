@@ -80,15 +80,17 @@ query = '"drone strike"'
 """
 
 
-def write_config(folder: Path, sources: str, *, extra: str = "",
-                 watchlists: str = WATCHLISTS) -> Path:
+def write_config(
+    folder: Path, sources: str, *, extra: str = "", watchlists: str = WATCHLISTS
+) -> Path:
     """A config for tests: local site, inline extraction, no throttling, outbox in folder."""
     path = folder / "monitor.toml"
-    path.write_text(textwrap.dedent(f"""
+    path.write_text(
+        textwrap.dedent("""
         [database]
         url = "sqlite:///monitor.db"
-        {{sources}}
-        {{watchlists}}
+        {sources}
+        {watchlists}
         [digest]
         time = "07:00"
         timezone = "Europe/Moscow"
@@ -100,8 +102,10 @@ def write_config(folder: Path, sources: str, *, extra: str = "",
         extract_workers = 0
         autothrottle = false
         download_timeout = "5s"
-        {{extra}}
-    """).format(sources=sources, watchlists=watchlists, extra=extra), "utf-8")
+        {extra}
+    """).format(sources=sources, watchlists=watchlists, extra=extra),
+        "utf-8",
+    )
     return path
 
 
@@ -114,16 +118,26 @@ def section(name: str, url: str, **options: str) -> str:
     return f'\n[[sources]]\nname = "{name}"\nsection = "{url}"\n{opts}'
 
 
-def run_monitor(*args: str, config: Path | None = None, timeout: float = 120,
-                env: dict[str, str] | None = None, cwd: Path | None = None
-                ) -> subprocess.CompletedProcess[str]:
+def run_monitor(
+    *args: str,
+    config: Path | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
     """The real command line, in a real process (a Twisted reactor runs once per process)."""
     cmd = [sys.executable, "-m", "monitor"]
     if config is not None:
         cmd += ["--config", str(config)]
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=timeout,
-                          env=full_env, cwd=cwd or ROOT)
+    return subprocess.run(
+        [*cmd, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=cwd or ROOT,
+    )
 
 
 @dataclass
@@ -134,8 +148,9 @@ class SmtpRecorder:
     refuse_data: str | None = None  # e.g. "554 5.7.1 rejected"
     refuse_rcpt: dict[str, str] = field(default_factory=dict)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
         if address in self.refuse_rcpt:
             return self.refuse_rcpt[address]
         envelope.rcpt_tos.append(address)

@@ -40,9 +40,13 @@ def start_daemon() -> Iterator[Callable[[Path], subprocess.Popen[str]]]:
     procs: list[subprocess.Popen[str]] = []
 
     def start(config: Path) -> subprocess.Popen[str]:
-        p = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+        p = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(config), "run"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         procs.append(p)
         return p
 
@@ -60,23 +64,33 @@ def stop(p: subprocess.Popen[str]) -> tuple[float, str, str]:
     return time.monotonic() - started, out, err
 
 
-def test_two_cycles_in_one_process_then_sigterm(tmp_path: Path, site: FixtureSite,
-                                                site_dir: Path, start_daemon) -> None:  # type: ignore[no-untyped-def]
-    config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml"), interval="2s"),
-                          extra='[daemon]\ntick = "1s"\n')
+def test_two_cycles_in_one_process_then_sigterm(
+    tmp_path: Path, site: FixtureSite, site_dir: Path, start_daemon
+) -> None:  # type: ignore[no-untyped-def]
+    config = write_config(
+        tmp_path,
+        feed("rss", site.url("/feeds/rss2.xml"), interval="2s"),
+        extra='[daemon]\ntick = "1s"\n',
+    )
     daemon = start_daemon(config)
-    wait_for(lambda: query(tmp_path, "SELECT count(*) FROM crawl_runs "
-                                     "WHERE status = 'ok'") >= [(1,)])
+    wait_for(
+        lambda: query(tmp_path, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(1,)]
+    )
     assert query(tmp_path, "SELECT count(*) FROM hits") == [(3,)]
     # A new story appears; the next cycle of the same daemon process stores it.
     rss = site_dir / "feeds" / "rss2.xml"
-    rss.write_text(rss.read_text().replace(
-        "<item><title>Harvest", "<item><title>Kremlin Unveils Next Year's Budget</title>"
-        "<link>{{BASE}}/2026/11/21/kremlin-unveils-budget-a2002.html</link></item>"
-        "<item><title>Harvest"))
+    rss.write_text(
+        rss.read_text().replace(
+            "<item><title>Harvest",
+            "<item><title>Kremlin Unveils Next Year's Budget</title>"
+            "<link>{{BASE}}/2026/11/21/kremlin-unveils-budget-a2002.html</link></item>"
+            "<item><title>Harvest",
+        )
+    )
     wait_for(lambda: query(tmp_path, "SELECT count(*) FROM hits") == [(4,)])
-    wait_for(lambda: query(tmp_path, "SELECT count(*) FROM crawl_runs "
-                                     "WHERE status = 'ok'") >= [(3,)])
+    wait_for(
+        lambda: query(tmp_path, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(3,)]
+    )
     assert daemon.poll() is None  # still running after several cycles
     seconds, out, err = stop(daemon)
     assert daemon.returncode == 0, err
@@ -89,13 +103,20 @@ def test_two_cycles_in_one_process_then_sigterm(tmp_path: Path, site: FixtureSit
     assert query(tmp_path, "SELECT count(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
 
 
-def test_missed_digest_is_sent_once_at_start_up(tmp_path: Path, site: FixtureSite,
-                                                start_daemon) -> None:  # type: ignore[no-untyped-def]
+def test_missed_digest_is_sent_once_at_start_up(
+    tmp_path: Path, site: FixtureSite, start_daemon
+) -> None:  # type: ignore[no-untyped-def]
     earlier = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%H:%M")
-    config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml"), interval="1d"),
-                          extra='[daemon]\ntick = "1s"\n')
-    config.write_text(config.read_text().replace('time = "07:00"', f'time = "{earlier}"')
-                      .replace('timezone = "Europe/Moscow"', 'timezone = "UTC"'))
+    config = write_config(
+        tmp_path,
+        feed("rss", site.url("/feeds/rss2.xml"), interval="1d"),
+        extra='[daemon]\ntick = "1s"\n',
+    )
+    config.write_text(
+        config.read_text()
+        .replace('time = "07:00"', f'time = "{earlier}"')
+        .replace('timezone = "Europe/Moscow"', 'timezone = "UTC"')
+    )
     assert run_monitor("crawl", config=config).returncode == 0  # hits while "down"
     daemon = start_daemon(config)
     outbox = tmp_path / "outbox"
@@ -109,15 +130,16 @@ def test_missed_digest_is_sent_once_at_start_up(tmp_path: Path, site: FixtureSit
     time.sleep(4)
     stop(again)
     assert len(list(outbox.glob("*.eml"))) == 1
-    assert query(tmp_path, "SELECT status, count(*) FROM digests GROUP BY status") == [
-        ("sent", 1)]
+    assert query(tmp_path, "SELECT status, count(*) FROM digests GROUP BY status") == [("sent", 1)]
 
 
 def test_without_network_it_keeps_running_and_reports(tmp_path: Path, start_daemon) -> None:  # type: ignore[no-untyped-def]
     # A host name that cannot resolve stands in for "no network access".
-    config = write_config(tmp_path, feed("offline", "http://news.invalid/rss.xml",
-                                         interval="1s"),
-                          extra='[daemon]\ntick = "1s"\n')
+    config = write_config(
+        tmp_path,
+        feed("offline", "http://news.invalid/rss.xml", interval="1s"),
+        extra='[daemon]\ntick = "1s"\n',
+    )
     daemon = start_daemon(config)
     wait_for(lambda: query(tmp_path, "SELECT consecutive_failures FROM sources") >= [(2,)])
     assert daemon.poll() is None

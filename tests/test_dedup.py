@@ -19,11 +19,14 @@ def test_tracking_scheme_www_fragment_do_not_make_a_new_article() -> None:
     assert len({url_key(u) for u in SAME}) == 1
 
 
-@pytest.mark.parametrize("other", [
-    "https://example.com/2026/11/20/story-a2",
-    "https://example.com/2026/11/20/story-a1?id=2",  # a real query parameter matters
-    "https://example.org/2026/11/20/story-a1",
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        "https://example.com/2026/11/20/story-a2",
+        "https://example.com/2026/11/20/story-a1?id=2",  # a real query parameter matters
+        "https://example.org/2026/11/20/story-a1",
+    ],
+)
 def test_different_articles_differ(other: str) -> None:
     assert url_key(other) != url_key(SAME[0])
 
@@ -36,10 +39,17 @@ def test_canonical_url_drops_tracking_and_fragment() -> None:
     assert canonical_url(SAME[4] + "#top") == "https://example.com/2026/11/20/story-a1"
 
 
-@pytest.mark.parametrize(("url", "ok"), [
-    ("https://x.org/a", True), ("http://x.org", True), ("file:///etc/passwd", False),
-    ("javascript:alert(1)", False), ("mailto:a@b.c", False), ("//x.org/a", False),
-    ("http://[broken", False),
-])
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://x.org/a", True),
+        ("http://x.org", True),
+        ("file:///etc/passwd", False),
+        ("javascript:alert(1)", False),
+        ("mailto:a@b.c", False),
+        ("//x.org/a", False),
+        ("http://[broken", False),
+    ],
+)
 def test_only_web_urls(url: str, ok: bool) -> None:
     assert is_web_url(url) is ok

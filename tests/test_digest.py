@@ -23,30 +23,45 @@ from monitor.store.repo import store_article
 from tests.conftest import SmtpRecorder, feed, write_config
 
 ZONE = __import__("zoneinfo").ZoneInfo("Europe/Moscow")
-HOSTILE = ('<script>alert(1)</script> Iran "quoted" & <b>bold</b>\r\n'
-           "Bcc: victim@example.org")
+HOSTILE = '<script>alert(1)</script> Iran "quoted" & <b>bold</b>\r\nBcc: victim@example.org'
 
 
-def row(i: int, watchlist: str, title: str, url: str = "https://news.test/a",
-        snippet: str = "Iran said", highlights: list[list[int]] | None = None) -> HitRow:
-    return HitRow(id=i, watchlist=watchlist, matched=["Iran"], url=url, title=title,
-                  source="wire", published=datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
-                  first_seen=datetime(2026, 11, 20, 8, 0, tzinfo=UTC), snippet=snippet,
-                  highlights=highlights if highlights is not None else [[0, 4]],
-                  sent_at=None)
+def row(
+    i: int,
+    watchlist: str,
+    title: str,
+    url: str = "https://news.test/a",
+    snippet: str = "Iran said",
+    highlights: list[list[int]] | None = None,
+) -> HitRow:
+    return HitRow(
+        id=i,
+        watchlist=watchlist,
+        matched=["Iran"],
+        url=url,
+        title=title,
+        source="wire",
+        published=datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
+        first_seen=datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+        snippet=snippet,
+        highlights=highlights if highlights is not None else [[0, 4]],
+        sent_at=None,
+    )
 
 
 def test_grouped_by_watchlist_in_config_order() -> None:
-    d = build_digest([row(1, "russia", "R"), row(2, "iran", "I1"), row(3, "iran", "I2")],
-                     ["iran", "russia"], datetime(2026, 11, 27, tzinfo=UTC))
+    d = build_digest(
+        [row(1, "russia", "R"), row(2, "iran", "I1"), row(3, "iran", "I2")],
+        ["iran", "russia"],
+        datetime(2026, 11, 27, tzinfo=UTC),
+    )
     assert [(g.watchlist, len(g.entries)) for g in d.groups] == [("iran", 2), ("russia", 1)]
     assert d.hit_ids == [2, 3, 1]
     assert d.subject() == "News monitor: 3 new hits (iran 2, russia 1)"
 
 
 def test_text_and_html_show_title_source_time_snippet_link() -> None:
-    d = build_digest([row(1, "iran", "Tehran Talks")], ["iran"],
-                     datetime(2026, 11, 27, tzinfo=UTC))
+    d = build_digest([row(1, "iran", "Tehran Talks")], ["iran"], datetime(2026, 11, 27, tzinfo=UTC))
     text = render_text(d, ZONE)
     assert "== iran (1) ==" in text and "* Tehran Talks" in text
     assert "wire | 2026-11-20 10:00 MSK | matched: Iran" in text  # the reader's zone
@@ -58,17 +73,20 @@ def test_text_and_html_show_title_source_time_snippet_link() -> None:
 
 
 def test_hostile_feed_text_is_escaped_and_kept_out_of_headers() -> None:
-    d = build_digest([row(1, "iran", HOSTILE, snippet=HOSTILE,
-                          highlights=[[26, 30]]),
-                      row(2, "iran", "js link", url="javascript:alert(document.cookie)")],
-                     ["iran"], datetime(2026, 11, 27, tzinfo=UTC))
+    d = build_digest(
+        [
+            row(1, "iran", HOSTILE, snippet=HOSTILE, highlights=[[26, 30]]),
+            row(2, "iran", "js link", url="javascript:alert(document.cookie)"),
+        ],
+        ["iran"],
+        datetime(2026, 11, 27, tzinfo=UTC),
+    )
     html = render_html(d, ZONE)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>bold</b>" not in html
     assert 'href="javascript:' not in html  # shown as text, never as a link
     assert "javascript:alert(document.cookie)" in html
-    msg = build_message(d, sender="monitor@example.org", recipients=["a@example.org"],
-                        zone=ZONE)
+    msg = build_message(d, sender="monitor@example.org", recipients=["a@example.org"], zone=ZONE)
     raw = msg.as_bytes()
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert parsed["Bcc"] is None and "victim" not in str(parsed["Subject"])
@@ -84,32 +102,42 @@ def with_hits(tmp_path: Path) -> tuple[Path, Engine]:
     engine = open_store(config)
     matcher = Matcher({"iran": "Iran", "russia": "Russia"})
     for i, title in enumerate(["Iran and Russia sign a deal", "Iran talks", "Russia budget"]):
-        data = ArticleData(source="wire", url=f"http://news.test/2026/11/2{i}/story-{i}",
-                           title=title, text=f"{title}. More text.")
+        data = ArticleData(
+            source="wire",
+            url=f"http://news.test/2026/11/2{i}/story-{i}",
+            title=title,
+            text=f"{title}. More text.",
+        )
         with transaction(engine) as s:
             store_article(s, data, matcher.match(data.fields()))
     return config_path, engine
 
 
 def smtp_config(config_path: Path, port: int, extra: str = "") -> Config:
-    config_path.write_text(config_path.read_text() + f"""
+    config_path.write_text(
+        config_path.read_text()
+        + f"""
 [smtp]
 host = "127.0.0.1"
 port = {port}
 security = "none"
 timeout = "5s"
 {extra}
-""")
+"""
+    )
     return load_config(config_path)
 
 
 def received(recorder: SmtpRecorder) -> list[EmailMessage]:
-    return [email.message_from_bytes(e.content, policy=email.policy.default)  # type: ignore[misc]
-            for e in recorder.messages]
+    return [
+        email.message_from_bytes(e.content, policy=email.policy.default)  # type: ignore[misc]
+        for e in recorder.messages
+    ]
 
 
-def test_smtp_delivery_marks_hits_sent(with_hits: tuple[Path, Engine],
-                                       smtp: tuple[SmtpRecorder, int]) -> None:
+def test_smtp_delivery_marks_hits_sent(
+    with_hits: tuple[Path, Engine], smtp: tuple[SmtpRecorder, int]
+) -> None:
     config_path, engine = with_hits
     recorder, port = smtp
     config = smtp_config(config_path, port)
@@ -127,8 +155,9 @@ def test_smtp_delivery_marks_hits_sent(with_hits: tuple[Path, Engine],
     assert len(recorder.messages) == 1
 
 
-def test_refused_mail_keeps_hits_for_the_next_digest(with_hits: tuple[Path, Engine],
-                                                     smtp: tuple[SmtpRecorder, int]) -> None:
+def test_refused_mail_keeps_hits_for_the_next_digest(
+    with_hits: tuple[Path, Engine], smtp: tuple[SmtpRecorder, int]
+) -> None:
     config_path, engine = with_hits
     recorder, port = smtp
     config = smtp_config(config_path, port)
@@ -156,8 +185,9 @@ def test_server_down_keeps_hits(with_hits: tuple[Path, Engine]) -> None:
         assert len(unsent_hits(s)) == 4
 
 
-def test_username_without_password_is_a_clear_error(with_hits: tuple[Path, Engine],
-                                                    smtp: tuple[SmtpRecorder, int]) -> None:
+def test_username_without_password_is_a_clear_error(
+    with_hits: tuple[Path, Engine], smtp: tuple[SmtpRecorder, int]
+) -> None:
     config_path, engine = with_hits
     config = smtp_config(config_path, smtp[1], 'username = "monitor"')
     outcome = run_digest(config, engine)
@@ -166,12 +196,16 @@ def test_username_without_password_is_a_clear_error(with_hits: tuple[Path, Engin
 
 
 def test_one_refused_recipient_does_not_block_the_others(
-        with_hits: tuple[Path, Engine], smtp: tuple[SmtpRecorder, int]) -> None:
+    with_hits: tuple[Path, Engine], smtp: tuple[SmtpRecorder, int]
+) -> None:
     config_path, engine = with_hits
     recorder, port = smtp
-    config_path.write_text(config_path.read_text().replace(
-        'recipients = ["analyst@example.org"]',
-        'recipients = ["analyst@example.org", "gone@example.org"]'))
+    config_path.write_text(
+        config_path.read_text().replace(
+            'recipients = ["analyst@example.org"]',
+            'recipients = ["analyst@example.org", "gone@example.org"]',
+        )
+    )
     recorder.refuse_rcpt["gone@example.org"] = "550 5.1.1 No such user"
     outcome = run_digest(smtp_config(config_path, port), engine)
     assert outcome.status == "sent"

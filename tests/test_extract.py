@@ -11,8 +11,11 @@ PATH = "/2026/11/20/drones-cross-the-caspian-a2001"
 
 
 def html() -> bytes:
-    return (DATA / "site" / (PATH.lstrip("/") + ".html")).read_bytes().replace(
-        b"{{BASE}}", BASE.encode())
+    return (
+        (DATA / "site" / (PATH.lstrip("/") + ".html"))
+        .read_bytes()
+        .replace(b"{{BASE}}", BASE.encode())
+    )
 
 
 def test_main_text_without_boilerplate() -> None:
@@ -28,8 +31,9 @@ def test_main_text_without_boilerplate() -> None:
 
 
 def test_canonical_on_another_site_is_ignored() -> None:
-    hostile = html().replace(f'href="{BASE}{PATH}"'.encode(),
-                             b'href="https://victim.example/2026/11/20/real-story"')
+    hostile = html().replace(
+        f'href="{BASE}{PATH}"'.encode(), b'href="https://victim.example/2026/11/20/real-story"'
+    )
     assert extract_article(hostile, BASE + PATH + ".html").canonical_url is None
 
 

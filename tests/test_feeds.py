@@ -15,21 +15,26 @@ def load(name: str) -> bytes:
 
 
 def test_rss2_entries_titles_summaries_dates_and_safe_links() -> None:
-    r = parse_feed(load("rss2.xml"), {"content-type": "application/rss+xml"},
-                   BASE + "/feeds/rss2.xml")
+    r = parse_feed(
+        load("rss2.xml"), {"content-type": "application/rss+xml"}, BASE + "/feeds/rss2.xml"
+    )
     assert r.error is None
     assert [e.title for e in r.entries] == ["Drones Cross the Caspian", "Harvest Beats Forecasts"]
     first = r.entries[0]
     assert first.link.startswith(BASE + "/2026/11/20/drones-cross-the-caspian-a2001.html?utm_")
-    assert first.summary == "A convoy with drone parts from Iran crossed the Caspian, officials said."
+    assert first.summary == (
+        "A convoy with drone parts from Iran crossed the Caspian, officials said."
+    )
     assert first.published_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     assert r.skipped_links == 2  # file: and javascript: links are never followed
 
 
 def test_atom() -> None:
     r = parse_feed(load("atom.xml"), {}, BASE + "/feeds/atom.xml")
-    assert [e.title for e in r.entries] == ["Kremlin Unveils Next Year's Budget",
-                                            "Drones Cross the Caspian"]
+    assert [e.title for e in r.entries] == [
+        "Kremlin Unveils Next Year's Budget",
+        "Drones Cross the Caspian",
+    ]
     assert r.entries[0].summary == "The draft budget raises defence spending."
 
 
@@ -41,8 +46,11 @@ def test_rdf() -> None:
 
 
 def test_lying_charset_header_still_decodes_windows_1251() -> None:
-    r = parse_feed(load("cp1251.xml"), {"content-type": "application/rss+xml; charset=utf-8"},
-                   BASE + "/feeds/cp1251.xml")
+    r = parse_feed(
+        load("cp1251.xml"),
+        {"content-type": "application/rss+xml; charset=utf-8"},
+        BASE + "/feeds/cp1251.xml",
+    )
     [e] = r.entries
     assert e.title == "Москва и Тегеран"
     assert e.summary == "Иран и Россия подписали соглашение."
@@ -57,8 +65,11 @@ def test_malformed_feed_with_entries_is_usable_with_a_warning() -> None:
 
 
 def test_html_page_is_not_a_feed() -> None:
-    r = parse_feed(load("not-a-feed.xml"), {"content-type": "text/html; charset=utf-8"},
-                   BASE + "/feeds/not-a-feed.xml")
+    r = parse_feed(
+        load("not-a-feed.xml"),
+        {"content-type": "text/html; charset=utf-8"},
+        BASE + "/feeds/not-a-feed.xml",
+    )
     assert r.entries == [] and r.error and r.error.startswith("not a feed")
 
 
@@ -73,15 +84,19 @@ def test_empty_body(body: bytes) -> None:
 
 
 def test_relative_links_resolved_against_the_feed() -> None:
-    body = (b'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
-            b"<link>/2026/11/20/a-b-c</link></item></channel></rss>")
+    body = (
+        b'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
+        b"<link>/2026/11/20/a-b-c</link></item></channel></rss>"
+    )
     [e] = parse_feed(body, {}, BASE + "/feeds/x.xml").entries
     assert e.link == BASE + "/2026/11/20/a-b-c"
 
 
 def test_feed_without_any_http_link() -> None:
-    body = (b'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
-            b"<link>javascript:alert(1)</link></item></channel></rss>")
+    body = (
+        b'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
+        b"<link>javascript:alert(1)</link></item></channel></rss>"
+    )
     r = parse_feed(body, {}, BASE)
     assert r.error == "the feed has 1 entries but none with an http(s) link"
 

@@ -36,18 +36,23 @@ def test_bounded() -> None:
 
 
 def test_base_href_and_unsafe_schemes() -> None:
-    html = ('<html><head><base href="http://news.test/world/"></head><body>'
-            '<a href="2026/11/20/relative-article-slug">a</a>'
-            '<a href="javascript:go(\'/2026/11/20/x-y-z\')">b</a>'
-            '<a href="file:///2026/11/20/x-y-z">c</a></body></html>')
+    html = (
+        '<html><head><base href="http://news.test/world/"></head><body>'
+        '<a href="2026/11/20/relative-article-slug">a</a>'
+        "<a href=\"javascript:go('/2026/11/20/x-y-z')\">b</a>"
+        '<a href="file:///2026/11/20/x-y-z">c</a></body></html>'
+    )
     assert find_article_links(html, BASE + "/") == [
-        BASE + "/world/2026/11/20/relative-article-slug"]
+        BASE + "/world/2026/11/20/relative-article-slug"
+    ]
 
 
 def test_subdomain_is_same_site_but_other_domain_is_not() -> None:
-    html = ('<body><a href="http://www.news.test/2026/11/20/a-b-c">1</a>'
-            '<a href="http://m.news.test/2026/11/20/d-e-f">2</a>'
-            '<a href="http://news.test.evil.example/2026/11/20/g-h-i">3</a></body>')
+    html = (
+        '<body><a href="http://www.news.test/2026/11/20/a-b-c">1</a>'
+        '<a href="http://m.news.test/2026/11/20/d-e-f">2</a>'
+        '<a href="http://news.test.evil.example/2026/11/20/g-h-i">3</a></body>'
+    )
     links = find_article_links(html, BASE + "/")
     assert [u.split("/")[2] for u in links] == ["www.news.test", "m.news.test"]
 

@@ -38,8 +38,11 @@ def test_query_table(query: str, text: str, expected: bool) -> None:
 
 
 def test_hit_records_terms_fields_and_offsets() -> None:
-    fields = {"title": "Iran and Russia", "summary": "Moscow ties",
-              "text": "Officials in Tehran said Iran would not ask. Russia agreed."}
+    fields = {
+        "title": "Iran and Russia",
+        "summary": "Moscow ties",
+        "text": "Officials in Tehran said Iran would not ask. Russia agreed.",
+    }
     [iran] = Matcher({"iran": "Iran Tehran"}).match(fields)
     assert iran.matched == ("Iran", "Tehran")
     spans = {(m.term, m.field, m.start, m.end) for m in iran.matches}
@@ -81,8 +84,13 @@ def test_snippet_collapses_whitespace_and_keeps_offsets() -> None:
 
 def test_snippet_segments() -> None:
     [hit] = Matcher({"x": "Iran"}).match({"text": "a Iran b Iran c"})
-    assert hit.snippet.segments() == [("a ", False), ("Iran", True), (" b ", False),
-                                      ("Iran", True), (" c", False)]
+    assert hit.snippet.segments() == [
+        ("a ", False),
+        ("Iran", True),
+        (" b ", False),
+        ("Iran", True),
+        (" c", False),
+    ]
 
 
 def test_snippet_falls_back_to_title() -> None:
@@ -90,15 +98,18 @@ def test_snippet_falls_back_to_title() -> None:
     assert hit.snippet.text == "Iran talks" and hit.matches[0].field == "title"
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("", "empty query"),
-    ("   ", "empty query"),
-    ("OR", "empty query"),
-    ('"drone strike', 'missing closing " for the phrase at column 1'),
-    ('Iran "drone', 'missing closing " for the phrase at column 6'),
-    ('Iran ""', "empty phrase at column 6"),
-    ("Iran\x00Russia", "control character at column 5"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "empty query"),
+        ("   ", "empty query"),
+        ("OR", "empty query"),
+        ('"drone strike', 'missing closing " for the phrase at column 1'),
+        ('Iran "drone', 'missing closing " for the phrase at column 6'),
+        ('Iran ""', "empty phrase at column 6"),
+        ("Iran\x00Russia", "control character at column 5"),
+    ],
+)
 def test_bad_queries_say_where(query: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         compile_query(query)

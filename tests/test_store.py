@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 
 from monitor.config import Source as SourceConfig
 from monitor.crawl.items import ArticleData
+from monitor.dedup import url_key
 from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.matching import Matcher
 from monitor.store.engine import make_engine, transaction
@@ -23,7 +24,6 @@ from monitor.store.repo import (
     store_article,
     sync_sources,
 )
-from monitor.dedup import url_key
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia"})
 SRC = SourceConfig(name="wire", kind="feed", url="http://news.test/rss", interval=900)
@@ -88,16 +88,26 @@ def test_unwritable_location_is_a_storage_error(tmp_path: Path) -> None:
 
 
 def test_article_and_hits_stored_once_across_urls(store: Engine) -> None:
-    first = put(store, ArticleData(
-        source="wire", url="http://news.test/2026/11/20/story.html?utm_source=rss",
-        title="Iran and Russia", text="Iran said...",
-        other_urls=["http://news.test/2026/11/20/story"]))
+    first = put(
+        store,
+        ArticleData(
+            source="wire",
+            url="http://news.test/2026/11/20/story.html?utm_source=rss",
+            title="Iran and Russia",
+            text="Iran said...",
+            other_urls=["http://news.test/2026/11/20/story"],
+        ),
+    )
     assert first.new_article and sorted(first.new_hits) == ["iran", "russia"]
-    for url in ["https://www.news.test/2026/11/20/story.html#x",  # feed, other form
-                "http://news.test/2026/11/20/story?fbclid=1",  # the canonical, tracked
-                "http://news.test/2026/11/20/story.html"]:
-        again = put(store, ArticleData(source="other", url=url, title="Iran and Russia",
-                                       text="Iran said..."))
+    for url in [
+        "https://www.news.test/2026/11/20/story.html#x",  # feed, other form
+        "http://news.test/2026/11/20/story?fbclid=1",  # the canonical, tracked
+        "http://news.test/2026/11/20/story.html",
+    ]:
+        again = put(
+            store,
+            ArticleData(source="other", url=url, title="Iran and Russia", text="Iran said..."),
+        )
         assert again.article_id == first.article_id
         assert not again.new_article and again.new_hits == ()
     assert count(store, Article) == 1 and count(store, Hit) == 2
@@ -110,13 +120,29 @@ def test_article_and_hits_stored_once_across_urls(store: Engine) -> None:
 
 def test_failed_fetch_keeps_feed_data_and_is_retried_then_completed(store: Engine) -> None:
     url = "http://news.test/2026/11/21/later"
-    first = put(store, ArticleData(source="wire", url=url, title="Budget",
-                                   summary="Russia's budget", fetch_error="HTTP 503"))
+    first = put(
+        store,
+        ArticleData(
+            source="wire",
+            url=url,
+            title="Budget",
+            summary="Russia's budget",
+            fetch_error="HTTP 503",
+        ),
+    )
     assert first.new_hits == ("russia",)  # title + summary still matched
     with transaction(store) as s:
         assert known_url_keys(s, [url_key(url)]) == set()  # so the page is fetched again
-    second = put(store, ArticleData(source="wire", url=url, title="Budget",
-                                    summary="Russia's budget", text="Iran is mentioned."))
+    second = put(
+        store,
+        ArticleData(
+            source="wire",
+            url=url,
+            title="Budget",
+            summary="Russia's budget",
+            text="Iran is mentioned.",
+        ),
+    )
     assert second.article_id == first.article_id and second.new_hits == ("iran",)
     with transaction(store) as s:
         art = s.get(Article, first.article_id)
@@ -136,8 +162,9 @@ def test_a_page_that_keeps_failing_is_given_up(store: Engine) -> None:
 def test_unique_constraint_holds_without_the_lookup(store: Engine) -> None:
     put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
     with pytest.raises(StorageError), transaction(store) as s:
-        s.add(Hit(article_id=1, watchlist="iran", matched=[], matches=[], snippet="",
-                  highlights=[]))
+        s.add(
+            Hit(article_id=1, watchlist="iran", matched=[], matches=[], snippet="", highlights=[])
+        )
 
 
 def test_source_results_and_due(store: Engine) -> None:
@@ -149,8 +176,7 @@ def test_source_results_and_due(store: Engine) -> None:
         record_source_result(s, "other", error="HttpError: HTTP 502", entries=None, now=now)
     with transaction(store) as s:
         assert due_sources(s, ["wire", "other"], now + timedelta(minutes=5)) == ["other"]
-        assert due_sources(s, ["wire", "other"], now + timedelta(minutes=15)) == [
-            "other", "wire"]
+        assert due_sources(s, ["wire", "other"], now + timedelta(minutes=15)) == ["other", "wire"]
         rows = {r.name: r for r in source_rows(s)}
     assert rows["wire"].state == "ok" and rows["wire"].last_success_at == now
     assert rows["other"].state == "failing" and rows["other"].consecutive_failures == 2
@@ -175,8 +201,9 @@ def test_marking_sent_only_with_a_delivered_digest(store: Engine) -> None:
     put(store, ArticleData(source="wire", url="http://news.test/b", title="Russia", text="y"))
     with transaction(store) as s:
         ids = [h.id for h in unsent_hits(s)]
-        record_digest(s, status="failed", slot_at=None, recipients=["a@b.c"], hit_ids=ids,
-                      error="SMTP down")
+        record_digest(
+            s, status="failed", slot_at=None, recipients=["a@b.c"], hit_ids=ids, error="SMTP down"
+        )
     with transaction(store) as s:
         assert len(unsent_hits(s)) == 2
         record_digest(s, status="sent", slot_at=None, recipients=["a@b.c"], hit_ids=ids[:1])

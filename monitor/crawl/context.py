@@ -12,6 +12,7 @@ from monitor.crawl.extract import ExtractorPool
 from monitor.matching import Matcher
 from monitor.store.open import open_store
 
+
 @dataclass
 class SourceTally:
     entries: int | None = None  # entries in the feed / article links on the page

@@ -43,8 +43,7 @@ def _page_meta(html: bytes | str, url: str) -> tuple[str | None, datetime | None
     text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
     sel = Selector(text=text[:300_000])
     published = next((d for d in map(_date, sel.xpath(_PUBLISHED_XPATH).getall()) if d), None)
-    href = sel.xpath(
-        "//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href").get()
+    href = sel.xpath("//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href").get()
     if not href:
         return None, published
     full = urljoin(url, href.strip())
@@ -69,12 +68,13 @@ def extract_article(html: bytes | str, url: str) -> Extracted:
     """Title, main text, date and canonical URL of an article page (pure, CPU-bound)."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, url=url, include_comments=False,
-                                      include_tables=False, with_metadata=True)
+    doc = trafilatura.bare_extraction(
+        html, url=url, include_comments=False, include_tables=False, with_metadata=True
+    )
     title = (getattr(doc, "title", None) or None) if doc is not None else None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if title and text.startswith(title):  # the headline is kept as the title, not the text
-        text = text[len(title):].lstrip()
+        text = text[len(title) :].lstrip()
     canonical, published = _page_meta(html, url)
     return Extracted(
         title=title,
@@ -97,8 +97,8 @@ class ExtractorPool:
         if self._pool is None:
             # spawn, not fork: the crawl process runs a reactor and threads.
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_warm_up)
+                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
+            )
         return self._pool
 
     async def extract(self, html: bytes, url: str) -> Extracted:

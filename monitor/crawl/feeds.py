@@ -69,10 +69,14 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> FeedResult:
     if not body.strip():
         return FeedResult([], error="empty response: the server sent no feed")
     if _ENTITY_DECL.search(body[:65536]):
-        return FeedResult([], error="refused: the feed declares XML entities "
-                                    "(never expanded, to stay safe from entity attacks)")
-    parsed = feedparser.parse(body, response_headers=dict(headers),
-                              sanitize_html=True, resolve_relative_uris=False)
+        return FeedResult(
+            [],
+            error="refused: the feed declares XML entities "
+            "(never expanded, to stay safe from entity attacks)",
+        )
+    parsed = feedparser.parse(
+        body, response_headers=dict(headers), sanitize_html=True, resolve_relative_uris=False
+    )
     warning = None
     if parsed.bozo:
         exc = parsed.get("bozo_exception")
@@ -89,13 +93,19 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> FeedResult:
         if not link or not is_web_url(link):
             skipped += 1  # file:, javascript:, mailto: ... are never followed
             continue
-        entries.append(Entry(
-            link=link,
-            title=html_to_text(e.get("title")),
-            summary=html_to_text(e.get("summary") or e.get("description")),
-            published_at=_published(e),
-        ))
+        entries.append(
+            Entry(
+                link=link,
+                title=html_to_text(e.get("title")),
+                summary=html_to_text(e.get("summary") or e.get("description")),
+                published_at=_published(e),
+            )
+        )
     if not entries:
-        return FeedResult([], error=f"the feed has {len(parsed.entries)} entries but none "
-                          "with an http(s) link", warning=warning, skipped_links=skipped)
+        return FeedResult(
+            [],
+            error=f"the feed has {len(parsed.entries)} entries but none with an http(s) link",
+            warning=warning,
+            skipped_links=skipped,
+        )
     return FeedResult(entries, warning=warning, skipped_links=skipped)

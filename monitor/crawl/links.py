@@ -22,11 +22,15 @@ _NOISE_XPATH = (
 )
 _NOISE_ATTR = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|footer|sidebar|pagination|pager|share|social|"
-    r"tags?|login|cookie|subscribe|newsletter)($|[\s_-])", re.IGNORECASE)
+    r"tags?|login|cookie|subscribe|newsletter)($|[\s_-])",
+    re.IGNORECASE,
+)
 _SKIP_PATH = re.compile(
     r"/(tags?|topics?|category|categories|authors?|login|log-in|signin|sign-in|register|"
     r"signup|subscribe|account|search|about|contact|privacy|terms|cookies?|newsletters?|"
-    r"feeds?|rss|page)(/|$)", re.IGNORECASE)
+    r"feeds?|rss|page)(/|$)",
+    re.IGNORECASE,
+)
 _SKIP_QUERY = re.compile(r"(^|&)(page|p|sort|filter|q|tag)=", re.IGNORECASE)
 _SKIP_EXT = re.compile(r"\.(jpe?g|png|gif|svg|webp|pdf|css|js|xml|rss|zip|mp[34])$", re.I)
 _DATE = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-]|$)")
@@ -63,8 +67,14 @@ def _candidate_hrefs(sel: Selector, link_selector: str | None) -> list[str]:
     return hrefs
 
 
-def find_article_links(html: str, page_url: str, *, link_pattern: str | None = None,
-                       link_selector: str | None = None, max_links: int = 200) -> list[str]:
+def find_article_links(
+    html: str,
+    page_url: str,
+    *,
+    link_pattern: str | None = None,
+    link_selector: str | None = None,
+    max_links: int = 200,
+) -> list[str]:
     """Article URLs on the page, in page order, deduplicated, at most ``max_links``."""
     sel = Selector(text=html)
     base = sel.xpath("//base/@href").get()

@@ -45,8 +45,7 @@ class StorePipeline:
         if item.error:
             log.warning("source failed source=%s error=%s", item.source, item.error)
         else:
-            log.info("source ok source=%s entries=%s new=%s", item.source, item.entries,
-                     item.new)
+            log.info("source ok source=%s entries=%s new=%s", item.source, item.entries, item.new)
         with transaction(self.ctx.engine) as s:
             record_source_result(s, item.source, error=item.error, entries=item.entries)
 
@@ -57,13 +56,21 @@ class StorePipeline:
         tally = self.ctx.tally.of(item.source)
         if item.fetch_error:
             tally.article_errors += 1
-            log.warning("article fetch failed source=%s url=%s error=%s", item.source,
-                        item.url, item.fetch_error)
+            log.warning(
+                "article fetch failed source=%s url=%s error=%s",
+                item.source,
+                item.url,
+                item.fetch_error,
+            )
         if stored.new_article:
             tally.articles_new += 1
-            self.stats.inc_value("monitor/articles_new")  # type: ignore[union-attr]
+            self.stats.inc_value("monitor/articles_new")
         for watchlist in stored.new_hits:
             tally.hits_new += 1
-            self.stats.inc_value("monitor/hits_new")  # type: ignore[union-attr]
-            log.info("hit watchlist=%s source=%s title=%r", watchlist, item.source,
-                     (item.title or item.url)[:100])
+            self.stats.inc_value("monitor/hits_new")
+            log.info(
+                "hit watchlist=%s source=%s title=%r",
+                watchlist,
+                item.source,
+                (item.title or item.url)[:100],
+            )

@@ -46,8 +46,7 @@ def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
     return [config.source(n) for n in names] if names else list(config.sources)
 
 
-def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = False
-              ) -> CrawlSummary:
+def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = False) -> CrawlSummary:
     started = time.monotonic()
     sources = select_sources(config, names)
     ctx = CrawlContext(config)
@@ -79,14 +78,28 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
                 record_source_result(s, src.name, error=per.error, entries=None)
     status = "failed" if sources and len(tally.errors) == len(sources) else "ok"
     with transaction(ctx.engine) as s:
-        finish_run(s, run_id, articles_new=tally.articles_new, hits_new=tally.hits_new,
-                   errors=[{"source": k, "error": v} for k, v in tally.errors.items()],
-                   status=status)
-    summary = CrawlSummary(run_id=run_id,
-                           sources={s.name: tally.of(s.name) for s in sources},
-                           store_errors=tally.store_errors,
-                           seconds=time.monotonic() - started)
-    log.info("crawl finished run=%d sources=%d new_articles=%d new_hits=%d failed_sources=%d "
-             "seconds=%.1f", run_id, len(sources), summary.articles_new, summary.hits_new,
-             len(summary.errors), summary.seconds)
+        finish_run(
+            s,
+            run_id,
+            articles_new=tally.articles_new,
+            hits_new=tally.hits_new,
+            errors=[{"source": k, "error": v} for k, v in tally.errors.items()],
+            status=status,
+        )
+    summary = CrawlSummary(
+        run_id=run_id,
+        sources={s.name: tally.of(s.name) for s in sources},
+        store_errors=tally.store_errors,
+        seconds=time.monotonic() - started,
+    )
+    log.info(
+        "crawl finished run=%d sources=%d new_articles=%d new_hits=%d failed_sources=%d "
+        "seconds=%.1f",
+        run_id,
+        len(sources),
+        summary.articles_new,
+        summary.hits_new,
+        len(summary.errors),
+        summary.seconds,
+    )
     return summary

@@ -44,18 +44,21 @@ def crawl_settings(config: Config, *, verbose: bool = False) -> Settings:
     settings = Settings()
     settings.setmodule(__name__, priority="project")
     c = config.crawl
-    settings.setdict({
-        "USER_AGENT": c.user_agent,
-        "ROBOTSTXT_OBEY": c.robots_txt,
-        "CONCURRENT_REQUESTS": c.concurrent_requests,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": c.per_domain,
-        "AUTOTHROTTLE_ENABLED": c.autothrottle,
-        "DOWNLOAD_TIMEOUT": c.download_timeout,
-        "DOWNLOAD_MAXSIZE": c.max_response_size,
-        "DOWNLOAD_WARNSIZE": min(c.max_response_size, DOWNLOAD_WARNSIZE),
-        "LOG_LEVEL": "DEBUG" if verbose else "WARNING",
-        # `monitor` has its own logging (monitor.logs); `scrapy crawl` keeps Scrapy's.
-        "LOG_INSTALL_ROOT_HANDLER": False,
-        "MONITOR_CONFIG_PATH": str(config.path) if config.path else None,
-    }, priority="cmdline")
+    settings.setdict(
+        {
+            "USER_AGENT": c.user_agent,
+            "ROBOTSTXT_OBEY": c.robots_txt,
+            "CONCURRENT_REQUESTS": c.concurrent_requests,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": c.per_domain,
+            "AUTOTHROTTLE_ENABLED": c.autothrottle,
+            "DOWNLOAD_TIMEOUT": c.download_timeout,
+            "DOWNLOAD_MAXSIZE": c.max_response_size,
+            "DOWNLOAD_WARNSIZE": min(c.max_response_size, DOWNLOAD_WARNSIZE),
+            "LOG_LEVEL": "DEBUG" if verbose else "WARNING",
+            # `monitor` has its own logging (monitor.logs); `scrapy crawl` keeps Scrapy's.
+            "LOG_INSTALL_ROOT_HANDLER": False,
+            "MONITOR_CONFIG_PATH": str(config.path) if config.path else None,
+        },
+        priority="cmdline",
+    )
     return settings

@@ -70,8 +70,9 @@ def prepare(target: Path) -> None:
     """Start from a clean demo folder, but never delete a folder we did not make."""
     if target.exists() and any(target.iterdir()):
         if not (target / MARKER).exists():
-            raise MonitorError(f"{target} exists and is not a demo folder; "
-                               "choose another with --dir")
+            raise MonitorError(
+                f"{target} exists and is not a demo folder; choose another with --dir"
+            )
         shutil.rmtree(target)
     target.mkdir(parents=True, exist_ok=True)
     (target / MARKER).write_text("made by `monitor demo`; safe to delete\n")
@@ -86,8 +87,10 @@ def run_demo(target: Path | None = None, *, verbose: bool = False) -> int:
         config_path = target / "monitor.toml"
         config_path.write_text(CONFIG.format(base=site.base), "utf-8")
         config = load_config(config_path)
-        out.write(f"Serving the demo news site at {site.base}\n"
-                  f"Crawling its RSS feed, Atom feed and section page into {target}\n\n")
+        out.write(
+            f"Serving the demo news site at {site.base}\n"
+            f"Crawling its RSS feed, Atom feed and section page into {target}\n\n"
+        )
         out.flush()
         summary = run_crawl(config, verbose=verbose)
     print_crawl_summary(summary)
@@ -98,9 +101,11 @@ def run_demo(target: Path | None = None, *, verbose: bool = False) -> int:
     print_hits(rows, "table", zone=config.digest.zone)
     outcome = run_digest(config, engine)
     out.write(f"\nDigest ({outcome.hits} hits) written to {outcome.destination}\n")
-    out.write(f"\nQuery the hits again (the demo site is gone, the archive stays):\n"
-              f"  monitor --config {config_path} hits\n"
-              f"  monitor --config {config_path} hits --watchlist iran --format json\n"
-              f"  monitor --config {config_path} sources\n"
-              f"\nDemo finished in {time.monotonic() - started:.1f}s.\n")
+    out.write(
+        f"\nQuery the hits again (the demo site is gone, the archive stays):\n"
+        f"  monitor --config {config_path} hits\n"
+        f"  monitor --config {config_path} hits --watchlist iran --format json\n"
+        f"  monitor --config {config_path} sources\n"
+        f"\nDemo finished in {time.monotonic() - started:.1f}s.\n"
+    )
     return 0 if outcome.status == "sent" else 1

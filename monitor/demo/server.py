@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import mimetypes
 import threading
-from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -21,18 +20,16 @@ _TEXT = (".xml", ".html", ".txt", ".rss", ".atom", ".rdf", ".json")
 class _Handler(BaseHTTPRequestHandler):
     server_version = "fixture-site/1"
 
-    def __init__(self, *args: object, root: Path, base: str, **kwargs: object) -> None:
-        self.root = root
-        self.base = base
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    server: _Server
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
 
     def _file(self) -> Path | None:
         path = unquote(urlsplit(self.path).path)
-        target = (self.root / path.lstrip("/")).resolve()
-        if not target.is_relative_to(self.root):
+        root = self.server.root
+        target = (root / path.lstrip("/")).resolve()
+        if not target.is_relative_to(root):
             return None
         if target.is_dir():
             target = target / "index.html"
@@ -45,9 +42,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = target.read_bytes()
         if target.suffix in _TEXT:
-            body = body.replace(b"{{BASE}}", self.base.encode())
-        headers = {"Content-Type": mimetypes.guess_type(target.name)[0]
-                   or "application/octet-stream"}
+            body = body.replace(b"{{BASE}}", self.server.base.encode())
+        headers = {
+            "Content-Type": mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        }
         if target.suffix == ".xml":
             headers["Content-Type"] = "application/xml"
         sidecar = target.with_name(target.name + ".headers")
@@ -65,16 +63,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    root: Path
+    base: str
+
+
 class FixtureSite:
     """``with FixtureSite(folder) as site: site.url("/rss.xml")``"""
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.root = root.resolve()
-        self._server = ThreadingHTTPServer((host, port), _Handler)
-        self.port = self._server.server_address[1]
+        self._server = _Server((host, port), _Handler)
+        self.port = int(self._server.server_address[1])
         self.base = f"http://{host}:{self.port}"
-        self._server.RequestHandlerClass = partial(  # type: ignore[assignment]
-            _Handler, root=self.root, base=self.base)
+        self._server.root, self._server.base = self.root, self.base
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def url(self, path: str = "/") -> str:

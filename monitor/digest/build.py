@@ -56,8 +56,7 @@ def header_safe(text: str) -> str:
     return _HEADER_UNSAFE.sub("", text)[:64]
 
 
-def build_digest(hits: Sequence[HitRow], watchlists: Sequence[str],
-                 now: datetime) -> DigestContent:
+def build_digest(hits: Sequence[HitRow], watchlists: Sequence[str], now: datetime) -> DigestContent:
     """Group hits by watchlist, in the configuration's order (unknown ones last), newest
     first within each."""
     order = {name: i for i, name in enumerate(watchlists)}
@@ -67,10 +66,22 @@ def build_digest(hits: Sequence[HitRow], watchlists: Sequence[str],
     groups = []
     for name in sorted(by_list, key=lambda n: (order.get(n, len(order)), n)):
         rows = sorted(by_list[name], key=lambda h: h.published or h.first_seen, reverse=True)
-        groups.append(Group(name, tuple(
-            Entry(hit_id=h.id, title=h.title or h.url, url=h.url if is_web_url(h.url) else None,
-                  shown_url=h.url, source=h.source, published=h.published or h.first_seen,
-                  matched=tuple(h.matched),
-                  snippet=Snippet(h.snippet, tuple((a, b) for a, b in h.highlights)))
-            for h in rows)))
+        groups.append(
+            Group(
+                name,
+                tuple(
+                    Entry(
+                        hit_id=h.id,
+                        title=h.title or h.url,
+                        url=h.url if is_web_url(h.url) else None,
+                        shown_url=h.url,
+                        source=h.source,
+                        published=h.published or h.first_seen,
+                        matched=tuple(h.matched),
+                        snippet=Snippet(h.snippet, tuple((a, b) for a, b in h.highlights)),
+                    )
+                    for h in rows
+                ),
+            )
+        )
     return DigestContent(tuple(groups), now)

@@ -37,8 +37,9 @@ class DigestOutcome:
     message: EmailMessage | None = None
 
 
-def run_digest(config: Config, engine: Engine, *, slot_at: datetime | None = None,
-               dry_run: bool = False) -> DigestOutcome:
+def run_digest(
+    config: Config, engine: Engine, *, slot_at: datetime | None = None, dry_run: bool = False
+) -> DigestOutcome:
     watchlists = [w.name for w in config.watchlists]
     with transaction(engine) as s:
         hits = unsent_hits(s, watchlists)
@@ -50,8 +51,9 @@ def run_digest(config: Config, engine: Engine, *, slot_at: datetime | None = Non
                 record_digest(s, status="empty", slot_at=slot_at, recipients=recipients)
         return DigestOutcome("empty", 0)
     content = build_digest(hits, watchlists, utcnow())
-    msg = build_message(content, sender=config.digest.sender, recipients=recipients,
-                        zone=config.digest.zone)
+    msg = build_message(
+        content, sender=config.digest.sender, recipients=recipients, zone=config.digest.zone
+    )
     if dry_run:
         return DigestOutcome("dry-run", content.total, message=msg)
     if not recipients:
@@ -64,14 +66,20 @@ def run_digest(config: Config, engine: Engine, *, slot_at: datetime | None = Non
     except DeliveryError as exc:
         log.error("digest not delivered hits=%d error=%s", content.total, exc)
         with transaction(engine) as s:
-            record_digest(s, status="failed", slot_at=slot_at, recipients=recipients,
-                          error=str(exc))
+            record_digest(
+                s, status="failed", slot_at=slot_at, recipients=recipients, error=str(exc)
+            )
         return DigestOutcome("failed", content.total, error=str(exc))
     with transaction(engine) as s:
-        record_digest(s, status="sent", slot_at=slot_at, recipients=recipients,
-                      hit_ids=content.hit_ids, destination=delivery.destination,
-                      message_id=str(msg["Message-ID"]),
-                      error=("refused: " + "; ".join(delivery.refused)) if delivery.refused
-                      else None)
+        record_digest(
+            s,
+            status="sent",
+            slot_at=slot_at,
+            recipients=recipients,
+            hit_ids=content.hit_ids,
+            destination=delivery.destination,
+            message_id=str(msg["Message-ID"]),
+            error=("refused: " + "; ".join(delivery.refused)) if delivery.refused else None,
+        )
     log.info("digest sent hits=%d to=%s", content.total, delivery.destination)
     return DigestOutcome("sent", content.total, destination=delivery.destination, message=msg)

@@ -16,7 +16,9 @@ from monitor.matching import Snippet
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("monitor.digest", "templates"),
     autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False),
-    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,
 )
 
@@ -40,11 +42,13 @@ def render_html(content: DigestContent, zone: ZoneInfo) -> str:
 def _localtime(zone: ZoneInfo):  # type: ignore[no-untyped-def]
     def fmt(value: datetime | None) -> str:
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if value else ""
+
     return fmt
 
 
-def build_message(content: DigestContent, *, sender: str, recipients: list[str],
-                  zone: ZoneInfo) -> EmailMessage:
+def build_message(
+    content: DigestContent, *, sender: str, recipients: list[str], zone: ZoneInfo
+) -> EmailMessage:
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["Subject"] = content.subject()
     msg["From"] = sender

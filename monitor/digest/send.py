@@ -51,13 +51,16 @@ def write_outbox(msg: EmailMessage, outbox: Path) -> Path:
 def send_smtp(msg: EmailMessage, smtp: SmtpConfig) -> Delivery:
     where = f"{smtp.host}:{smtp.port}"
     if smtp.username and not smtp.password:
-        raise DeliveryError(f"smtp.username is set but $MONITOR_SMTP_PASSWORD is empty; set it "
-                            f"in the daemon's environment to log in to {where}")
+        raise DeliveryError(
+            f"smtp.username is set but $MONITOR_SMTP_PASSWORD is empty; set it "
+            f"in the daemon's environment to log in to {where}"
+        )
     try:
         client: smtplib.SMTP
         if smtp.security == "ssl":
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
-                                      context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
         with client:
@@ -67,11 +70,15 @@ def send_smtp(msg: EmailMessage, smtp: SmtpConfig) -> Delivery:
                 client.login(smtp.username, smtp.password or "")
             refused = client.send_message(msg)
     except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(f"SMTP {where} refused every recipient: "
-                            f"{_codes(exc.recipients)}") from exc
+        raise DeliveryError(
+            f"SMTP {where} refused every recipient: {_codes(exc.recipients)}"
+        ) from exc
     except smtplib.SMTPResponseException as exc:
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(
-            exc.smtp_error, bytes) else str(exc.smtp_error)
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         raise DeliveryError(f"SMTP {where} answered {exc.smtp_code} {text}") from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"SMTP {where}: {type(exc).__name__}: {exc}") from exc
@@ -81,5 +88,6 @@ def send_smtp(msg: EmailMessage, smtp: SmtpConfig) -> Delivery:
 
 
 def _codes(refused: dict[str, tuple[int, bytes]]) -> str:
-    return "; ".join(f"{addr}: {code} {msg.decode('utf-8', 'replace')}"
-                     for addr, (code, msg) in refused.items())
+    return "; ".join(
+        f"{addr}: {code} {msg.decode('utf-8', 'replace')}" for addr, (code, msg) in refused.items()
+    )

@@ -29,10 +29,15 @@ class HitRow:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "watchlist": self.watchlist, "matched": self.matched,
-            "url": self.url, "title": self.title, "source": self.source,
+            "id": self.id,
+            "watchlist": self.watchlist,
+            "matched": self.matched,
+            "url": self.url,
+            "title": self.title,
+            "source": self.source,
             "published": self.published.isoformat() if self.published else None,
-            "first_seen": self.first_seen.isoformat(), "snippet": self.snippet,
+            "first_seen": self.first_seen.isoformat(),
+            "snippet": self.snippet,
             "highlights": self.highlights,
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
         }
@@ -40,9 +45,19 @@ class HitRow:
 
 def _hit_select() -> Select[Any]:
     return (
-        select(Hit.id, Hit.watchlist, Hit.matched, Article.url, Article.title, Source.name,
-               Article.published_at, Article.first_seen_at, Hit.snippet, Hit.highlights,
-               Hit.sent_at)
+        select(
+            Hit.id,
+            Hit.watchlist,
+            Hit.matched,
+            Article.url,
+            Article.title,
+            Source.name,
+            Article.published_at,
+            Article.first_seen_at,
+            Hit.snippet,
+            Hit.highlights,
+            Hit.sent_at,
+        )
         .join(Article, Article.id == Hit.article_id)
         .join(Source, Source.id == Article.source_id)
     )
@@ -52,8 +67,14 @@ def _rows(session: Session, stmt: Select[Any]) -> list[HitRow]:
     return [HitRow(*r) for r in session.execute(stmt)]
 
 
-def find_hits(session: Session, *, watchlists: Sequence[str] = (), sources: Sequence[str] = (),
-              since: datetime | None = None, limit: int | None = None) -> list[HitRow]:
+def find_hits(
+    session: Session,
+    *,
+    watchlists: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[HitRow]:
     """Hits newest first (by first seen), filtered."""
     stmt = _hit_select()
     if watchlists:
@@ -98,23 +119,46 @@ class SourceRow:
         def iso(d: datetime | None) -> str | None:
             return d.isoformat() if d else None
 
-        return {"name": self.name, "kind": self.kind, "url": self.url, "state": self.state,
-                "last_success": iso(self.last_success_at), "last_error": self.last_error,
-                "last_error_at": iso(self.last_error_at),
-                "consecutive_failures": self.consecutive_failures,
-                "next_check": iso(self.next_check_at), "articles": self.articles,
-                "hits": self.hits}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "url": self.url,
+            "state": self.state,
+            "last_success": iso(self.last_success_at),
+            "last_error": self.last_error,
+            "last_error_at": iso(self.last_error_at),
+            "consecutive_failures": self.consecutive_failures,
+            "next_check": iso(self.next_check_at),
+            "articles": self.articles,
+            "hits": self.hits,
+        }
 
 
 def source_rows(session: Session, names: Sequence[str] | None = None) -> list[SourceRow]:
-    articles = (select(Article.source_id, func.count(Article.id).label("n"))
-                .group_by(Article.source_id).subquery())
-    hits = (select(Article.source_id, func.count(Hit.id).label("n"))
-            .join(Hit, Hit.article_id == Article.id).group_by(Article.source_id).subquery())
+    articles = (
+        select(Article.source_id, func.count(Article.id).label("n"))
+        .group_by(Article.source_id)
+        .subquery()
+    )
+    hits = (
+        select(Article.source_id, func.count(Hit.id).label("n"))
+        .join(Hit, Hit.article_id == Article.id)
+        .group_by(Article.source_id)
+        .subquery()
+    )
     stmt = (
-        select(Source.name, Source.kind, Source.url, Source.last_success_at, Source.last_error,
-               Source.last_error_at, Source.consecutive_failures, Source.next_check_at,
-               func.coalesce(articles.c.n, 0), func.coalesce(hits.c.n, 0))
+        select(
+            Source.name,
+            Source.kind,
+            Source.url,
+            Source.last_success_at,
+            Source.last_error,
+            Source.last_error_at,
+            Source.consecutive_failures,
+            Source.next_check_at,
+            func.coalesce(articles.c.n, 0),
+            func.coalesce(hits.c.n, 0),
+        )
         .outerjoin(articles, articles.c.source_id == Source.id)
         .outerjoin(hits, hits.c.source_id == Source.id)
         .order_by(Source.name)
@@ -126,10 +170,14 @@ def source_rows(session: Session, names: Sequence[str] | None = None) -> list[So
 
 def digest_done_for(session: Session, slot_at: datetime) -> bool:
     """Whether the digest of this scheduled time went out (or had nothing to send)."""
-    return session.scalar(
-        select(func.count(Digest.id)).where(Digest.slot_at == slot_at,
-                                            Digest.status.in_(["sent", "empty"]))
-    ) != 0
+    return (
+        session.scalar(
+            select(func.count(Digest.id)).where(
+                Digest.slot_at == slot_at, Digest.status.in_(["sent", "empty"])
+            )
+        )
+        != 0
+    )
 
 
 def last_digest_attempt(session: Session, slot_at: datetime) -> datetime | None:
