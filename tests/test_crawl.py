@@ -92,11 +92,18 @@ def test_recrawl_adds_nothing_and_fetches_no_stored_article(
     assert run_monitor("crawl", config=config).returncode == 0
     before = db_rows(tmp_path, "SELECT id, url FROM articles ORDER BY id")
     hits_before = hits_json(config)
+    articles = [p for p in site.requests if p.startswith("/2026/")]
+    # Four stories, each fetched once, though both sources list the drones story.
+    assert len(articles) == 4
+    assert len([p for p in articles if "drones-cross" in p]) == 1
+    del site.requests[:]
     second = run_monitor("crawl", config=config)
     assert second.returncode == 0, second.stderr
     assert "0 new articles, 0 new hits" in second.stdout
     assert db_rows(tmp_path, "SELECT id, url FROM articles ORDER BY id") == before
     assert hits_json(config) == hits_before
+    assert not [p for p in site.requests if p.startswith("/2026/")]  # no article refetched
+    assert {"/feeds/rss2.xml", "/section/"} <= set(site.requests)
     # The summary says what each source found and that nothing needed fetching.
     assert db_rows(tmp_path, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'") == [(2,)]
 

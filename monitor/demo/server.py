@@ -36,6 +36,7 @@ class _Handler(BaseHTTPRequestHandler):
         return target if target.is_file() else None
 
     def do_GET(self) -> None:
+        self.server.requests.append(self.path)
         target = self._file()
         if target is None:
             self.send_error(404, "Not Found")
@@ -67,6 +68,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     root: Path
     base: str
+    requests: list[str]
 
 
 class FixtureSite:
@@ -78,7 +80,13 @@ class FixtureSite:
         self.port = int(self._server.server_address[1])
         self.base = f"http://{host}:{self.port}"
         self._server.root, self._server.base = self.root, self.base
+        self._server.requests = []
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def requests(self) -> list[str]:
+        """Paths requested so far, in order: tests check what was (not) fetched."""
+        return self._server.requests
 
     def url(self, path: str = "/") -> str:
         return self.base + path
