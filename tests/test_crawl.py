@@ -225,3 +225,19 @@ def test_extraction_in_worker_processes(tmp_path: Path, site: FixtureSite) -> No
     assert result.returncode == 0, result.stderr
     texts = db_rows(tmp_path, "SELECT text FROM articles ORDER BY url")
     assert len(texts) == 3 and all(t and len(t) > 50 for (t,) in texts)
+
+
+def test_oversized_response_is_aborted_and_recorded(tmp_path: Path, site: FixtureSite,
+                                                    site_dir: Path) -> None:
+    big = site_dir / "feeds" / "big.xml"
+    big.write_bytes(b"<rss><channel>" + b"<!-- padding -->" * 20_000 + b"</channel></rss>")  # 320,030 bytes
+    config = write_config(tmp_path, feed("big", site.url("/feeds/big.xml"))
+                          + feed("rss", site.url("/feeds/rss2.xml")),
+                          extra="max_response_size = 65536")
+    result = run_monitor("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+    errors = dict(db_rows(tmp_path, "SELECT name, last_error FROM sources"))
+    assert errors["big"] == ("TooLarge: Expected to receive 320030 bytes which is larger than "
+                             "download max size (65536) (raise [crawl] max_response_size if "
+                             "this is expected)")
+    assert errors["rss"] is None

@@ -17,6 +17,7 @@ from monitor.store.open import open_store
 class SourceTally:
     entries: int | None = None  # entries in the feed / article links on the page
     new: int = 0  # of which not stored yet, so fetched now
+    articles_done: int = 0  # article items stored (new or not)
     articles_new: int = 0
     hits_new: int = 0
     article_errors: int = 0

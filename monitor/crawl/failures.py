@@ -6,6 +6,7 @@ from typing import Any
 
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
     IgnoreRequest,
@@ -47,6 +48,9 @@ def describe_failure(failure: Failure) -> str:
         return f"ConnectionRefusedError: {host} refused the connection"
     if isinstance(exc, ResponseNeverReceived | ConnectionLost | ResponseDataLossError):
         return f"ConnectionLost: the connection to {host} broke before a full answer"
+    if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
+        return (f"TooLarge: {exc}".split(" in request ")[0]
+                + " (raise [crawl] max_response_size if this is expected)")
     if isinstance(exc, IgnoreRequest):
         msg = str(exc) or "request dropped"
         if "robots" in msg.lower():

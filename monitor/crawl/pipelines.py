@@ -54,6 +54,7 @@ class StorePipeline:
         with transaction(self.ctx.engine) as s:
             stored = store_article(s, item, hits)
         tally = self.ctx.tally.of(item.source)
+        tally.articles_done += 1
         if item.fetch_error:
             tally.article_errors += 1
             log.warning(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scrapy.crawler import CrawlerProcess
+from twisted.internet.task import LoopingCall
 
 from monitor.config import Config, Source
 from monitor.crawl.context import CrawlContext, SourceTally, set_context
@@ -46,6 +47,25 @@ def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
     return [config.source(n) for n in names] if names else list(config.sources)
 
 
+def _progress_reporter(ctx: CrawlContext, total: int, every: float = 5.0) -> LoopingCall:
+    """A line every few seconds while a long crawl runs (a backfill takes minutes)."""
+    last: list[tuple[int, int, int]] = []
+
+    def report() -> None:
+        t = ctx.tally
+        state = (sum(s.reported for s in t.sources.values()),
+                 sum(s.articles_done for s in t.sources.values()), len(ctx.requested))
+        if last and last[-1] == state:
+            return
+        last[:] = [state]
+        log.info("progress sources=%d/%d articles=%d/%d new_articles=%d new_hits=%d",
+                 state[0], total, state[1], state[2], t.articles_new, t.hits_new)
+
+    loop = LoopingCall(report)
+    loop.start(every, now=False)
+    return loop
+
+
 def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = False) -> CrawlSummary:
     started = time.monotonic()
     sources = select_sources(config, names)
@@ -64,10 +84,13 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
         chosen = [s.name for s in sources if s.kind == spider.kind]
         if chosen:
             process.crawl(spider, sources=chosen)
+    progress = _progress_reporter(ctx, len(sources))
     try:
         if sources:
             process.start()
     finally:
+        if progress.running:
+            progress.stop()
         ctx.close()
     tally = ctx.tally
     for src in sources:
