@@ -113,6 +113,7 @@ class Config:
     database_url: str
     sources: tuple[Source, ...]
     watchlists: tuple[Watchlist, ...]
+    lists: dict[str, tuple[str, ...]]  # named term lists, used in queries as @name
     digest: DigestConfig
     smtp: SmtpConfig | None
     crawl: CrawlConfig
@@ -230,13 +231,15 @@ class _Validator:
         self.known_keys(
             raw,
             "(top level)",
-            {"database", "sources", "watchlists", "digest", "smtp", "crawl", "daemon"},
+            {"database", "sources", "watchlists", "lists", "digest", "smtp", "crawl", "daemon"},
         )
+        lists = self.lists(raw)
         return Config(
             path=self.file,
             database_url=self.database(raw),
             sources=self.sources(raw),
-            watchlists=self.watchlists(raw),
+            watchlists=self.watchlists(raw, lists),
+            lists=lists,
             digest=self.digest(raw),
             smtp=self.smtp(raw),
             crawl=self.crawl(raw),
@@ -332,8 +335,30 @@ class _Validator:
             )
         return tuple(out)
 
-    def watchlists(self, raw: Mapping[str, Any]) -> tuple[Watchlist, ...]:
-        from monitor.matching import QueryError, compile_query
+    def lists(self, raw: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+        t = raw.get("lists", {})
+        if not isinstance(t, Mapping):
+            raise self.fail("lists", 'must be a table, like [lists] iran = ["Iran", "Иран"]')
+        out = {}
+        for name, items in t.items():
+            if not _NAME.match(name):
+                raise self.fail(f"lists.{name}", "use letters, digits, '-', '_', '.' in names")
+            if (
+                not isinstance(items, list)
+                or not items
+                or not all(isinstance(i, str) and i.strip() and '"' not in i for i in items)
+            ):
+                raise self.fail(
+                    f"lists.{name}",
+                    f"must be a non-empty list of terms or phrases (without quotes), got {items!r}",
+                )
+            out[name] = tuple(" ".join(i.split()) for i in items)
+        return out
+
+    def watchlists(
+        self, raw: Mapping[str, Any], lists: Mapping[str, tuple[str, ...]]
+    ) -> tuple[Watchlist, ...]:
+        from monitor.matching import QueryError, parse_query
 
         items = raw.get("watchlists", [])
         if not isinstance(items, list):
@@ -353,9 +378,12 @@ class _Validator:
             seen.add(name)
             query = self.string(t, "query", f"{where} ({name})")
             try:
-                compile_query(query)
+                parse_query(query, lists)
             except QueryError as exc:
-                raise self.fail(f"{where} ({name}).query", str(exc)) from None
+                pointer = exc.pointer(query)
+                raise self.fail(
+                    f"{where} ({name}).query", str(exc) + ("\n" + pointer if pointer else "")
+                ) from None
             out.append(Watchlist(name=name, query=query))
         return tuple(out)
 

@@ -161,3 +161,43 @@ def print_crawl_summary(summary: Any, out: IO[str] = sys.stdout) -> None:
             f"{summary.store_errors} items could not be stored (see the log); "
             "they are retried by the next crawl.\n"
         )
+
+
+def print_backtest(
+    query: str, result: Any, out: IO[str] = sys.stdout, zone: ZoneInfo | None = None
+) -> None:
+    console = _console(out)
+    share = f" ({100 * result.matched / result.scanned:.1f}%)" if result.scanned else ""
+    console.print(
+        f"{query}: {result.matched} of {result.scanned} stored articles match{share}.",
+        markup=False,
+        highlight=False,
+    )
+    if result.terms:
+        console.print(
+            "by term: "
+            + ", ".join(f"{t} {n}" for t, n in sorted(result.terms.items(), key=lambda kv: -kv[1])),
+            markup=False,
+            highlight=False,
+        )
+    if not result.examples:
+        return
+    table = Table(show_lines=True)
+    table.add_column("first seen", no_wrap=True)
+    table.add_column("source", no_wrap=True)
+    table.add_column("title / link", ratio=2, overflow="fold")
+    table.add_column("snippet", ratio=3)
+    for article, hit in result.examples:
+        title = Text(article.title or "(no title)", style="bold")
+        title.append("\n" + article.url, style="dim")
+        snippet = Text(hit.snippet.text)
+        for start, end in hit.snippet.highlights:
+            snippet.stylize("bold yellow", start, end)
+        table.add_row(_when(article.first_seen, zone), article.source, title, snippet)
+    console.print(table)
+    if result.matched > len(result.examples):
+        console.print(
+            f"(showing the newest {len(result.examples)}; --limit N for more)",
+            markup=False,
+            highlight=False,
+        )

@@ -140,3 +140,34 @@ def test_python_dash_m_and_console_script_agree() -> None:
     a = subprocess.run([exe, "--version"], capture_output=True, text=True)
     b = run_monitor("--version")
     assert a.stdout == b.stdout and "monitor, version" in a.stdout
+
+
+def test_watchlists_check(crawled: Path) -> None:
+    ok = run_monitor("watchlists", "check", config=crawled)
+    assert ok.returncode == 0 and 'ok  drone-strike: "drone strike"' in ok.stdout
+    bad = run_monitor("watchlists", "check", "NEAR/5(Iran", config=crawled)
+    assert bad.returncode == 2
+    assert bad.stderr == "error: missing ) at column 12\n    NEAR/5(Iran\n               ^\n"
+    good = run_monitor("watchlists", "check", '"drone strike" AND Iran', config=crawled)
+    assert good.returncode == 0
+
+
+def test_watchlists_test_is_a_backtest_that_stores_nothing(crawled: Path, tmp_path: Path) -> None:
+    before = (
+        sqlite3.connect(tmp_path / "monitor.db").execute("SELECT count(*) FROM hits").fetchone()
+    )
+    result = run_monitor(
+        "watchlists", "test", "Kremlin OR drone*", "--format", "json", config=crawled
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["scanned"] == 3 and data["matched"] == 2
+    assert data["terms"] == {"Kremlin": 1, "drone*": 1}
+    assert sorted(a["title"] for a in data["articles"]) == [
+        "Drones Cross the Caspian",
+        "Kremlin Unveils Next Year's Budget",
+    ]
+    table = run_monitor("watchlists", "test", "source:atom", config=crawled)
+    assert "source:atom: 1 of 3 stored articles match (33.3%)." in table.stdout
+    after = sqlite3.connect(tmp_path / "monitor.db").execute("SELECT count(*) FROM hits").fetchone()
+    assert before == after

@@ -159,3 +159,45 @@ def test_cli_bad_config_exits_2_with_one_clear_line(tmp_path: Path) -> None:
 )
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
+
+
+def test_named_lists_are_usable_in_queries(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        GOOD.replace('query = "Iran"', 'query = "@iran NEAR/5(@iran, drone*)"')
+        + '\n[lists]\niran = ["Iran", "Иран", "ایران", "Irán", "Islamic  Republic"]\n'
+    )
+    c = load_config(path)
+    assert c.lists["iran"][-1] == "Islamic Republic"
+    assert c.watchlists[0].query == "@iran NEAR/5(@iran, drone*)"
+
+
+@pytest.mark.parametrize(
+    ("lists", "message"),
+    [
+        ('iran = "Iran"', "lists.iran: must be a non-empty list"),
+        ("iran = []", "lists.iran: must be a non-empty list"),
+        ('iran = ["\\"Iran\\""]', "lists.iran: must be a non-empty list"),
+    ],
+)
+def test_bad_lists(tmp_path: Path, lists: str, message: str) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD + f"\n[lists]\n{lists}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_query_error_points_at_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD.replace('query = "Iran"', 'query = "NEAR/5(Iran"'))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == (
+        f"{path}: watchlists[0] (iran).query: missing ) at column 12\n"
+        "    NEAR/5(Iran\n"
+        "               ^"
+    )
+    unknown = GOOD.replace('query = "Iran"', 'query = "@persia"')
+    path.write_text(unknown)
+    with pytest.raises(ConfigError, match="unknown list @persia at column 1"):
+        load_config(path)

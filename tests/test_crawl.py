@@ -227,17 +227,72 @@ def test_extraction_in_worker_processes(tmp_path: Path, site: FixtureSite) -> No
     assert len(texts) == 3 and all(t and len(t) > 50 for (t,) in texts)
 
 
-def test_oversized_response_is_aborted_and_recorded(tmp_path: Path, site: FixtureSite,
-                                                    site_dir: Path) -> None:
+def test_oversized_response_is_aborted_and_recorded(
+    tmp_path: Path, site: FixtureSite, site_dir: Path
+) -> None:
     big = site_dir / "feeds" / "big.xml"
-    big.write_bytes(b"<rss><channel>" + b"<!-- padding -->" * 20_000 + b"</channel></rss>")  # 320,030 bytes
-    config = write_config(tmp_path, feed("big", site.url("/feeds/big.xml"))
-                          + feed("rss", site.url("/feeds/rss2.xml")),
-                          extra="max_response_size = 65536")
+    big.write_bytes(
+        b"<rss><channel>" + b"<!-- padding -->" * 20_000 + b"</channel></rss>"
+    )  # 320,030 bytes
+    config = write_config(
+        tmp_path,
+        feed("big", site.url("/feeds/big.xml")) + feed("rss", site.url("/feeds/rss2.xml")),
+        extra="max_response_size = 65536",
+    )
     result = run_monitor("crawl", config=config)
     assert result.returncode == 0, result.stderr
     errors = dict(db_rows(tmp_path, "SELECT name, last_error FROM sources"))
-    assert errors["big"] == ("TooLarge: Expected to receive 320030 bytes which is larger than "
-                             "download max size (65536) (raise [crawl] max_response_size if "
-                             "this is expected)")
+    assert errors["big"] == (
+        "TooLarge: Expected to receive 320030 bytes which is larger than "
+        "download max size (65536) (raise [crawl] max_response_size if "
+        "this is expected)"
+    )
     assert errors["rss"] is None
+
+
+BOOLEAN_WATCHLISTS = """
+[lists]
+iran = ["Iran", "Иран", "Iranian"]
+
+[[watchlists]]
+name = "drones-iran"
+query = '"drone strike" AND Iran'
+
+[[watchlists]]
+name = "russia-not-budget"
+query = "Russia* -budget"
+
+[[watchlists]]
+name = "iran-anywhere"
+query = "@iran"
+
+[[watchlists]]
+name = "title-kremlin"
+query = "title:Kremlin OR NEAR/2(metro, line)"
+"""
+
+
+def test_boolean_watchlists_give_exactly_the_expected_hits(
+    tmp_path: Path, site: FixtureSite
+) -> None:
+    config = write_config(
+        tmp_path,
+        "".join(
+            [
+                feed("rss", site.url("/feeds/rss2.xml")),
+                feed("atom", site.url("/feeds/atom.xml")),
+                feed("rdf", site.url("/feeds/rdf.xml")),
+                feed("cp1251", site.url("/feeds/cp1251.xml")),
+            ]
+        ),
+        watchlists=BOOLEAN_WATCHLISTS,
+    )
+    assert run_monitor("crawl", config=config).returncode == 0
+    assert by_story(hits_json(config)) == {
+        "a2001": {"drones-iran", "russia-not-budget", "iran-anywhere"},
+        "a2002": {"title-kremlin"},  # Russia, but about the budget
+        "a2004": {"iran-anywhere", "title-kremlin"},  # "Iranian"; "metro line"
+        "a2005": {"iran-anywhere"},  # Иран
+    }
+    drones = next(h for h in hits_json(config, "--watchlist", "drones-iran"))
+    assert drones["matched"] == ["drone strike", "Iran"]

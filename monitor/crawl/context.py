@@ -54,7 +54,7 @@ class CrawlContext:
     def __init__(self, config: Config, engine: Engine | None = None) -> None:
         self.config = config
         self.engine = engine or open_store(config)
-        self.matcher = Matcher({w.name: w.query for w in config.watchlists})
+        self.matcher = Matcher({w.name: w.query for w in config.watchlists}, config.lists)
         self.extractor = ExtractorPool(config.crawl.extract_workers)
         self.tally = CrawlTally()
         self.requested: set[str] = set()  # URL keys requested by any spider of this crawl

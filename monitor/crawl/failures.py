@@ -49,8 +49,10 @@ def describe_failure(failure: Failure) -> str:
     if isinstance(exc, ResponseNeverReceived | ConnectionLost | ResponseDataLossError):
         return f"ConnectionLost: the connection to {host} broke before a full answer"
     if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
-        return (f"TooLarge: {exc}".split(" in request ")[0]
-                + " (raise [crawl] max_response_size if this is expected)")
+        return (
+            f"TooLarge: {exc}".split(" in request ")[0]
+            + " (raise [crawl] max_response_size if this is expected)"
+        )
     if isinstance(exc, IgnoreRequest):
         msg = str(exc) or "request dropped"
         if "robots" in msg.lower():

@@ -50,7 +50,7 @@ class StorePipeline:
             record_source_result(s, item.source, error=item.error, entries=item.entries)
 
     def _article(self, item: ArticleData) -> None:
-        hits = self.ctx.matcher.match(item.fields())
+        hits = self.ctx.matcher.match(item.fields(), source=item.source)
         with transaction(self.ctx.engine) as s:
             stored = store_article(s, item, hits)
         tally = self.ctx.tally.of(item.source)

@@ -53,13 +53,23 @@ def _progress_reporter(ctx: CrawlContext, total: int, every: float = 5.0) -> Loo
 
     def report() -> None:
         t = ctx.tally
-        state = (sum(s.reported for s in t.sources.values()),
-                 sum(s.articles_done for s in t.sources.values()), len(ctx.requested))
+        state = (
+            sum(s.reported for s in t.sources.values()),
+            sum(s.articles_done for s in t.sources.values()),
+            len(ctx.requested),
+        )
         if last and last[-1] == state:
             return
         last[:] = [state]
-        log.info("progress sources=%d/%d articles=%d/%d new_articles=%d new_hits=%d",
-                 state[0], total, state[1], state[2], t.articles_new, t.hits_new)
+        log.info(
+            "progress sources=%d/%d articles=%d/%d new_articles=%d new_hits=%d",
+            state[0],
+            total,
+            state[1],
+            state[2],
+            t.articles_new,
+            t.hits_new,
+        )
 
     loop = LoopingCall(report)
     loop.start(every, now=False)

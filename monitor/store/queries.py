@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -186,3 +186,43 @@ def last_digest_attempt(session: Session, slot_at: datetime) -> datetime | None:
 
 def recent_runs(session: Session, limit: int = 5) -> list[CrawlRun]:
     return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: int
+    url: str
+    title: str | None
+    summary: str | None
+    text: str | None
+    source: str
+    published: datetime | None
+    first_seen: datetime
+
+    def fields(self) -> dict[str, str | None]:
+        return {"title": self.title, "summary": self.summary, "text": self.text}
+
+
+def iter_articles(
+    session: Session, since: datetime | None = None, batch: int = 500
+) -> Iterator[ArticleRow]:
+    """Every stored article, newest first, streamed in batches (constant memory)."""
+    stmt = (
+        select(
+            Article.id,
+            Article.url,
+            Article.title,
+            Article.summary,
+            Article.text,
+            Source.name,
+            Article.published_at,
+            Article.first_seen_at,
+        )
+        .join(Source, Source.id == Article.source_id)
+        .order_by(Article.first_seen_at.desc(), Article.id.desc())
+        .execution_options(yield_per=batch)
+    )
+    if since is not None:
+        stmt = stmt.where(Article.first_seen_at >= since)
+    for row in session.execute(stmt):
+        yield ArticleRow(*row)
