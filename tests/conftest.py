@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.demo.server import FixtureSite
 from monitor.store.engine import make_engine
@@ -33,6 +34,73 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path / "data-dir"))
 
 
+#: The server the PostgreSQL runs use; each test gets a database of its own on it.
+POSTGRES = os.environ.get(
+    "MONITOR_TEST_POSTGRES", "postgresql+psycopg://monitor:monitor@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The store every part of a test uses (config loading and `monitor` child processes
+    read $MONITOR_DATABASE_URL): a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'monitor.db'}"
+        monkeypatch.setenv("MONITOR_DATABASE_URL", url)
+        yield url
+        return
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"monitor_test_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    except SQLAlchemyError as exc:
+        admin.dispose()
+        reason = (
+            f"PostgreSQL is not available at {POSTGRES} ({type(exc).__name__}); "
+            "start one or set MONITOR_TEST_POSTGRES"
+        )
+        if os.environ.get("MONITOR_TEST_REQUIRE_POSTGRES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    url = POSTGRES.rsplit("/", 1)[0] + "/" + name
+    monkeypatch.setenv("MONITOR_DATABASE_URL", url)
+    try:
+        yield url
+    finally:
+        _dispose_all()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+_engines: dict[str, Engine] = {}
+
+
+def _dispose_all() -> None:
+    for e in _engines.values():
+        e.dispose()
+    _engines.clear()
+
+
+def db_query(sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a plain SQL query on the test's store ([] while it has no tables yet)."""
+    url = os.environ["MONITOR_DATABASE_URL"]
+    engine = _engines.get(url)
+    if engine is None:
+        engine = _engines[url] = create_engine(url)
+    try:
+        with engine.connect() as c:
+            return [tuple(r) for r in c.execute(text(sql))]
+    except SQLAlchemyError as exc:
+        if "no such table" in str(exc) or "does not exist" in str(exc):
+            return []
+        raise
+
+
 @pytest.fixture
 def site_dir(tmp_path: Path) -> Path:
     """A private copy of the fixture site that a test may change."""
@@ -48,8 +116,8 @@ def site(site_dir: Path) -> Iterator[FixtureSite]:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    e = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def engine(db_url: str) -> Iterator[Engine]:
+    e = make_engine(db_url)
     upgrade(e)
     yield e
     e.dispose()

@@ -5,15 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from monitor.demo.server import FixtureSite
-from tests.conftest import feed, run_monitor, write_config
+from tests.conftest import db_query, feed, run_monitor, write_config
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 
 
 @pytest.fixture
@@ -119,11 +118,13 @@ def test_digest_failure_exit_code_and_message(crawled: Path) -> None:
     assert "stay unsent and go out with the next digest" in result.stderr
 
 
-def test_db_upgrade_status_and_out_of_date_refusal(crawled: Path, tmp_path: Path) -> None:
+def test_db_upgrade_status_and_out_of_date_refusal(crawled: Path, db_url: str) -> None:
     status = run_monitor("db", "status", config=crawled)
     assert "revision: 0001; this monitor needs 0001" in status.stdout
-    with sqlite3.connect(tmp_path / "monitor.db") as c:
-        c.execute("UPDATE alembic_version SET version_num = '0000old'")
+    from monitor.store.engine import make_engine
+
+    with make_engine(db_url).begin() as c:
+        c.exec_driver_sql("UPDATE alembic_version SET version_num = '0000old'")
     refused = run_monitor("hits", config=crawled)
     assert refused.returncode == 3
     assert "is at schema revision 0000old, this monitor needs 0001" in refused.stderr
@@ -153,9 +154,7 @@ def test_watchlists_check(crawled: Path) -> None:
 
 
 def test_watchlists_test_is_a_backtest_that_stores_nothing(crawled: Path, tmp_path: Path) -> None:
-    before = (
-        sqlite3.connect(tmp_path / "monitor.db").execute("SELECT count(*) FROM hits").fetchone()
-    )
+    before = db_query("SELECT count(*) FROM hits")
     result = run_monitor(
         "watchlists", "test", "Kremlin OR drone*", "--format", "json", config=crawled
     )
@@ -169,5 +168,5 @@ def test_watchlists_test_is_a_backtest_that_stores_nothing(crawled: Path, tmp_pa
     ]
     table = run_monitor("watchlists", "test", "source:atom", config=crawled)
     assert "source:atom: 1 of 3 stored articles match (33.3%)." in table.stdout
-    after = sqlite3.connect(tmp_path / "monitor.db").execute("SELECT count(*) FROM hits").fetchone()
+    after = db_query("SELECT count(*) FROM hits")
     assert before == after

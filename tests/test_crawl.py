@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from monitor.demo.server import FixtureSite
-from tests.conftest import feed, run_monitor, section, write_config
+from tests.conftest import db_query, feed, run_monitor, section, write_config
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 
 
 def hits_json(config: Path, *args: str) -> list[dict]:  # type: ignore[type-arg]
     result = run_monitor("hits", "--format", "json", *args, config=config)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
-
-
-def db_rows(folder: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    with sqlite3.connect(folder / "monitor.db") as c:
-        return c.execute(sql).fetchall()
 
 
 def by_story(hits: list[dict]) -> dict[str, set[str]]:  # type: ignore[type-arg]
@@ -59,7 +53,7 @@ def test_all_feed_kinds_and_section_one_article_per_story(
         "a2005": {"iran-ru"},  # Москва и Тегеран
     }  # a2004 says "Iranian" and "Tehran", not "Iran"; a2003 is about the harvest
     # Five stories, reached 11 times through 6 sources: five articles, no duplicate hit.
-    assert db_rows(tmp_path, "SELECT count(*) FROM articles") == [(5,)]
+    assert db_query("SELECT count(*) FROM articles") == [(5,)]
     assert len(hits) == len({(h["url"], h["watchlist"]) for h in hits}) == 5
     drone = next(h for h in hits if h["watchlist"] == "drone-strike")
     assert drone["url"] == site.url("/2026/11/20/drones-cross-the-caspian-a2001")  # canonical
@@ -77,8 +71,7 @@ def test_all_feed_kinds_and_section_one_article_per_story(
         "snippet",
     }
     # Every source succeeded; the malformed one with a warning, not an error.
-    assert db_rows(
-        tmp_path,
+    assert db_query(
         "SELECT count(*) FROM sources WHERE last_error IS NULL AND last_success_at IS NOT NULL",
     ) == [(6,)]
 
@@ -90,7 +83,7 @@ def test_recrawl_adds_nothing_and_fetches_no_stored_article(
         tmp_path, feed("rss", site.url("/feeds/rss2.xml")) + section("world", site.url("/section/"))
     )
     assert run_monitor("crawl", config=config).returncode == 0
-    before = db_rows(tmp_path, "SELECT id, url FROM articles ORDER BY id")
+    before = db_query("SELECT id, url FROM articles ORDER BY id")
     hits_before = hits_json(config)
     articles = [p for p in site.requests if p.startswith("/2026/")]
     # Four stories, each fetched once, though both sources list the drones story.
@@ -100,12 +93,12 @@ def test_recrawl_adds_nothing_and_fetches_no_stored_article(
     second = run_monitor("crawl", config=config)
     assert second.returncode == 0, second.stderr
     assert "0 new articles, 0 new hits" in second.stdout
-    assert db_rows(tmp_path, "SELECT id, url FROM articles ORDER BY id") == before
+    assert db_query("SELECT id, url FROM articles ORDER BY id") == before
     assert hits_json(config) == hits_before
     assert not [p for p in site.requests if p.startswith("/2026/")]  # no article refetched
     assert {"/feeds/rss2.xml", "/section/"} <= set(site.requests)
     # The summary says what each source found and that nothing needed fetching.
-    assert db_rows(tmp_path, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'") == [(2,)]
+    assert db_query("SELECT count(*) FROM crawl_runs WHERE status = 'ok'") == [(2,)]
 
 
 def test_new_story_in_the_feed_is_picked_up(
@@ -152,7 +145,7 @@ def test_failing_sources_are_recorded_and_the_rest_carries_on(
     result = run_monitor("crawl", config=config)
     assert result.returncode == 0, result.stderr  # a failing source is not a failed crawl
     assert "6 of 7 sources failed" in result.stdout
-    errors = dict(db_rows(tmp_path, "SELECT name, last_error FROM sources"))
+    errors = dict(db_query("SELECT name, last_error FROM sources"))
     assert errors["good"] is None
     assert errors["missing"].startswith("HttpError: HTTP 404 Not Found from http://127.0.0.1")
     assert errors["html"].startswith("not a feed")
@@ -164,9 +157,7 @@ def test_failing_sources_are_recorded_and_the_rest_carries_on(
     listing = run_monitor("sources", config=config)
     assert "failing" in listing.stdout and "ConnectionRefusedError" in listing.stdout
     # Nothing from the entity feed was expanded or stored.
-    assert db_rows(tmp_path, "SELECT count(*) FROM articles WHERE title LIKE '%Iran Iran%'") == [
-        (0,)
-    ]
+    assert db_query("SELECT count(*) FROM articles WHERE title LIKE '%Iran Iran%'") == [(0,)]
 
 
 def test_article_page_that_fails_keeps_the_feed_entry(
@@ -176,8 +167,8 @@ def test_article_page_that_fails_keeps_the_feed_entry(
     config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml")))
     result = run_monitor("crawl", config=config)
     assert "article pages failed" in result.stdout
-    [(_title, text, error)] = db_rows(
-        tmp_path, "SELECT title, text, fetch_error FROM articles WHERE title LIKE 'Drones%'"
+    [(_title, text, error)] = db_query(
+        "SELECT title, text, fetch_error FROM articles WHERE title LIKE 'Drones%'"
     )
     assert text is None and error.startswith("HttpError: HTTP 404")
     assert {h["watchlist"] for h in hits_json(config)} == {"iran"}  # from the feed summary
@@ -190,9 +181,7 @@ def test_only_named_sources_are_crawled(tmp_path: Path, site: FixtureSite) -> No
     )
     result = run_monitor("crawl", "--source", "atom", config=config)
     assert result.returncode == 0
-    assert db_rows(tmp_path, "SELECT name FROM sources WHERE last_checked_at IS NOT NULL") == [
-        ("atom",)
-    ]
+    assert db_query("SELECT name FROM sources WHERE last_checked_at IS NOT NULL") == [("atom",)]
     unknown = run_monitor("crawl", "--source", "nope", config=config)
     assert unknown.returncode == 2 and "no source named 'nope' (known: rss, atom)" in unknown.stderr
 
@@ -215,7 +204,7 @@ def test_scrapy_crawl_command_from_the_repository_root(tmp_path: Path, site: Fix
     )
     assert result.returncode == 0, result.stderr
     assert "'monitor/hits_new': 3" in result.stderr
-    assert len(db_rows(tmp_path, "SELECT id FROM hits")) == 3
+    assert len(db_query("SELECT id FROM hits")) == 3
 
 
 def test_extraction_in_worker_processes(tmp_path: Path, site: FixtureSite) -> None:
@@ -223,7 +212,7 @@ def test_extraction_in_worker_processes(tmp_path: Path, site: FixtureSite) -> No
     config.write_text(config.read_text().replace("extract_workers = 0", "extract_workers = 2"))
     result = run_monitor("crawl", config=config)
     assert result.returncode == 0, result.stderr
-    texts = db_rows(tmp_path, "SELECT text FROM articles ORDER BY url")
+    texts = db_query("SELECT text FROM articles ORDER BY url")
     assert len(texts) == 3 and all(t and len(t) > 50 for (t,) in texts)
 
 
@@ -241,7 +230,7 @@ def test_oversized_response_is_aborted_and_recorded(
     )
     result = run_monitor("crawl", config=config)
     assert result.returncode == 0, result.stderr
-    errors = dict(db_rows(tmp_path, "SELECT name, last_error FROM sources"))
+    errors = dict(db_query("SELECT name, last_error FROM sources"))
     assert errors["big"] == (
         "TooLarge: Expected to receive 320030 bytes which is larger than "
         "download max size (65536) (raise [crawl] max_response_size if "

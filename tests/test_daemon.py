@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,17 +13,10 @@ from pathlib import Path
 import pytest
 
 from monitor.demo.server import FixtureSite
-from tests.conftest import ROOT, feed, run_monitor, write_config
+from monitor.store.engine import describe
+from tests.conftest import ROOT, db_query, feed, run_monitor, write_config
 
-pytestmark = pytest.mark.slow
-
-
-def query(folder: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    try:
-        with sqlite3.connect(folder / "monitor.db") as c:
-            return c.execute(sql).fetchall()
-    except sqlite3.OperationalError:  # not created yet
-        return []
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
@@ -65,7 +57,7 @@ def stop(p: subprocess.Popen[str]) -> tuple[float, str, str]:
 
 
 def test_two_cycles_in_one_process_then_sigterm(
-    tmp_path: Path, site: FixtureSite, site_dir: Path, start_daemon
+    db_url: str, tmp_path: Path, site: FixtureSite, site_dir: Path, start_daemon
 ) -> None:  # type: ignore[no-untyped-def]
     config = write_config(
         tmp_path,
@@ -73,10 +65,8 @@ def test_two_cycles_in_one_process_then_sigterm(
         extra='[daemon]\ntick = "1s"\n',
     )
     daemon = start_daemon(config)
-    wait_for(
-        lambda: query(tmp_path, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(1,)]
-    )
-    assert query(tmp_path, "SELECT count(*) FROM hits") == [(3,)]
+    wait_for(lambda: db_query("SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(1,)])
+    assert db_query("SELECT count(*) FROM hits") == [(3,)]
     # A new story appears; the next cycle of the same daemon process stores it.
     rss = site_dir / "feeds" / "rss2.xml"
     rss.write_text(
@@ -87,20 +77,18 @@ def test_two_cycles_in_one_process_then_sigterm(
             "<item><title>Harvest",
         )
     )
-    wait_for(lambda: query(tmp_path, "SELECT count(*) FROM hits") == [(4,)])
-    wait_for(
-        lambda: query(tmp_path, "SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(3,)]
-    )
+    wait_for(lambda: db_query("SELECT count(*) FROM hits") == [(4,)])
+    wait_for(lambda: db_query("SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(3,)])
     assert daemon.poll() is None  # still running after several cycles
     seconds, out, err = stop(daemon)
     assert daemon.returncode == 0, err
     assert seconds < 15
-    assert f"database: sqlite:///{tmp_path / 'monitor.db'}" in out
+    assert f"database: {describe(db_url)}" in out  # without a password
     assert f"written to the outbox {tmp_path / 'outbox'}" in out
     assert "cycle finished" in err and "daemon stopped" in err
     # Nothing was duplicated by the repeated cycles.
-    assert query(tmp_path, "SELECT count(*) FROM articles") == [(3,)]
-    assert query(tmp_path, "SELECT count(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
+    assert db_query("SELECT count(*) FROM articles") == [(3,)]
+    assert db_query("SELECT count(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
 
 
 def test_missed_digest_is_sent_once_at_start_up(
@@ -123,14 +111,14 @@ def test_missed_digest_is_sent_once_at_start_up(
     wait_for(lambda: len(list(outbox.glob("*.eml"))) == 1, timeout=30)
     time.sleep(2.5)  # more ticks: still one digest
     assert len(list(outbox.glob("*.eml"))) == 1
-    assert query(tmp_path, "SELECT count(*) FROM hits WHERE digest_id IS NULL") == [(0,)]
+    assert db_query("SELECT count(*) FROM hits WHERE digest_id IS NULL") == [(0,)]
     stop(daemon)
     # A restart does not send the same slot again.
     again = start_daemon(config)
     time.sleep(4)
     stop(again)
     assert len(list(outbox.glob("*.eml"))) == 1
-    assert query(tmp_path, "SELECT status, count(*) FROM digests GROUP BY status") == [("sent", 1)]
+    assert db_query("SELECT status, count(*) FROM digests GROUP BY status") == [("sent", 1)]
 
 
 def test_without_network_it_keeps_running_and_reports(tmp_path: Path, start_daemon) -> None:  # type: ignore[no-untyped-def]
@@ -141,9 +129,9 @@ def test_without_network_it_keeps_running_and_reports(tmp_path: Path, start_daem
         extra='[daemon]\ntick = "1s"\n',
     )
     daemon = start_daemon(config)
-    wait_for(lambda: query(tmp_path, "SELECT consecutive_failures FROM sources") >= [(2,)])
+    wait_for(lambda: db_query("SELECT consecutive_failures FROM sources") >= [(2,)])
     assert daemon.poll() is None
-    [(error,)] = query(tmp_path, "SELECT last_error FROM sources")
+    [(error,)] = db_query("SELECT last_error FROM sources")
     assert error.startswith("DNSLookupError: cannot resolve news.invalid")
     _, _, err = stop(daemon)
     assert daemon.returncode == 0

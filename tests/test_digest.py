@@ -96,7 +96,7 @@ def test_hostile_feed_text_is_escaped_and_kept_out_of_headers() -> None:
 
 
 @pytest.fixture
-def with_hits(tmp_path: Path) -> tuple[Path, Engine]:
+def with_hits(tmp_path: Path, db_url: str) -> tuple[Path, Engine]:
     config_path = write_config(tmp_path, feed("wire", "http://news.test/rss"))
     config = load_config(config_path)
     engine = open_store(config)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -86,7 +87,10 @@ def run_demo(target: Path | None = None, *, verbose: bool = False) -> int:
     with FixtureSite(site_root()) as site:
         config_path = target / "monitor.toml"
         config_path.write_text(CONFIG.format(base=site.base), "utf-8")
-        config = load_config(config_path)
+        # The demo's own SQLite file, even when $MONITOR_DATABASE_URL names a real store.
+        config = replace(
+            load_config(config_path), database_url=f"sqlite:///{target / 'monitor.db'}"
+        )
         out.write(
             f"Serving the demo news site at {site.base}\n"
             f"Crawling its RSS feed, Atom feed and section page into {target}\n\n"
