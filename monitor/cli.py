@@ -210,6 +210,11 @@ def digest(state: State, dry_run: bool) -> None:
     help="First seen since: 2d, 12h, or a date/time like 2026-11-01.",
 )
 @click.option(
+    "--search",
+    metavar="WORDS",
+    help="Full-text search in the articles' titles and text (all words must appear).",
+)
+@click.option(
     "--format",
     "-f",
     "fmt",
@@ -231,6 +236,7 @@ def hits(
     watchlists: tuple[str, ...],
     sources: tuple[str, ...],
     since: datetime | None,
+    search: str | None,
     fmt: str,
     limit: int | None,
 ) -> None:
@@ -248,6 +254,7 @@ def hits(
             watchlists=watchlists,
             sources=sources,
             since=since,
+            search=search,
             limit=(limit + 1) if limit else None,
         )
     more = bool(limit) and len(rows) > limit

@@ -1,12 +1,15 @@
 """Pure: the key that makes one article of every URL that reaches the same story.
 
 courlan removes tracking parameters (utm_*, fbclid, gclid, ...), default ports and sorts the
-query; we then drop the fragment and treat http/https and a leading ``www.`` as the same.
+query; we then drop the fragment and treat http/https, a leading ``www.``, mobile hosts
+(``m.``, ``mobile.``, ``amp.``) and AMP variants (``/amp/``, ``/amp``, ``?outputType=amp``,
+``?amp=1``) as the same page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -36,12 +39,24 @@ def canonical_url(url: str) -> str:
     )
 
 
+_HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+_AMP_PATH = re.compile(r"(^/amp(?=/)|/amp/?$|\.amp(?=\.html?$|$))", re.IGNORECASE)
+_AMP_PARAMS = {"outputtype", "amp", "amp_js_v", "usqp"}
+
+
 def url_key(url: str) -> str:
-    """A stable key for the article at ``url``: scheme- and ``www.``-insensitive."""
+    """A stable key for the article at ``url``: scheme-, host-variant- and AMP-insensitive."""
     parts = urlsplit(canonical_url(url))
-    host = parts.netloc.removeprefix("www.")
-    path = parts.path.rstrip("/") or "/"
-    ident = host + path + ("?" + parts.query if parts.query else "")
+    host = parts.netloc
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+            break
+    path = _AMP_PATH.sub("", parts.path).rstrip("/") or "/"
+    query = "&".join(
+        p for p in parts.query.split("&") if p and p.split("=", 1)[0].lower() not in _AMP_PARAMS
+    )
+    ident = host + path + ("?" + query if query else "")
     return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:32]
 
 

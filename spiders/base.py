@@ -14,10 +14,10 @@ from monitor.config import Source
 from monitor.crawl.context import CrawlContext, context_for
 from monitor.crawl.failures import describe_failure
 from monitor.crawl.feeds import Entry
-from monitor.crawl.items import ArticleData, SourceStatus
+from monitor.crawl.items import ArticleData, FeedTitleSeen, SourceStatus
 from monitor.dedup import url_key
 from monitor.store.engine import transaction
-from monitor.store.repo import known_url_keys
+from monitor.store.repo import known_articles
 
 
 class SourceSpider(scrapy.Spider):
@@ -69,18 +69,32 @@ class SourceSpider(scrapy.Spider):
         source: Source = failure.request.cb_kwargs["source"]  # type: ignore[attr-defined]
         yield SourceStatus(source.name, error=describe_failure(failure))
 
-    def new_only(self, entries: list[Entry]) -> list[Entry]:
-        """Entries whose article is not stored yet: the store, not this run, remembers."""
+    def triage(
+        self, source: Source, entries: list[Entry]
+    ) -> tuple[list[Entry], list[FeedTitleSeen]]:
+        """Which entries to fetch: those not stored yet, and stored ones whose headline in
+        the feed changed (a rewrite, kept as a revision). The store, not this run,
+        remembers what is known."""
         keys = [url_key(e.link) for e in entries]
         with transaction(self.ctx.engine) as s:
-            known = known_url_keys(s, keys)
-        out = []
+            known = known_articles(s, keys)
+        fetch: list[Entry] = []
+        first_titles: list[FeedTitleSeen] = []
         for key, entry in zip(keys, entries, strict=True):
             # Two sources of one crawl often list the same story: fetch it once.
-            if key not in known and key not in self.ctx.requested:
-                self.ctx.requested.add(key)
-                out.append(entry)
-        return out
+            if key in self.ctx.requested:
+                continue
+            if key in known:
+                stored = known[key]
+                if entry.title is None or (stored is not None and _same(stored, entry.title)):
+                    continue
+                if stored is None:  # first seen in a feed: remember, nothing changed
+                    first_titles.append(FeedTitleSeen(source.name, entry.link, entry.title))
+                    continue
+                self.logger.info("headline changed source=%s url=%s", source.name, entry.link)
+            self.ctx.requested.add(key)
+            fetch.append(entry)
+        return fetch, first_titles
 
     def article_requests(self, source: Source, entries: list[Entry]) -> Iterator[scrapy.Request]:
         for entry in entries:
@@ -133,3 +147,7 @@ class SourceSpider(scrapy.Spider):
             published_at=entry.published_at,
             fetch_error=describe_failure(failure),
         )
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()

@@ -30,6 +30,7 @@ class FeedSpider(SourceSpider):
         if result.error:
             yield SourceStatus(source.name, error=f"{result.error} (from {response.url})")
             return
-        new = self.new_only(result.entries)
-        yield SourceStatus(source.name, error=None, entries=len(result.entries), new=len(new))
-        yield from self.article_requests(source, new)
+        fetch, first_titles = self.triage(source, result.entries)
+        yield SourceStatus(source.name, error=None, entries=len(result.entries), new=len(fetch))
+        yield from first_titles
+        yield from self.article_requests(source, fetch)

@@ -39,8 +39,7 @@ class SectionSpider(SourceSpider):
                 ),
             )
             return
-        new = self.new_only(
-            [Entry(link=u, title=None, summary=None, published_at=None) for u in links]
-        )
-        yield SourceStatus(source.name, error=None, entries=len(links), new=len(new))
-        yield from self.article_requests(source, new)
+        entries = [Entry(link=u, title=None, summary=None, published_at=None) for u in links]
+        fetch, _ = self.triage(source, entries)  # section links carry no headline
+        yield SourceStatus(source.name, error=None, entries=len(links), new=len(fetch))
+        yield from self.article_requests(source, fetch)

@@ -30,7 +30,7 @@ def row(
     i: int,
     watchlist: str,
     title: str,
-    url: str = "https://news.test/a",
+    url: str | None = None,
     snippet: str = "Iran said",
     highlights: list[list[int]] | None = None,
 ) -> HitRow:
@@ -38,7 +38,7 @@ def row(
         id=i,
         watchlist=watchlist,
         matched=["Iran"],
-        url=url,
+        url=url or f"https://news.test/{i}",
         title=title,
         source="wire",
         published=datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
@@ -65,9 +65,9 @@ def test_text_and_html_show_title_source_time_snippet_link() -> None:
     text = render_text(d, ZONE)
     assert "== iran (1) ==" in text and "* Tehran Talks" in text
     assert "wire | 2026-11-20 10:00 MSK | matched: Iran" in text  # the reader's zone
-    assert "*Iran* said" in text and "https://news.test/a" in text
+    assert "*Iran* said" in text and "https://news.test/1" in text
     html = render_html(d, ZONE)
-    assert '<a href="https://news.test/a"' in html
+    assert '<a href="https://news.test/1"' in html
     assert "<mark" in html and ">Iran</mark> said" in html
     assert "<script" not in html and "<img" not in html
 

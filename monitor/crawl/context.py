@@ -21,6 +21,7 @@ class SourceTally:
     articles_new: int = 0
     hits_new: int = 0
     article_errors: int = 0
+    revised: int = 0  # stored articles whose title or text changed
     error: str | None = None
     reported: bool = False  # the source's own fetch got a result
 

@@ -18,6 +18,7 @@ class ArticleData:
     published_at: datetime | None = None
     other_urls: list[str] = field(default_factory=list)  # redirect target, rel=canonical
     fetch_error: str | None = None
+    feed_title: str | None = None  # the headline the feed entry showed
 
     def fields(self) -> dict[str, str | None]:
         return {"title": self.title, "summary": self.summary, "text": self.text}
@@ -31,3 +32,12 @@ class SourceStatus:
     error: str | None
     entries: int | None = None  # entries in the feed / article links on the page
     new: int = 0  # of which not yet stored, so fetched now
+
+
+@dataclass
+class FeedTitleSeen:
+    """A stored article's headline as a feed shows it, first seen (no change to report)."""
+
+    source: str
+    url: str
+    title: str

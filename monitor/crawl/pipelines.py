@@ -7,11 +7,12 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from monitor import stories
 from monitor.crawl.context import CrawlContext, context_for
-from monitor.crawl.items import ArticleData, SourceStatus
+from monitor.crawl.items import ArticleData, FeedTitleSeen, SourceStatus
 from monitor.errors import StorageError
 from monitor.store.engine import transaction
-from monitor.store.repo import record_source_result, store_article
+from monitor.store.repo import record_source_result, set_feed_title, store_article
 
 log = logging.getLogger("monitor.crawl")
 
@@ -31,6 +32,9 @@ class StorePipeline:
                 self._source(item)
             elif isinstance(item, ArticleData):
                 self._article(item)
+            elif isinstance(item, FeedTitleSeen):
+                with transaction(self.ctx.engine) as s:
+                    set_feed_title(s, item.url, item.title)
         except StorageError as exc:
             # Nothing half-written: the transaction rolled back. The next crawl retries,
             # since the article is still unknown to the store.
@@ -51,8 +55,9 @@ class StorePipeline:
 
     def _article(self, item: ArticleData) -> None:
         hits = self.ctx.matcher.match(item.fields(), source=item.source)
+        signature = stories.signature(item.text)
         with transaction(self.ctx.engine) as s:
-            stored = store_article(s, item, hits)
+            stored = store_article(s, item, hits, signature)
         tally = self.ctx.tally.of(item.source)
         tally.articles_done += 1
         if item.fetch_error:
@@ -62,6 +67,14 @@ class StorePipeline:
                 item.source,
                 item.url,
                 item.fetch_error,
+            )
+        if stored.revised:
+            tally.revised += 1
+            log.info(
+                "article revised source=%s url=%s title=%r",
+                item.source,
+                item.url,
+                (item.title or "")[:100],
             )
         if stored.new_article:
             tally.articles_new += 1

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.dedup import is_web_url
 from monitor.matching import Snippet
-from monitor.store.queries import HitRow
+from monitor.store.queries import HitRow, StoryCopy
 
 _HEADER_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,:()+-]")
 
 
 @dataclass(frozen=True)
 class Entry:
-    hit_id: int
+    """One story: its earliest copy among the hits, the other outlets that ran it."""
+
+    hit_ids: tuple[int, ...]  # every hit this entry covers, marked sent together
     title: str
     url: str | None  # None when the URL is not http(s): it is then shown, never linked
     shown_url: str
@@ -24,6 +26,8 @@ class Entry:
     published: datetime | None
     matched: tuple[str, ...]
     snippet: Snippet
+    updated: bool = False  # changed since it was last sent
+    also: tuple[str, ...] = ()  # other outlets that reported the same story
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,11 @@ class DigestContent:
 
     @property
     def hit_ids(self) -> list[int]:
-        return [e.hit_id for g in self.groups for e in g.entries]
+        return [i for g in self.groups for e in g.entries for i in e.hit_ids]
 
     @property
     def total(self) -> int:
+        """Stories, counting syndicated copies once."""
         return sum(len(g.entries) for g in self.groups)
 
     def subject(self) -> str:
@@ -56,32 +61,45 @@ def header_safe(text: str) -> str:
     return _HEADER_UNSAFE.sub("", text)[:64]
 
 
-def build_digest(hits: Sequence[HitRow], watchlists: Sequence[str], now: datetime) -> DigestContent:
-    """Group hits by watchlist, in the configuration's order (unknown ones last), newest
-    first within each."""
+def build_digest(
+    hits: Sequence[HitRow],
+    watchlists: Sequence[str],
+    now: datetime,
+    copies: Mapping[int, Sequence[StoryCopy]] | None = None,
+) -> DigestContent:
+    """Group hits by watchlist, in the configuration's order (unknown ones last), then by
+    story: syndicated copies are one entry, shown by their earliest copy, with the other
+    outlets named. Newest stories first."""
+    copies = copies or {}
     order = {name: i for i, name in enumerate(watchlists)}
-    by_list: dict[str, list[HitRow]] = {}
+    by_list: dict[str, dict[object, list[HitRow]]] = {}
     for h in hits:
-        by_list.setdefault(h.watchlist, []).append(h)
+        story: object = h.story_id if h.story_id is not None else ("url", h.url)
+        by_list.setdefault(h.watchlist, {}).setdefault(story, []).append(h)
     groups = []
     for name in sorted(by_list, key=lambda n: (order.get(n, len(order)), n)):
-        rows = sorted(by_list[name], key=lambda h: h.published or h.first_seen, reverse=True)
-        groups.append(
-            Group(
-                name,
-                tuple(
-                    Entry(
-                        hit_id=h.id,
-                        title=h.title or h.url,
-                        url=h.url if is_web_url(h.url) else None,
-                        shown_url=h.url,
-                        source=h.source,
-                        published=h.published or h.first_seen,
-                        matched=tuple(h.matched),
-                        snippet=Snippet(h.snippet, tuple((a, b) for a, b in h.highlights)),
-                    )
-                    for h in rows
-                ),
-            )
-        )
+        entries = [_entry(rows, copies) for rows in by_list[name].values()]
+        entries.sort(key=lambda e: e.published or now, reverse=True)
+        groups.append(Group(name, tuple(entries)))
     return DigestContent(tuple(groups), now)
+
+
+def _entry(rows: list[HitRow], copies: Mapping[int, Sequence[StoryCopy]]) -> Entry:
+    first = min(rows, key=lambda h: (h.published or h.first_seen, h.id))
+    story = copies.get(first.story_id, []) if first.story_id is not None else []
+    others = tuple(dict.fromkeys(c.source for c in story if c.source != first.source))
+    earliest = min(
+        [c.published for c in story if c.published] + [first.published or first.first_seen]
+    )
+    return Entry(
+        hit_ids=tuple(h.id for h in rows),
+        title=first.title or first.url,
+        url=first.url if is_web_url(first.url) else None,
+        shown_url=first.url,
+        source=first.source,
+        published=earliest,
+        matched=tuple(dict.fromkeys(t for h in rows for t in h.matched)),
+        snippet=Snippet(first.snippet, tuple((a, b) for a, b in first.highlights)),
+        updated=any(h.updated for h in rows),
+        also=others,
+    )

@@ -22,7 +22,7 @@ from monitor.digest.send import deliver
 from monitor.errors import DeliveryError
 from monitor.store.engine import transaction
 from monitor.store.models import utcnow
-from monitor.store.queries import unsent_hits
+from monitor.store.queries import story_copies, unsent_hits
 from monitor.store.repo import record_digest
 
 log = logging.getLogger("monitor.digest")
@@ -43,6 +43,7 @@ def run_digest(
     watchlists = [w.name for w in config.watchlists]
     with transaction(engine) as s:
         hits = unsent_hits(s, watchlists)
+        copies = story_copies(s, [h.story_id for h in hits if h.story_id is not None])
     recipients = list(config.digest.recipients)
     if not hits:
         log.info("digest has nothing new slot=%s", slot_at)
@@ -50,7 +51,7 @@ def run_digest(
             with transaction(engine) as s:
                 record_digest(s, status="empty", slot_at=slot_at, recipients=recipients)
         return DigestOutcome("empty", 0)
-    content = build_digest(hits, watchlists, utcnow())
+    content = build_digest(hits, watchlists, utcnow(), copies)
     msg = build_message(
         content, sender=config.digest.sender, recipients=recipients, zone=config.digest.zone
     )

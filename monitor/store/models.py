@@ -7,14 +7,19 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -88,11 +93,51 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(32))
     fetch_error: Mapped[str | None] = mapped_column(Text)
     fetch_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    # The story this article is a copy of: the id of its cluster's first article (itself
+    # when it is the first or has no copies). Syndicated copies share it.
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL", name="fk_articles_story_id"), index=True
+    )
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # 128 x uint32, for clustering
+    updated_at: Mapped[datetime | None]  # last time its title or text changed
+    # The headline last seen in a feed entry: when a feed shows another one, the article was
+    # rewritten, so its page is fetched again and the change kept as a revision.
+    feed_title: Mapped[str | None] = mapped_column(Text)
 
     source: Mapped[Source] = relationship()
     hits: Mapped[list[Hit]] = relationship(back_populates="article")
 
-    __table_args__ = (Index("ix_articles_first_seen_at", "first_seen_at"),)
+    __table_args__ = (
+        Index("ix_articles_first_seen_at", "first_seen_at"),
+        Index("ix_articles_source_seen", "source_id", "first_seen_at"),
+    )
+
+
+class StoryBand(Base):
+    """MinHash LSH bands of recent articles: articles sharing a band are candidate copies."""
+
+    __tablename__ = "story_bands"
+
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ArticleRevision(Base):
+    """A change of a stored article's title or text (headlines get rewritten)."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    old_title: Mapped[str | None] = mapped_column(Text)
+    new_title: Mapped[str | None] = mapped_column(Text)
+    old_hash: Mapped[str] = mapped_column(String(32))
+    new_hash: Mapped[str] = mapped_column(String(32))
 
 
 class ArticleUrl(Base):
@@ -123,13 +168,22 @@ class Hit(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
     sent_at: Mapped[datetime | None]
+    # The article changed after this hit was sent: it is due again, marked "updated".
+    updated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     article: Mapped[Article] = relationship(back_populates="hits")
 
     __table_args__ = (
         UniqueConstraint("article_id", "watchlist", name="uq_hits_article_watchlist"),
         Index("ix_hits_created_at", "created_at"),
-        Index("ix_hits_unsent", "digest_id"),
+        Index("ix_hits_watchlist_created", "watchlist", "created_at"),
+        # The digest's question, "what is not sent yet", stays fast however many were sent.
+        Index(
+            "ix_hits_unsent",
+            "watchlist",
+            sqlite_where=text("digest_id IS NULL"),
+            postgresql_where=text("digest_id IS NULL"),
+        ),
     )
 
 

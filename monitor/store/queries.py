@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from monitor.store import search as fulltext
 from monitor.store.models import Article, CrawlRun, Digest, Hit, Source
 
 
@@ -26,6 +27,9 @@ class HitRow:
     snippet: str
     highlights: list[list[int]]
     sent_at: datetime | None
+    story_id: int | None = None
+    updated: bool = False
+    created: datetime | None = None  # when the hit was found
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +44,8 @@ class HitRow:
             "snippet": self.snippet,
             "highlights": self.highlights,
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "story_id": self.story_id,
+            "updated": self.updated,
         }
 
 
@@ -57,6 +63,9 @@ def _hit_select() -> Select[Any]:
             Hit.snippet,
             Hit.highlights,
             Hit.sent_at,
+            Article.story_id,
+            Hit.updated,
+            Hit.created_at,
         )
         .join(Article, Article.id == Hit.article_id)
         .join(Source, Source.id == Article.source_id)
@@ -73,17 +82,21 @@ def find_hits(
     watchlists: Sequence[str] = (),
     sources: Sequence[str] = (),
     since: datetime | None = None,
+    search: str | None = None,
     limit: int | None = None,
 ) -> list[HitRow]:
-    """Hits newest first (by first seen), filtered."""
+    """Hits newest first (by when they were found), filtered; ``search`` is full-text
+    over the article's title and text."""
     stmt = _hit_select()
     if watchlists:
         stmt = stmt.where(Hit.watchlist.in_(list(watchlists)))
     if sources:
         stmt = stmt.where(Source.name.in_(list(sources)))
     if since is not None:
-        stmt = stmt.where(Article.first_seen_at >= since)
-    stmt = stmt.order_by(Article.first_seen_at.desc(), Hit.id.desc())
+        stmt = stmt.where(Hit.created_at >= since)
+    if search:
+        stmt = stmt.where(fulltext.matches(session, search))
+    stmt = stmt.order_by(Hit.created_at.desc(), Hit.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit)
     return _rows(session, stmt)
@@ -226,3 +239,28 @@ def iter_articles(
         stmt = stmt.where(Article.first_seen_at >= since)
     for row in session.execute(stmt):
         yield ArticleRow(*row)
+
+
+@dataclass(frozen=True)
+class StoryCopy:
+    article_id: int
+    source: str
+    url: str
+    published: datetime | None
+
+
+def story_copies(session: Session, story_ids: Sequence[int]) -> dict[int, list[StoryCopy]]:
+    """Every stored copy of these stories, earliest published first."""
+    out: dict[int, list[StoryCopy]] = {}
+    if not story_ids:
+        return out
+    rows = session.execute(
+        select(Article.story_id, Article.id, Source.name, Article.url, Article.published_at)
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.story_id.in_(list(set(story_ids))))
+        .order_by(Article.published_at, Article.id)
+    )
+    for story, aid, source, url, published in rows:
+        if story is not None:
+            out.setdefault(story, []).append(StoryCopy(aid, source, url, published))
+    return out
