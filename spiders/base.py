@@ -115,6 +115,7 @@ class SourceSpider(scrapy.Spider):
             title=entry.title,
             summary=entry.summary,
             published_at=entry.published_at,
+            feed_title=entry.title,
         )
         if response.url != entry.link:
             item.other_urls.append(response.url)

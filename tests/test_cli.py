@@ -170,3 +170,14 @@ def test_watchlists_test_is_a_backtest_that_stores_nothing(crawled: Path, tmp_pa
     assert "source:atom: 1 of 3 stored articles match (33.3%)." in table.stdout
     after = db_query("SELECT count(*) FROM hits")
     assert before == after
+
+
+def test_hits_full_text_search(crawled: Path) -> None:
+    def titles(*args: str) -> list[str]:
+        out = run_monitor("hits", "--format", "json", *args, config=crawled).stdout
+        return sorted({h["title"] for h in json.loads(out)})
+
+    assert titles("--search", "Baku convoy") == ["Drones Cross the Caspian"]
+    assert titles("--search", "defence spending") == ["Kremlin Unveils Next Year's Budget"]
+    hostile = run_monitor("hits", "--search", '"unbalanced (* OR', config=crawled)
+    assert hostile.returncode == 0 and "No hits match." in hostile.stderr

@@ -285,3 +285,146 @@ def test_boolean_watchlists_give_exactly_the_expected_hits(
     }
     drones = next(h for h in hits_json(config, "--watchlist", "drones-iran"))
     assert drones["matched"] == ["drone strike", "Iran"]
+
+
+def test_rewritten_headline_is_a_revision_not_a_new_hit(
+    tmp_path: Path, site: FixtureSite, site_dir: Path
+) -> None:
+    config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml")))
+    assert run_monitor("crawl", config=config).returncode == 0
+    assert run_monitor("digest", config=config).returncode == 0  # the hits go out once
+    page = site_dir / "2026/11/20/drones-cross-the-caspian-a2001.html"
+    page.write_text(
+        page.read_text()
+        .replace(
+            "<h1>Drones Cross the Caspian</h1>",
+            "<h1>Drone Parts Crossed the Caspian, Baku Says</h1>",
+        )
+        .replace(
+            "Neither government commented",
+            "Iran denied the report; neither government commented further",
+        )
+    )
+    rss = site_dir / "feeds" / "rss2.xml"
+    rss.write_text(
+        rss.read_text().replace(
+            "<title>Drones Cross the Caspian</title>",
+            "<title>Drone Parts Crossed the Caspian, Baku Says</title>",
+        )
+    )
+    result = run_monitor("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+    assert "0 new articles, 0 new hits" in result.stdout
+    [(old, new)] = db_query("SELECT old_title, new_title FROM article_revisions")
+    assert (old, new) == ("Drones Cross the Caspian", "Drone Parts Crossed the Caspian, Baku Says")
+    assert db_query("SELECT count(*) FROM articles") == [(2,)]
+    assert db_query("SELECT count(*) FROM hits WHERE updated = true AND digest_id IS NULL") == [
+        (3,)
+    ]  # iran, russia, drone-strike: due again
+    digest = run_monitor("digest", "--dry-run", config=config)
+    assert "[updated] Drone Parts Crossed the Caspian, Baku Says" in digest.stdout
+    # A third crawl with nothing changed fetches nothing and records nothing.
+    again = run_monitor("crawl", config=config)
+    assert "0 new articles" in again.stdout
+    assert db_query("SELECT count(*) FROM article_revisions") == [(1,)]
+
+
+def test_two_crawls_at_once_store_each_story_once(tmp_path: Path, site: FixtureSite) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    config = write_config(
+        tmp_path,
+        "".join(
+            [
+                feed("rss", site.url("/feeds/rss2.xml")),
+                feed("atom", site.url("/feeds/atom.xml")),
+                feed("rdf", site.url("/feeds/rdf.xml")),
+                section("world", site.url("/section/")),
+            ]
+        ),
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(config), "crawl"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    assert db_query("SELECT count(*) FROM articles") == [(4,)]  # a2001 to a2004
+    assert db_query("SELECT count(DISTINCT article_id) FROM article_urls") == [(4,)]
+    rows = db_query(
+        "SELECT article_id, watchlist, count(*) FROM hits GROUP BY article_id, watchlist"
+    )
+    assert rows and all(n == 1 for _, _, n in rows)
+    assert len(rows) == 4  # a2001 x3 (iran, russia, drone-strike) + a2002 russia
+
+
+def test_sigkill_at_any_moment_leaves_a_consistent_store(
+    tmp_path: Path, site: FixtureSite, site_dir: Path
+) -> None:
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    for page in site_dir.glob("2026/11/*/*.html"):  # slow article pages: kills land mid-crawl
+        page.with_name(page.name + ".headers").write_text("X-Fixture-Delay: 0.4\n")
+    config = write_config(
+        tmp_path,
+        "".join(
+            [
+                feed("rss", site.url("/feeds/rss2.xml")),
+                feed("atom", site.url("/feeds/atom.xml")),
+                feed("rdf", site.url("/feeds/rdf.xml")),
+                section("world", site.url("/section/")),
+            ]
+        ),
+    )
+    rng = random.Random(7)
+    for _ in range(4):
+        p = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(config), "crawl"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(1.0, 3.5))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        # Consistent after every kill: no hit or alias without its article, no article
+        # stored half (an article row always has its alias and its content hash).
+        assert db_query(
+            "SELECT count(*) FROM hits h LEFT JOIN articles a "
+            "ON a.id = h.article_id WHERE a.id IS NULL"
+        ) in ([(0,)], [])
+        assert db_query(
+            "SELECT count(*) FROM article_urls u LEFT JOIN articles a "
+            "ON a.id = u.article_id WHERE a.id IS NULL"
+        ) in ([(0,)], [])
+        assert db_query(
+            "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM "
+            "article_urls u WHERE u.article_id = a.id)"
+        ) in ([(0,)], [])
+    result = run_monitor("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+    # The next crawl completed the work: every story once, every hit once.
+    assert db_query("SELECT count(*) FROM articles") == [(4,)]
+    assert sorted(db_query("SELECT watchlist, count(*) FROM hits GROUP BY watchlist")) == [
+        ("drone-strike", 1),
+        ("iran", 1),
+        ("russia", 2),
+    ]
+    assert db_query("SELECT count(*) FROM articles WHERE text IS NULL") == [(0,)]
+    assert db_query("SELECT count(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]

@@ -53,3 +53,32 @@ def test_canonical_url_drops_tracking_and_fragment() -> None:
 )
 def test_only_web_urls(url: str, ok: bool) -> None:
     assert is_web_url(url) is ok
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "https://m.example.com/2026/11/20/story-a1",
+        "https://mobile.example.com/2026/11/20/story-a1",
+        "https://amp.example.com/2026/11/20/story-a1",
+        "https://example.com/amp/2026/11/20/story-a1",
+        "https://example.com/2026/11/20/story-a1/amp",
+        "https://example.com/2026/11/20/story-a1/amp/",
+        "https://example.com/2026/11/20/story-a1?outputType=amp",
+        "https://www.example.com/2026/11/20/story-a1?amp=1&utm_source=x",
+    ],
+)
+def test_amp_and_mobile_variants_are_the_same_article(variant: str) -> None:
+    assert url_key(variant) == url_key(SAME[0])
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "https://example.com/2026/11/20/story-a1-amplified",
+        "https://m.co/2026/11/20/story-a1",  # a short domain is not a mobile prefix
+        "https://example.com/camp/2026/11/20/story-a1",
+    ],
+)
+def test_lookalikes_of_amp_variants_stay_apart(other: str) -> None:
+    assert url_key(other) != url_key(SAME[0])

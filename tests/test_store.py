@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import Engine, func, inspect, select, text, update
 
 from monitor.config import Source as SourceConfig
 from monitor.crawl.items import ArticleData
@@ -13,7 +13,7 @@ from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.matching import Matcher
 from monitor.store.engine import make_engine, transaction
 from monitor.store.migrate import current_revision, downgrade, ensure_schema, head_revision
-from monitor.store.models import Article, ArticleUrl, Hit, Source
+from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
 from monitor.store.queries import find_hits, source_rows, unsent_hits
 from monitor.store.repo import (
     MAX_FETCH_ATTEMPTS,
@@ -224,3 +224,144 @@ def test_find_hits_filters(store: Engine) -> None:
         future = datetime.now(UTC) + timedelta(hours=1)
         assert find_hits(s, since=future) == []
         assert len(find_hits(s, limit=2)) == 2
+
+
+def test_alembic_check_reports_no_drift_and_round_trips(db_url: str) -> None:
+    from alembic import command
+
+    from monitor.store.migrate import alembic_config, upgrade
+
+    e = make_engine(db_url)
+    cfg = alembic_config(e)
+    upgrade(e)
+    command.check(cfg)  # raises if the models and the migrations disagree
+    downgrade(e, "base")
+    upgrade(e)
+    command.check(cfg)
+    downgrade(e, "0001")
+    assert current_revision(e) == "0001"
+    upgrade(e)
+    assert current_revision(e) == head_revision(e)
+
+
+def test_revision_keeps_history_no_new_hit_and_requeues_sent_hits(store: Engine) -> None:
+    url = "http://news.test/2026/11/22/budget"
+    first = put(
+        store,
+        ArticleData(
+            source="wire",
+            url=url,
+            title="Russia plans budget",
+            text="Russia will spend more.",
+            feed_title="Russia plans",
+        ),
+    )
+    with transaction(store) as s:
+        ids = [h.id for h in unsent_hits(s)]
+        record_digest(s, status="sent", slot_at=None, recipients=["a@b.c"], hit_ids=ids)
+    again = put(
+        store,
+        ArticleData(
+            source="wire", url=url, title="Russia plans budget", text="Russia will spend more."
+        ),
+    )
+    assert not again.revised  # the same content is not a revision
+    rewritten = put(
+        store,
+        ArticleData(
+            source="wire",
+            url=url,
+            title="Russia and Iran plan budgets",
+            text="Russia will spend more, and so will Iran.",
+        ),
+    )
+    assert rewritten.revised and rewritten.article_id == first.article_id
+    assert rewritten.new_hits == ("iran",)  # a new watchlist matches the new text
+    with transaction(store) as s:
+        [rev] = s.scalars(select(ArticleRevision)).all()
+        assert (rev.old_title, rev.new_title) == (
+            "Russia plans budget",
+            "Russia and Iran plan budgets",
+        )
+        assert rev.old_hash != rev.new_hash
+        pending = {h.watchlist: h for h in unsent_hits(s)}
+        assert set(pending) == {"russia", "iran"}
+        assert pending["russia"].updated is True  # sent before: due again, as "updated"
+        assert pending["iran"].updated is False  # new
+        assert "Iran" in pending["iran"].snippet
+    assert count(store, Hit) == 2 and count(store, Article) == 1
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '"unbalanced',
+        "NEAR(",
+        "a AND OR",
+        "*",
+        "'; DROP TABLE",
+        "title:",
+        "(((",
+        "",
+        "   ",
+        "-",
+        "ñ",
+        "\x00x",
+    ],
+)
+def test_search_never_raises_on_user_input(store: Engine, hostile: str) -> None:
+    put(
+        store,
+        ArticleData(source="wire", url="http://news.test/a", title="Iran", text="Tehrān talks"),
+    )
+    with transaction(store) as s:
+        assert isinstance(find_hits(s, search=hostile), list)
+
+
+def test_search_finds_words_in_title_and_text(store: Engine) -> None:
+    put(
+        store,
+        ArticleData(
+            source="wire",
+            url="http://news.test/a",
+            title="Iran talks",
+            text="Negotiators met in Vienna about enrichment.",
+        ),
+    )
+    put(
+        store,
+        ArticleData(
+            source="wire",
+            url="http://news.test/b",
+            title="Russia budget",
+            text="The ministry published the draft in Moscow.",
+        ),
+    )
+    with transaction(store) as s:
+        assert {h.title for h in find_hits(s, search="vienna")} == {"Iran talks"}
+        assert {h.title for h in find_hits(s, search="Moscow draft")} == {"Russia budget"}
+        assert find_hits(s, search="Vienna Moscow") == []  # all words must appear
+        assert {h.title for h in find_hits(s, search="iran")} == {"Iran talks"}
+        # The index follows updates made by the store itself.
+        s.execute(
+            update(Article)
+            .where(Article.url == "http://news.test/b")
+            .values(text="Now it mentions Vienna too.")
+        )
+    with transaction(store) as s:
+        assert {h.title for h in find_hits(s, search="vienna")} == {"Iran talks", "Russia budget"}
+
+
+def test_control_characters_are_dropped_before_storing(store: Engine) -> None:
+    data = ArticleData(
+        source="wire",
+        url="http://news.test/nul",
+        title="Iran\x00 talks",
+        text="Body\x00 with a NUL\x07 and\ttabs\nand lines",
+    )
+    data.sanitize()
+    stored = put(store, data)
+    with transaction(store) as s:
+        art = s.get(Article, stored.article_id)
+        assert art is not None and art.title == "Iran talks"
+        assert art.text == "Body with a NUL and\ttabs\nand lines"

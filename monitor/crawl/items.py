@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+# C0 controls but tab and newlines: feed text is hostile, and PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value: str | None) -> str | None:
+    return _CONTROL.sub("", value) if value else value
 
 
 @dataclass
@@ -19,6 +27,11 @@ class ArticleData:
     other_urls: list[str] = field(default_factory=list)  # redirect target, rel=canonical
     fetch_error: str | None = None
     feed_title: str | None = None  # the headline the feed entry showed
+
+    def sanitize(self) -> None:
+        """Drop control characters before matching and storing (offsets then agree)."""
+        self.title, self.summary = clean(self.title), clean(self.summary)
+        self.text, self.feed_title = clean(self.text), clean(self.feed_title)
 
     def fields(self) -> dict[str, str | None]:
         return {"title": self.title, "summary": self.summary, "text": self.text}

@@ -54,6 +54,7 @@ class StorePipeline:
             record_source_result(s, item.source, error=item.error, entries=item.entries)
 
     def _article(self, item: ArticleData) -> None:
+        item.sanitize()
         hits = self.ctx.matcher.match(item.fields(), source=item.source)
         signature = stories.signature(item.text)
         with transaction(self.ctx.engine) as s:

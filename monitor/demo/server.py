@@ -2,13 +2,15 @@
 
 Files are served from a folder; ``{{BASE}}`` in text files becomes the server's base URL, so
 feeds can link to the site's own articles. ``name.ext.headers`` beside a file sets response
-headers (one ``Name: value`` a line), to serve a lying charset or an odd content type.
+headers (one ``Name: value`` a line), to serve a lying charset or an odd content type;
+``Status: 503`` changes the status and ``X-Fixture-Delay: 0.5`` answers half a second late.
 """
 
 from __future__ import annotations
 
 import mimetypes
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -56,6 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
                     name, value = line.split(":", 1)
                     headers[name.strip()] = value.strip()
         status = int(headers.pop("Status", "200"))
+        delay = float(headers.pop("X-Fixture-Delay", "0"))  # a slow server, for tests
+        if delay:
+            time.sleep(delay)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

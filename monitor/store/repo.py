@@ -109,7 +109,7 @@ def known_articles(session: Session, keys: Sequence[str]) -> dict[str, str | Non
             (Article.text.is_not(None)) | (Article.fetch_attempts >= MAX_FETCH_ATTEMPTS),
         )
     )
-    return dict(rows.tuples().all())
+    return {key: title for key, title in rows}
 
 
 def known_url_keys(session: Session, keys: Sequence[str]) -> set[str]:
@@ -354,7 +354,7 @@ def record_digest(
         session.execute(
             update(Hit)
             .where(Hit.id.in_(list(hit_ids)), Hit.digest_id.is_(None))
-            .values(digest_id=digest.id, sent_at=now)
+            .values(digest_id=digest.id, sent_at=now, updated=False)
         )
     return digest.id
 

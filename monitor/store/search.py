@@ -40,5 +40,7 @@ def matches(session: Session, user_text: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         if not _WORDS.search(user_text):
             return false()
-        return text("articles.search @@ websearch_to_tsquery('simple', :q)").bindparams(q=user_text)  # type: ignore[return-value]
+        cleaned = user_text.replace("\x00", " ")  # PostgreSQL text cannot hold NUL
+        condition = text("articles.search @@ websearch_to_tsquery('simple', :q)")
+        return condition.bindparams(q=cleaned)  # type: ignore[return-value]
     raise NotImplementedError(f"no full-text search on {dialect}")
