@@ -119,16 +119,28 @@ def test_digest_failure_exit_code_and_message(crawled: Path) -> None:
 
 
 def test_db_upgrade_status_and_out_of_date_refusal(crawled: Path, db_url: str) -> None:
-    status = run_monitor("db", "status", config=crawled)
-    assert "revision: 0001; this monitor needs 0001" in status.stdout
     from monitor.store.engine import make_engine
+    from monitor.store.migrate import downgrade, head_revision
 
-    with make_engine(db_url).begin() as c:
-        c.exec_driver_sql("UPDATE alembic_version SET version_num = '0000old'")
+    engine = make_engine(db_url)
+    head = head_revision(engine)
+    assert head is not None and head != "0001"
+    status = run_monitor("db", "status", config=crawled)
+    assert f"revision: {head}; this monitor needs {head}" in status.stdout
+    hits_before = db_query("SELECT count(*) FROM hits")
+    downgrade(engine, "0001")  # a store made by the previous version
+    engine.dispose()
     refused = run_monitor("hits", config=crawled)
     assert refused.returncode == 3
-    assert "is at schema revision 0000old, this monitor needs 0001" in refused.stderr
+    assert f"is at schema revision 0001, this monitor needs {head}" in refused.stderr
     assert "run: monitor db upgrade" in refused.stderr
+    upgraded = run_monitor("db", "upgrade", config=crawled)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"migrated from 0001 to {head}" in upgraded.stdout
+    assert run_monitor("hits", config=crawled).returncode == 0
+    assert db_query("SELECT count(*) FROM hits") == hits_before  # nothing lost
+    search = run_monitor("hits", "--search", "Baku", "--format", "json", config=crawled)
+    assert len(json.loads(search.stdout)) == 3  # the search index was rebuilt
 
 
 def test_python_dash_m_and_console_script_agree() -> None:

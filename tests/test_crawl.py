@@ -27,6 +27,18 @@ def by_story(hits: list[dict]) -> dict[str, set[str]]:  # type: ignore[type-arg]
     return out
 
 
+def four_sources(site: FixtureSite) -> str:
+    """RSS, Atom, RDF and a section page: stories a2001 to a2004, most listed twice."""
+    return "".join(
+        [
+            feed("rss", site.url("/feeds/rss2.xml")),
+            feed("atom", site.url("/feeds/atom.xml")),
+            feed("rdf", site.url("/feeds/rdf.xml")),
+            section("world", site.url("/section/")),
+        ]
+    )
+
+
 def test_all_feed_kinds_and_section_one_article_per_story(
     tmp_path: Path, site: FixtureSite
 ) -> None:
@@ -337,14 +349,7 @@ def test_two_crawls_at_once_store_each_story_once(tmp_path: Path, site: FixtureS
 
     config = write_config(
         tmp_path,
-        "".join(
-            [
-                feed("rss", site.url("/feeds/rss2.xml")),
-                feed("atom", site.url("/feeds/atom.xml")),
-                feed("rdf", site.url("/feeds/rdf.xml")),
-                section("world", site.url("/section/")),
-            ]
-        ),
+        four_sources(site),
     )
     procs = [
         subprocess.Popen(
@@ -383,14 +388,7 @@ def test_sigkill_at_any_moment_leaves_a_consistent_store(
         page.with_name(page.name + ".headers").write_text("X-Fixture-Delay: 0.4\n")
     config = write_config(
         tmp_path,
-        "".join(
-            [
-                feed("rss", site.url("/feeds/rss2.xml")),
-                feed("atom", site.url("/feeds/atom.xml")),
-                feed("rdf", site.url("/feeds/rdf.xml")),
-                section("world", site.url("/section/")),
-            ]
-        ),
+        four_sources(site),
     )
     rng = random.Random(7)
     for _ in range(4):

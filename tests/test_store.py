@@ -365,3 +365,49 @@ def test_control_characters_are_dropped_before_storing(store: Engine) -> None:
         art = s.get(Article, stored.article_id)
         assert art is not None and art.title == "Iran talks"
         assert art.text == "Body with a NUL and\ttabs\nand lines"
+
+
+def test_upgrade_and_downgrade_keep_the_data(db_url: str) -> None:
+    """Batch migrations on SQLite rebuild tables; nothing may cascade away on the way."""
+    from monitor.store.migrate import upgrade
+
+    e = make_engine(db_url)
+    upgrade(e, "0001")
+    with e.begin() as c:
+        c.exec_driver_sql(
+            "INSERT INTO sources (id, name, kind, url, interval_seconds, "
+            "consecutive_failures) VALUES (1, 'wire', 'feed', 'http://w/', 60, 0)"
+        )
+        c.exec_driver_sql(
+            "INSERT INTO articles (id, url_key, url, source_id, title, text, "
+            "first_seen_at, content_hash, fetch_attempts) VALUES (1, 'k', "
+            "'http://w/a', 1, 'Iran talks', 'In Vienna.', "
+            "'2026-11-20 10:00:00', 'h', 1)"
+        )
+        c.exec_driver_sql(
+            "INSERT INTO article_urls (url_key, url, article_id) VALUES ('k', 'http://w/a', 1)"
+        )
+        c.exec_driver_sql(
+            "INSERT INTO hits (article_id, watchlist, matched, matches, snippet, "
+            "highlights, created_at) VALUES (1, 'iran', '[]', '[]', 's', '[]', "
+            "'2026-11-20 10:00:00')"
+        )
+
+    def counts() -> list[int]:
+        with e.connect() as c:
+            return [
+                c.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one()  # noqa: S608
+                for t in ("sources", "articles", "article_urls", "hits")
+            ]
+
+    upgrade(e)
+    assert counts() == [1, 1, 1, 1]
+    with transaction(e) as s:
+        assert [h.title for h in find_hits(s, search="vienna")] == ["Iran talks"]
+    downgrade(e, "0001")
+    assert counts() == [1, 1, 1, 1]
+    upgrade(e)
+    assert counts() == [1, 1, 1, 1]
+    if e.dialect.name == "sqlite":
+        with e.connect() as c:  # the pool's connections have their foreign keys back on
+            assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
