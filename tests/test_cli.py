@@ -193,3 +193,37 @@ def test_hits_full_text_search(crawled: Path) -> None:
     assert titles("--search", "defence spending") == ["Kremlin Unveils Next Year's Budget"]
     hostile = run_monitor("hits", "--search", '"unbalanced (* OR', config=crawled)
     assert hostile.returncode == 0 and "No hits match." in hostile.stderr
+
+
+def test_processes_opening_a_new_store_at_once_migrate_it_once(tmp_path: Path, db_url: str) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    config = write_config(tmp_path, feed("rss", "http://127.0.0.1:9/rss.xml"))
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(config),
+                "sources",
+                "--format",
+                "json",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert json.loads(out)[0]["name"] == "rss"
+    assert db_query("SELECT count(*) FROM alembic_version") == [(1,)]
+    assert db_query("SELECT count(*) FROM sources") == [(1,)]

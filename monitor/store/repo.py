@@ -46,8 +46,9 @@ def sync_sources(session: Session, sources: Iterable[cfg.Source]) -> None:
     for s in sources:
         row = existing.get(s.name)
         if row is None:
-            session.add(
-                Source(
+            # Another process (a crawl starting beside the daemon) may add it too.
+            session.execute(
+                insert_ignore(session, Source.__table__, ["name"]).values(  # type: ignore[arg-type]
                     name=s.name,
                     kind=s.kind,
                     url=s.url,
