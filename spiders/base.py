@@ -12,18 +12,19 @@ from twisted.python.failure import Failure
 
 from monitor.config import Source
 from monitor.crawl.context import CrawlContext, context_for
-from monitor.crawl.failures import describe_failure
+from monitor.crawl.failures import describe_failure, retry_after
 from monitor.crawl.feeds import Entry
 from monitor.crawl.items import ArticleData, FeedTitleSeen, SourceStatus
-from monitor.dedup import url_key
+from monitor.dedup import content_hash, url_key
 from monitor.store.engine import transaction
-from monitor.store.repo import known_articles
+from monitor.store.repo import fetch_state, known_articles
 
 
 class SourceSpider(scrapy.Spider):
     kind: ClassVar[str]
     ctx: CrawlContext
     selected: list[Source]
+    state: dict[str, tuple[str | None, str | None, str | None]]
 
     def __init__(
         self, source: str | None = None, sources: Iterable[str] | None = None, **kwargs: Any
@@ -52,22 +53,49 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        with transaction(self.ctx.engine) as s:
+            self.state = fetch_state(s, [src.name for src in self.selected])
         for source in self.selected:
+            etag, last_modified, _ = self.state.get(source.name, (None, None, None))
+            headers = {}
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
             yield scrapy.Request(
                 source.url,
                 callback=self.parse_source,
                 errback=self.source_failed,
                 dont_filter=True,
+                headers=headers,
                 cb_kwargs={"source": source},
-                meta={"source": source.name},
+                # 304 is an answer, not an error: pass it to the callback.
+                meta={"source": source.name, "handle_httpstatus_list": [304]},
             )
 
     def parse_source(self, response: Response, source: Source) -> Iterator[Any]:
+        """Conditional GET: a 304, or the very body we parsed last time, needs no parsing."""
+        body_hash = content_hash(response.body.hex()) if response.status != 304 else None
+        if response.status == 304 or body_hash == self.state.get(source.name, (0, 0, 0))[2]:
+            yield SourceStatus(source.name, error=None, not_modified=True)
+            return
+        etag = response.headers.get(b"ETag")
+        last_modified = response.headers.get(b"Last-Modified")
+        for item in self.parse_page(response, source):
+            if isinstance(item, SourceStatus) and item.error is None:
+                item.etag = etag.decode("latin-1") if etag else None
+                item.last_modified = last_modified.decode("latin-1") if last_modified else None
+                item.body_hash = body_hash
+            yield item
+
+    def parse_page(self, response: Response, source: Source) -> Iterator[Any]:
         raise NotImplementedError
 
     def source_failed(self, failure: Failure) -> Iterator[SourceStatus]:
         source: Source = failure.request.cb_kwargs["source"]  # type: ignore[attr-defined]
-        yield SourceStatus(source.name, error=describe_failure(failure))
+        yield SourceStatus(
+            source.name, error=describe_failure(failure), retry_after=retry_after(failure)
+        )
 
     def triage(
         self, source: Source, entries: list[Entry]

@@ -17,7 +17,7 @@ class FeedSpider(SourceSpider):
     name = "feed"
     kind = "feed"
 
-    def parse_source(self, response: Response, source: Source) -> Iterator[Any]:
+    def parse_page(self, response: Response, source: Source) -> Iterator[Any]:
         headers = {
             k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
             for k, v in response.headers.items()

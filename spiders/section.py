@@ -18,7 +18,7 @@ class SectionSpider(SourceSpider):
     name = "section"
     kind = "section"
 
-    def parse_source(self, response: Response, source: Source) -> Iterator[Any]:
+    def parse_page(self, response: Response, source: Source) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             yield SourceStatus(source.name, error=f"NotHtml: {response.url} is not a web page")
             return

@@ -426,3 +426,69 @@ def test_sigkill_at_any_moment_leaves_a_consistent_store(
     ]
     assert db_query("SELECT count(*) FROM articles WHERE text IS NULL") == [(0,)]
     assert db_query("SELECT count(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
+
+
+def test_conditional_get_and_unchanged_bodies_skip_parsing(
+    tmp_path: Path, site: FixtureSite, site_dir: Path
+) -> None:
+    (site_dir / "feeds" / "atom.xml.headers").write_text("X-Fixture-Validators: off\n")
+    config = write_config(
+        tmp_path,
+        feed("rss", site.url("/feeds/rss2.xml")) + feed("atom", site.url("/feeds/atom.xml")),
+    )
+    assert run_monitor("crawl", config=config).returncode == 0
+    del site.responses[:]
+    second = run_monitor("crawl", config=config)
+    assert second.returncode == 0, second.stderr
+    assert ("/feeds/rss2.xml", 304) in site.responses  # the server said "not modified"
+    assert ("/feeds/atom.xml", 200) in site.responses  # no validators: the body is compared
+    assert "source unchanged source=rss" in second.stderr
+    assert "source unchanged source=atom" in second.stderr
+    assert sorted(db_query("SELECT name, checks, not_modified FROM sources")) == [
+        ("atom", 2, 1),
+        ("rss", 2, 1),
+    ]
+    # A changed feed is fetched and parsed again.
+    rss = site_dir / "feeds" / "rss2.xml"
+    rss.write_text(
+        rss.read_text().replace(
+            "<item><title>Harvest",
+            "<item><title>Kremlin Unveils Next Year's Budget</title>"
+            "<link>{{BASE}}/2026/11/21/kremlin-unveils-budget-a2002.html</link></item>"
+            "<item><title>Harvest",
+        )
+    )
+    third = run_monitor("crawl", config=config)
+    assert "source ok source=rss entries=3" in third.stderr
+
+
+def test_failing_source_backs_off_and_honours_retry_after(
+    tmp_path: Path, site: FixtureSite, site_dir: Path
+) -> None:
+    (site_dir / "feeds" / "rss2.xml.headers").write_text("Status: 503\nRetry-After: 7200\n")
+    (site_dir / "feeds" / "atom.xml.headers").write_text("Status: 500\n")
+    config = write_config(
+        tmp_path,
+        feed("busy", site.url("/feeds/rss2.xml"), interval="1m")
+        + feed("broken", site.url("/feeds/atom.xml"), interval="1m"),
+    )
+    assert run_monitor("crawl", config=config).returncode == 0
+    assert run_monitor("crawl", config=config).returncode == 0
+    rows = {
+        name: (checked, nxt, n)
+        for name, checked, nxt, n in db_query(
+            "SELECT name, last_checked_at, next_check_at, consecutive_failures FROM sources"
+        )
+    }
+
+    def wait(name: str) -> float:
+        from datetime import datetime
+
+        checked, nxt, _ = rows[name]
+        to_dt = lambda v: v if isinstance(v, datetime) else datetime.fromisoformat(v)
+        return (to_dt(nxt) - to_dt(checked)).total_seconds()
+
+    assert rows["busy"][2] == 2 and wait("busy") == pytest.approx(7200, abs=5)  # Retry-After
+    assert rows["broken"][2] == 2 and wait("broken") == 120  # 1 minute, doubled
+    error = db_query("SELECT last_error FROM sources WHERE name = 'busy'")[0][0]
+    assert error.startswith("HttpError: HTTP 503 Service Unavailable")

@@ -411,3 +411,18 @@ def test_upgrade_and_downgrade_keep_the_data(db_url: str) -> None:
     if e.dialect.name == "sqlite":
         with e.connect() as c:  # the pool's connections have their foreign keys back on
             assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_backoff_doubles_up_to_a_day_and_resets_on_success(store: Engine) -> None:
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    waits = []
+    with transaction(store) as s:
+        for _ in range(9):
+            record_source_result(s, "wire", error="HttpError: HTTP 500", entries=None, now=now)
+            src = s.scalars(select(Source).where(Source.name == "wire")).one()
+            assert src.next_check_at is not None
+            waits.append((src.next_check_at - now).total_seconds() / 900)
+        record_source_result(s, "wire", error=None, entries=3, now=now)
+        src = s.scalars(select(Source).where(Source.name == "wire")).one()
+        assert src.consecutive_failures == 0 and src.next_check_at == now + timedelta(minutes=15)
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 96, 96]  # 96 x 15 minutes = a day

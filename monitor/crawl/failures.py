@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy.exceptions import (
@@ -59,3 +61,23 @@ def describe_failure(failure: Failure) -> str:
             return f"RobotsTxtForbidden: {url} is disallowed by the site's robots.txt"
         return f"IgnoreRequest: {msg}"
     return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def retry_after(failure: Failure) -> float | None:
+    """Seconds from a 429/503 answer's Retry-After header (seconds or an HTTP date)."""
+    exc: Any = failure.value
+    if not isinstance(exc, HttpError) or exc.response.status not in (429, 503):
+        return None
+    value = exc.response.headers.get(b"Retry-After")
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -45,6 +45,11 @@ class SourceStatus:
     error: str | None
     entries: int | None = None  # entries in the feed / article links on the page
     new: int = 0  # of which not yet stored, so fetched now
+    not_modified: bool = False  # 304, or the same body as last time: nothing parsed
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    retry_after: float | None = None  # seconds the server asked us to wait (429, 503)
 
 
 @dataclass

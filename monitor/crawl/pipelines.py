@@ -12,7 +12,12 @@ from monitor.crawl.context import CrawlContext, context_for
 from monitor.crawl.items import ArticleData, FeedTitleSeen, SourceStatus
 from monitor.errors import StorageError
 from monitor.store.engine import transaction
-from monitor.store.repo import record_source_result, set_feed_title, store_article
+from monitor.store.repo import (
+    record_source_result,
+    save_validators,
+    set_feed_title,
+    store_article,
+)
 
 log = logging.getLogger("monitor.crawl")
 
@@ -21,6 +26,8 @@ class StorePipeline:
     def __init__(self, ctx: CrawlContext, crawler: Crawler) -> None:
         self.ctx = ctx
         self.stats = crawler.stats
+        # source -> [articles still to handle, its status]: validators are saved at zero.
+        self.waiting: dict[str, list[Any]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -48,10 +55,19 @@ class StorePipeline:
         tally.entries, tally.new, tally.error = item.entries, item.new, item.error
         if item.error:
             log.warning("source failed source=%s error=%s", item.source, item.error)
+        elif item.not_modified:
+            log.info("source unchanged source=%s", item.source)
         else:
             log.info("source ok source=%s entries=%s new=%s", item.source, item.entries, item.new)
         with transaction(self.ctx.engine) as s:
-            record_source_result(s, item.source, error=item.error, entries=item.entries)
+            record_source_result(
+                s, item.source, error=item.error, entries=item.entries, status=item
+            )
+            if item.error is None and not item.not_modified:
+                if item.new:
+                    self.waiting[item.source] = [item.new, item]
+                else:
+                    save_validators(s, item.source, item)
 
     def _article(self, item: ArticleData) -> None:
         item.sanitize()
@@ -61,6 +77,13 @@ class StorePipeline:
             stored = store_article(s, item, hits, signature)
         tally = self.ctx.tally.of(item.source)
         tally.articles_done += 1
+        waiting = self.waiting.get(item.source)
+        if waiting is not None:
+            waiting[0] -= 1
+            if waiting[0] <= 0:  # every article the source listed is handled
+                del self.waiting[item.source]
+                with transaction(self.ctx.engine) as s:
+                    save_validators(s, item.source, waiting[1])
         if item.fetch_error:
             tally.article_errors += 1
             log.warning(

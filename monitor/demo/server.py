@@ -4,13 +4,16 @@ Files are served from a folder; ``{{BASE}}`` in text files becomes the server's 
 feeds can link to the site's own articles. ``name.ext.headers`` beside a file sets response
 headers (one ``Name: value`` a line), to serve a lying charset or an odd content type;
 ``Status: 503`` changes the status and ``X-Fixture-Delay: 0.5`` answers half a second late.
+Files get an ETag and a Last-Modified, and a matching If-None-Match gets a 304.
 """
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
 import time
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -61,6 +64,13 @@ class _Handler(BaseHTTPRequestHandler):
         delay = float(headers.pop("X-Fixture-Delay", "0"))  # a slow server, for tests
         if delay:
             time.sleep(delay)
+        # Validators, as real servers send them; "X-Fixture-Validators: off" drops them.
+        if headers.pop("X-Fixture-Validators", "on") != "off" and status == 200:
+            headers["ETag"] = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            headers["Last-Modified"] = formatdate(target.stat().st_mtime, usegmt=True)
+            if self.headers.get("If-None-Match") == headers["ETag"]:
+                status, body = 304, b""
+        self.server.responses.append((self.path, status))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -74,6 +84,7 @@ class _Server(ThreadingHTTPServer):
     root: Path
     base: str
     requests: list[str]
+    responses: list[tuple[str, int]]
 
 
 class FixtureSite:
@@ -86,7 +97,13 @@ class FixtureSite:
         self.base = f"http://{host}:{self.port}"
         self._server.root, self._server.base = self.root, self.base
         self._server.requests = []
+        self._server.responses = []
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def responses(self) -> list[tuple[str, int]]:
+        """(path, status) of the files served, 304s included."""
+        return self._server.responses
 
     @property
     def requests(self) -> list[str]:

@@ -74,6 +74,13 @@ class Source(Base):
     last_error_at: Mapped[datetime | None]
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_entries: Mapped[int | None] = mapped_column(Integer)
+    # Conditional GET: the validators of the last good response, and a hash of its body for
+    # servers that send none.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str | None] = mapped_column(String(32))
+    checks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_modified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Article(Base):

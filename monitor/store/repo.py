@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from monitor import config as cfg
 from monitor import stories
-from monitor.crawl.items import ArticleData
+from monitor.crawl.items import ArticleData, SourceStatus
 from monitor.dedup import canonical_url, content_hash, url_key
 from monitor.matching import Hit as MatchHit
 from monitor.store.models import (
@@ -75,6 +75,10 @@ def due_sources(session: Session, names: Iterable[str], now: datetime) -> list[s
     return list(rows.scalars())
 
 
+#: The longest a failing source waits between checks.
+MAX_BACKOFF = timedelta(days=1)
+
+
 def record_source_result(
     session: Session,
     name: str,
@@ -82,19 +86,53 @@ def record_source_result(
     error: str | None,
     entries: int | None,
     now: datetime | None = None,
+    status: SourceStatus | None = None,
 ) -> None:
+    """Store a check's outcome and when to check next: the interval after a success, an
+    exponential backoff after failures (at least what Retry-After asked, at most a day)."""
     now = now or utcnow()
     src = session.scalars(select(Source).where(Source.name == name)).one()
     src.last_checked_at = now
-    src.next_check_at = now + timedelta(seconds=src.interval_seconds)
+    src.checks = (src.checks or 0) + 1
+    interval = timedelta(seconds=src.interval_seconds)
     if error is None:
         src.last_success_at = now
         src.consecutive_failures = 0
-        src.last_entries = entries
-    else:
-        src.last_error = error[:2000]
-        src.last_error_at = now
-        src.consecutive_failures = (src.consecutive_failures or 0) + 1
+        src.next_check_at = now + interval
+        if status is not None and status.not_modified:
+            src.not_modified = (src.not_modified or 0) + 1
+        else:
+            src.last_entries = entries
+        return
+    src.last_error = error[:2000]
+    src.last_error_at = now
+    src.consecutive_failures = (src.consecutive_failures or 0) + 1
+    delay = min(interval * 2 ** min(src.consecutive_failures - 1, 20), MAX_BACKOFF)
+    if status is not None and status.retry_after:
+        delay = max(delay, min(timedelta(seconds=status.retry_after), MAX_BACKOFF))
+    src.next_check_at = now + max(delay, interval)
+
+
+def save_validators(session: Session, name: str, status: SourceStatus) -> None:
+    """Remember a source's validators once every article it listed has been handled: a
+    crawl killed before then must not leave the next one believing nothing changed."""
+    session.execute(
+        update(Source)
+        .where(Source.name == name)
+        .values(etag=status.etag, last_modified=status.last_modified, body_hash=status.body_hash)
+    )
+
+
+def fetch_state(
+    session: Session, names: Sequence[str]
+) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """name -> (etag, last_modified, body_hash), for conditional requests."""
+    rows = session.execute(
+        select(Source.name, Source.etag, Source.last_modified, Source.body_hash).where(
+            Source.name.in_(list(names))
+        )
+    )
+    return {n: (e, lm, bh) for n, e, lm, bh in rows}
 
 
 def known_articles(session: Session, keys: Sequence[str]) -> dict[str, str | None]:
