@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,11 @@ def by_story(hits: list[dict]) -> dict[str, set[str]]:  # type: ignore[type-arg]
     for h in hits:
         out.setdefault(h["url"].rsplit("-", 1)[1], set()).add(h["watchlist"])
     return out
+
+
+def as_datetime(value: object) -> datetime:
+    """A timestamp as plain SQL returns it: a datetime (PostgreSQL) or text (SQLite)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def four_sources(site: FixtureSite) -> str:
@@ -482,11 +488,8 @@ def test_failing_source_backs_off_and_honours_retry_after(
     }
 
     def wait(name: str) -> float:
-        from datetime import datetime
-
         checked, nxt, _ = rows[name]
-        to_dt = lambda v: v if isinstance(v, datetime) else datetime.fromisoformat(v)
-        return (to_dt(nxt) - to_dt(checked)).total_seconds()
+        return (as_datetime(nxt) - as_datetime(checked)).total_seconds()
 
     assert rows["busy"][2] == 2 and wait("busy") == pytest.approx(7200, abs=5)  # Retry-After
     assert rows["broken"][2] == 2 and wait("broken") == 120  # 1 minute, doubled
