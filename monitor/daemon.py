@@ -25,6 +25,7 @@ from monitor.config import Config
 from monitor.digest.job import run_digest
 from monitor.schedule import latest_slot, next_slot
 from monitor.store.engine import describe, transaction
+from monitor.store.lock import daemon_lock
 from monitor.store.models import utcnow
 from monitor.store.open import open_store
 from monitor.store.queries import digest_done_for, last_digest_attempt
@@ -50,6 +51,10 @@ class Daemon:
         )
 
     def run(self) -> int:
+        with daemon_lock(self.engine):
+            return self._run()
+
+    def _run(self) -> int:
         c = self.config
         print(f"config:   {c.origin}")
         print(f"database: {describe(c.database_url)}")

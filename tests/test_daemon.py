@@ -136,3 +136,24 @@ def test_without_network_it_keeps_running_and_reports(tmp_path: Path, start_daem
     _, _, err = stop(daemon)
     assert daemon.returncode == 0
     assert "source failed source=offline error=DNSLookupError" in err
+
+
+def test_one_daemon_per_store(tmp_path: Path, start_daemon) -> None:  # type: ignore[no-untyped-def]
+    config = write_config(
+        tmp_path,
+        feed("offline", "http://news.invalid/rss.xml", "1d"),
+        extra='[daemon]\ntick = "1s"\n',
+    )
+    first = start_daemon(config)
+    wait_for(lambda: db_query("SELECT count(*) FROM crawl_runs") >= [(1,)])
+    second = start_daemon(config)
+    _, err = second.communicate(timeout=60)
+    assert second.returncode == 1
+    assert "error: another monitor daemon" in err and "is running on" in err
+    assert first.poll() is None  # the first one carries on
+    first.send_signal(signal.SIGKILL)  # no clean-up at all
+    first.wait()
+    third = start_daemon(config)  # the lock went with the process
+    time.sleep(3)
+    assert third.poll() is None
+    stop(third)
