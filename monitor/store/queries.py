@@ -85,8 +85,8 @@ def find_hits(
     search: str | None = None,
     limit: int | None = None,
 ) -> list[HitRow]:
-    """Hits newest first (by when they were found), filtered; ``search`` is full-text
-    over the article's title and text."""
+    """Hits newest first (by when they were found; with ``search``, a full-text search over
+    the article's title and text, by newest article), filtered."""
     stmt = _hit_select()
     if watchlists:
         stmt = stmt.where(Hit.watchlist.in_(list(watchlists)))
@@ -95,8 +95,9 @@ def find_hits(
     if since is not None:
         stmt = stmt.where(Hit.created_at >= since)
     if search:
-        stmt = stmt.where(fulltext.matches(session, search))
-    stmt = stmt.order_by(Hit.created_at.desc(), Hit.id.desc())
+        stmt = fulltext.newest_matching(session, stmt, search)
+    else:
+        stmt = stmt.order_by(Hit.created_at.desc(), Hit.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit)
     return _rows(session, stmt)
