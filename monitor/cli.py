@@ -281,15 +281,34 @@ def hits(
 @pass_state
 @reports_errors
 def sources(state: State, fmt: str) -> None:
-    """Each source with its state, last success, last error, articles and hits."""
+    """Each source: state (ok, failing, broken), last success, last error, failures, next
+    check, share of 304s, new articles per day over the last week, articles and hits."""
     from monitor.output import print_sources
     from monitor.store.engine import transaction
     from monitor.store.open import open_store
     from monitor.store.queries import source_rows
 
-    with transaction(open_store(state.config)) as s:
-        rows = source_rows(s, [x.name for x in state.config.sources])
+    config = state.config
+    with transaction(open_store(config)) as s:
+        rows = source_rows(
+            s,
+            [x.name for x in config.sources],
+            broken_after=timedelta(seconds=config.daemon.broken_after),
+        )
     print_sources(rows, fmt)
+
+
+@cli.command()
+@pass_state
+@reports_errors
+def status(state: State) -> None:
+    """Whether the daemon runs, its last crawl cycles and digests, and what comes next."""
+    from monitor.output import print_status
+    from monitor.store.lock import daemon_running
+    from monitor.store.open import open_store
+
+    engine = open_store(state.config)
+    print_status(state.config, engine, daemon_running(engine))
 
 
 @cli.command()

@@ -105,6 +105,7 @@ class CrawlConfig:
 class DaemonConfig:
     tick: float = 60.0
     crawl_timeout: float = 1800.0
+    broken_after: float = 2 * 86400.0  # a source failing this long is reported as broken
 
 
 @dataclass(frozen=True)
@@ -479,8 +480,9 @@ class _Validator:
         )
 
     def daemon(self, raw: Mapping[str, Any]) -> DaemonConfig:
-        t = self.table(raw, "daemon", {"tick", "crawl_timeout"})
+        t = self.table(raw, "daemon", {"tick", "crawl_timeout", "broken_after"})
         return DaemonConfig(
             tick=self.duration(t, "tick", "daemon", "60s"),
             crawl_timeout=self.duration(t, "crawl_timeout", "daemon", "30m"),
+            broken_after=self.duration(t, "broken_after", "daemon", "2d"),
         )

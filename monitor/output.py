@@ -90,8 +90,8 @@ def print_sources(rows: Sequence[SourceRow], fmt: str, out: IO[str] = sys.stdout
         out.write("\n")
         return
     if fmt == "csv":
-        fields = list(rows[0].as_dict()) if rows else ["name"]
-        w = csv.DictWriter(out, fieldnames=fields)
+        names = list(rows[0].as_dict()) if rows else ["name"]
+        w = csv.DictWriter(out, fieldnames=names)
         w.writeheader()
         for r in rows:
             w.writerow(r.as_dict())
@@ -103,27 +103,101 @@ def print_sources(rows: Sequence[SourceRow], fmt: str, out: IO[str] = sys.stdout
         "state",
         "last success",
         "failures",
+        "next check",
+        "304s",
+        "new/day",
         "articles",
         "hits",
-        "next check",
         "last error",
     ):
         table.add_column(col, overflow="fold")
     for r in rows:
-        style = {"ok": "green", "failing": "red"}.get(r.state, "")
+        style = {"ok": "green", "failing": "yellow", "broken": "bold red"}.get(r.state, "")
         error = r.last_error if r.consecutive_failures else ""
+        if r.fetch_url:
+            error = (error + "\n" if error else "") + f"moved to {r.fetch_url}"
+        share = f"{100 * r.share_304:.0f}%" if r.share_304 is not None else ""
         table.add_row(
             r.name,
             r.kind,
             Text(r.state, style=style),
             _when(r.last_success_at),
             str(r.consecutive_failures),
+            _when(r.next_check_at),
+            share,
+            f"{r.per_day:.1f}",
             str(r.articles),
             str(r.hits),
-            _when(r.next_check_at),
             error or "",
         )
     _console(out).print(table)
+
+
+def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = sys.stdout) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.schedule import next_slot
+    from monitor.store.engine import describe, transaction
+    from monitor.store.queries import recent_digests, recent_runs, source_rows
+
+    now = datetime.now(UTC)
+    d = config.digest
+    with transaction(engine) as s:
+        runs = recent_runs(s, 5)
+        digests = recent_digests(s, 3)
+        sources = source_rows(
+            s,
+            [x.name for x in config.sources],
+            now=now,
+            broken_after=timedelta(seconds=config.daemon.broken_after),
+        )
+    console = _console(out)
+
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False)
+
+    say(f"database: {describe(config.database_url)}")
+    say(
+        "daemon:   "
+        + (f"running ({running})" if running else "not running (start it with `monitor run`)")
+    )
+    due = [r.next_check_at for r in sources if r.next_check_at]
+    say("next crawl: " + (_when(min(due)) + " UTC" if due else "at once (never checked)"))
+    say(f"next digest: {_when(next_slot(now, d.time, d.zone), d.zone)} {d.timezone}")
+    states: dict[str, int] = {}
+    for r in sources:
+        states[r.state] = states.get(r.state, 0) + 1
+    say("sources: " + ", ".join(f"{n} {k}" for k, n in sorted(states.items())))
+    for r in sources:
+        if r.state in ("failing", "broken"):
+            say(f"  {r.state}: {r.name} since {_when(r.failing_since)}: {r.last_error}")
+    table = Table(title="last crawl cycles")
+    for col in (
+        "run",
+        "started (UTC)",
+        "status",
+        "sources",
+        "new articles",
+        "new hits",
+        "failed sources",
+    ):
+        table.add_column(col)
+    for run in runs:
+        table.add_row(
+            str(run.id),
+            _when(run.started_at),
+            run.status,
+            str(len(run.sources)),
+            str(run.articles_new),
+            str(run.hits_new),
+            str(len(run.errors)),
+        )
+    console.print(table)
+    for dg in digests:
+        say(
+            f"digest {dg.id} at {_when(dg.created_at)} UTC: {dg.status}, {dg.hit_count} hits"
+            + (f" ({dg.error})" if dg.error else "")
+        )
 
 
 def dumps(value: Any) -> str:

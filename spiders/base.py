@@ -12,7 +12,7 @@ from twisted.python.failure import Failure
 
 from monitor.config import Source
 from monitor.crawl.context import CrawlContext, context_for
-from monitor.crawl.failures import describe_failure, retry_after
+from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
 from monitor.crawl.items import ArticleData, FeedTitleSeen, SourceStatus
 from monitor.dedup import content_hash, url_key
@@ -24,7 +24,7 @@ class SourceSpider(scrapy.Spider):
     kind: ClassVar[str]
     ctx: CrawlContext
     selected: list[Source]
-    state: dict[str, tuple[str | None, str | None, str | None]]
+    state: dict[str, tuple[str | None, str | None, str | None, str | None]]
 
     def __init__(
         self, source: str | None = None, sources: Iterable[str] | None = None, **kwargs: Any
@@ -56,14 +56,14 @@ class SourceSpider(scrapy.Spider):
         with transaction(self.ctx.engine) as s:
             self.state = fetch_state(s, [src.name for src in self.selected])
         for source in self.selected:
-            etag, last_modified, _ = self.state.get(source.name, (None, None, None))
+            etag, last_modified, _, moved = self.state.get(source.name, (None,) * 4)
             headers = {}
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
             yield scrapy.Request(
-                source.url,
+                moved or source.url,
                 callback=self.parse_source,
                 errback=self.source_failed,
                 dont_filter=True,
@@ -76,13 +76,14 @@ class SourceSpider(scrapy.Spider):
     def parse_source(self, response: Response, source: Source) -> Iterator[Any]:
         """Conditional GET: a 304, or the very body we parsed last time, needs no parsing."""
         body_hash = content_hash(response.body.hex()) if response.status != 304 else None
-        if response.status == 304 or body_hash == self.state.get(source.name, (0, 0, 0))[2]:
+        if response.status == 304 or body_hash == self.state.get(source.name, (0,) * 4)[2]:
             yield SourceStatus(source.name, error=None, not_modified=True)
             return
         etag = response.headers.get(b"ETag")
         last_modified = response.headers.get(b"Last-Modified")
         for item in self.parse_page(response, source):
             if isinstance(item, SourceStatus) and item.error is None:
+                item.moved_to = permanent_redirect(response)
                 item.etag = etag.decode("latin-1") if etag else None
                 item.last_modified = last_modified.decode("latin-1") if last_modified else None
                 item.body_hash = body_hash
@@ -94,7 +95,10 @@ class SourceSpider(scrapy.Spider):
     def source_failed(self, failure: Failure) -> Iterator[SourceStatus]:
         source: Source = failure.request.cb_kwargs["source"]  # type: ignore[attr-defined]
         yield SourceStatus(
-            source.name, error=describe_failure(failure), retry_after=retry_after(failure)
+            source.name,
+            error=describe_failure(failure),
+            retry_after=retry_after(failure),
+            gone=is_gone(failure),
         )
 
     def triage(
@@ -180,3 +184,11 @@ class SourceSpider(scrapy.Spider):
 
 def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def permanent_redirect(response: Response) -> str | None:
+    """The final URL when every redirect on the way was permanent (301, 308)."""
+    reasons = response.meta.get("redirect_reasons") or []
+    if reasons and all(r in (301, 308) for r in reasons):
+        return response.url
+    return None

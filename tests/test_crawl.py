@@ -495,3 +495,35 @@ def test_failing_source_backs_off_and_honours_retry_after(
     assert rows["broken"][2] == 2 and wait("broken") == 120  # 1 minute, doubled
     error = db_query("SELECT last_error FROM sources WHERE name = 'busy'")[0][0]
     assert error.startswith("HttpError: HTTP 503 Service Unavailable")
+
+
+def test_gone_source_is_broken_and_a_moved_one_is_followed(
+    tmp_path: Path, site: FixtureSite, site_dir: Path
+) -> None:
+    (site_dir / "feeds" / "rdf.xml.headers").write_text("Status: 410\n")
+    moved = site_dir / "feeds" / "old-atom.xml"
+    moved.write_text("moved")
+    moved.with_name("old-atom.xml.headers").write_text(
+        f"Status: 301\nLocation: {site.url('/feeds/atom.xml')}\n"
+    )
+    config = write_config(
+        tmp_path,
+        feed("gone", site.url("/feeds/rdf.xml")) + feed("moved", site.url("/feeds/old-atom.xml")),
+    )
+    assert run_monitor("crawl", config=config).returncode == 0
+    sources = {
+        s["name"]: s
+        for s in json.loads(run_monitor("sources", "--format", "json", config=config).stdout)
+    }
+    assert sources["gone"]["state"] == "broken"  # at once: 410 Gone
+    assert sources["gone"]["last_error"].startswith("HttpError: HTTP 410 Gone")
+    assert sources["moved"]["state"] == "ok"
+    assert sources["moved"]["moved_to"] == site.url("/feeds/atom.xml")
+    del site.requests[:]
+    assert run_monitor("crawl", "--source", "moved", config=config).returncode == 0
+    assert "/feeds/old-atom.xml" not in site.requests  # straight to where it lives now
+    assert "/feeds/atom.xml" in site.requests
+    status = run_monitor("status", config=config)
+    assert status.returncode == 0, status.stderr
+    assert "daemon:   not running" in status.stdout
+    assert "broken: gone since" in status.stdout and "HTTP 410 Gone" in status.stdout

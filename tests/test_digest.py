@@ -242,3 +242,21 @@ def test_dry_run_marks_nothing(with_hits: tuple[Path, Engine], tmp_path: Path) -
     with transaction(engine) as s:
         assert len(unsent_hits(s)) == 4
         assert s.scalars(select(Digest)).all() == []
+
+
+def test_sources_needing_attention_are_listed_and_escaped(
+    with_hits: tuple[Path, Engine], tmp_path: Path
+) -> None:
+    from monitor.store.repo import record_source_result
+
+    config_path, engine = with_hits
+    with transaction(engine) as s:
+        record_source_result(s, "wire", error="HttpError: <script>x</script> 503", entries=None)
+    outcome = run_digest(load_config(config_path), engine)
+    assert outcome.message is not None
+    text = outcome.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "== sources needing attention ==" in text
+    assert "* wire: failing since" in text
+    html = outcome.message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Sources needing attention" in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html

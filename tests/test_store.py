@@ -426,3 +426,20 @@ def test_backoff_doubles_up_to_a_day_and_resets_on_success(store: Engine) -> Non
         src = s.scalars(select(Source).where(Source.name == "wire")).one()
         assert src.consecutive_failures == 0 and src.next_check_at == now + timedelta(minutes=15)
     assert waits == [1, 2, 4, 8, 16, 32, 64, 96, 96]  # 96 x 15 minutes = a day
+
+
+def test_source_failing_longer_than_broken_after_is_broken(store: Engine) -> None:
+    start = datetime(2026, 11, 20, tzinfo=UTC)
+    with transaction(store) as s:
+        record_source_result(s, "wire", error="DNSLookupError: x", entries=None, now=start)
+        record_source_result(
+            s, "wire", error="DNSLookupError: x", entries=None, now=start + timedelta(days=1)
+        )
+    with transaction(store) as s:
+        [row] = source_rows(s, ["wire"], now=start + timedelta(days=1))
+        assert row.state == "failing" and row.failing_since == start
+        [row] = source_rows(s, ["wire"], now=start + timedelta(days=2, minutes=1))
+        assert row.state == "broken"
+        record_source_result(s, "wire", error=None, entries=1, now=start + timedelta(days=3))
+        [row] = source_rows(s, ["wire"], now=start + timedelta(days=3))
+        assert row.state == "ok" and row.failing_since is None  # recovers by itself

@@ -81,3 +81,8 @@ def retry_after(failure: Failure) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def is_gone(failure: Failure) -> bool:
+    exc: Any = failure.value
+    return isinstance(exc, HttpError) and exc.response.status == 410

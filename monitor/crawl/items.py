@@ -50,6 +50,8 @@ class SourceStatus:
     last_modified: str | None = None
     body_hash: str | None = None
     retry_after: float | None = None  # seconds the server asked us to wait (429, 503)
+    gone: bool = False  # 410 Gone: the source is broken until its URL changes
+    moved_to: str | None = None  # the new URL after a permanent redirect (301, 308)
 
 
 @dataclass

@@ -37,9 +37,20 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Attention:
+    """A source that is failing or broken, for the digest's "needs attention" section."""
+
+    source: str
+    state: str
+    since: datetime | None
+    error: str
+
+
+@dataclass(frozen=True)
 class DigestContent:
     groups: tuple[Group, ...]
     generated_at: datetime
+    attention: tuple[Attention, ...] = ()
 
     @property
     def hit_ids(self) -> list[int]:
@@ -66,6 +77,7 @@ def build_digest(
     watchlists: Sequence[str],
     now: datetime,
     copies: Mapping[int, Sequence[StoryCopy]] | None = None,
+    attention: Sequence[Attention] = (),
 ) -> DigestContent:
     """Group hits by watchlist, in the configuration's order (unknown ones last), then by
     story: syndicated copies are one entry, shown by their earliest copy, with the other
@@ -81,7 +93,7 @@ def build_digest(
         entries = [_entry(rows, copies) for rows in by_list[name].values()]
         entries.sort(key=lambda e: e.published or now, reverse=True)
         groups.append(Group(name, tuple(entries)))
-    return DigestContent(tuple(groups), now)
+    return DigestContent(tuple(groups), now, tuple(attention))
 
 
 def _entry(rows: list[HitRow], copies: Mapping[int, Sequence[StoryCopy]]) -> Entry:

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
 from monitor.config import Config
-from monitor.digest.build import build_digest
+from monitor.digest.build import Attention, build_digest
 from monitor.digest.render import build_message
 from monitor.digest.send import deliver
 from monitor.errors import DeliveryError
 from monitor.store.engine import transaction
 from monitor.store.models import utcnow
-from monitor.store.queries import story_copies, unsent_hits
+from monitor.store.queries import source_rows, story_copies, unsent_hits
 from monitor.store.repo import record_digest
 
 log = logging.getLogger("monitor.digest")
@@ -44,6 +44,15 @@ def run_digest(
     with transaction(engine) as s:
         hits = unsent_hits(s, watchlists)
         copies = story_copies(s, [h.story_id for h in hits if h.story_id is not None])
+        attention = [
+            Attention(r.name, r.state, r.failing_since, r.last_error or "")
+            for r in source_rows(
+                s,
+                [x.name for x in config.sources],
+                broken_after=timedelta(seconds=config.daemon.broken_after),
+            )
+            if r.state in ("failing", "broken")
+        ]
     recipients = list(config.digest.recipients)
     if not hits:
         log.info("digest has nothing new slot=%s", slot_at)
@@ -51,7 +60,7 @@ def run_digest(
             with transaction(engine) as s:
                 record_digest(s, status="empty", slot_at=slot_at, recipients=recipients)
         return DigestOutcome("empty", 0)
-    content = build_digest(hits, watchlists, utcnow(), copies)
+    content = build_digest(hits, watchlists, utcnow(), copies, attention)
     msg = build_message(
         content, sender=config.digest.sender, recipients=recipients, zone=config.digest.zone
     )

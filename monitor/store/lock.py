@@ -61,3 +61,32 @@ def daemon_lock(engine: Engine) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def daemon_running(engine: Engine) -> str | None:
+    """'pid N' (or 'yes') when a daemon holds the store's lock, else None."""
+    if engine.dialect.name == "postgresql":
+        raw: Any = engine.raw_connection()
+        try:
+            raw.driver_connection.autocommit = True
+            cur = raw.driver_connection.execute(f"SELECT pg_try_advisory_lock({_DAEMON_LOCK_ID})")
+            if cur.fetchone()[0]:
+                raw.driver_connection.execute(f"SELECT pg_advisory_unlock({_DAEMON_LOCK_ID})")
+                return None
+            return "yes"
+        finally:
+            raw.close()
+    path = sqlite_path(str(engine.url))
+    if path is None:
+        return None
+    lock_path = path.with_name(path.name + ".daemon-lock")
+    if not lock_path.exists():
+        return None
+    with open(lock_path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            return f"pid {f.read().strip() or '?'}"
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return None

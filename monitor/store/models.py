@@ -81,6 +81,10 @@ class Source(Base):
     body_hash: Mapped[str | None] = mapped_column(String(32))
     checks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     not_modified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failing_since: Mapped[datetime | None]  # first failure of the current streak
+    gone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 410
+    # Where the source lives now, after a permanent redirect (301/308) from its URL.
+    fetch_url: Mapped[str | None] = mapped_column(Text)
 
 
 class Article(Base):

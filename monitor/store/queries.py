@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -110,6 +110,10 @@ def unsent_hits(session: Session, watchlists: Sequence[str] | None = None) -> li
     return _rows(session, stmt.order_by(Hit.watchlist, Article.published_at.desc(), Hit.id))
 
 
+#: A source failing for this long is "broken": reported, still checked at the longest backoff.
+BROKEN_AFTER = timedelta(days=2)
+
+
 @dataclass(frozen=True)
 class SourceRow:
     name: str
@@ -122,12 +126,35 @@ class SourceRow:
     next_check_at: datetime | None
     articles: int
     hits: int
+    failing_since: datetime | None = None
+    gone: bool = False
+    checks: int = 0
+    not_modified: int = 0
+    fetch_url: str | None = None
+    articles_week: int = 0  # new articles over the last 7 days
+    now: datetime | None = None
+    broken_after: timedelta = BROKEN_AFTER
 
     @property
     def state(self) -> str:
-        if self.last_success_at is None and self.last_error is None:
-            return "new"
-        return "failing" if self.consecutive_failures else "ok"
+        """ok, failing, broken (410 Gone, or failing for longer than broken_after), new."""
+        if self.consecutive_failures:
+            if self.gone:
+                return "broken"
+            since = self.failing_since or self.last_error_at
+            now = self.now or datetime.now(UTC)
+            if since is not None and now - since >= self.broken_after:
+                return "broken"
+            return "failing"
+        return "ok" if self.last_success_at else "new"
+
+    @property
+    def share_304(self) -> float | None:
+        return self.not_modified / self.checks if self.checks else None
+
+    @property
+    def per_day(self) -> float:
+        return self.articles_week / 7
 
     def as_dict(self) -> dict[str, Any]:
         def iso(d: datetime | None) -> str | None:
@@ -141,16 +168,34 @@ class SourceRow:
             "last_success": iso(self.last_success_at),
             "last_error": self.last_error,
             "last_error_at": iso(self.last_error_at),
+            "failing_since": iso(self.failing_since),
             "consecutive_failures": self.consecutive_failures,
             "next_check": iso(self.next_check_at),
             "articles": self.articles,
             "hits": self.hits,
+            "checks": self.checks,
+            "share_304": self.share_304,
+            "articles_per_day_last_week": round(self.per_day, 2),
+            "moved_to": self.fetch_url,
         }
 
 
-def source_rows(session: Session, names: Sequence[str] | None = None) -> list[SourceRow]:
+def source_rows(
+    session: Session,
+    names: Sequence[str] | None = None,
+    *,
+    now: datetime | None = None,
+    broken_after: timedelta = BROKEN_AFTER,
+) -> list[SourceRow]:
+    now = now or datetime.now(UTC)
     articles = (
-        select(Article.source_id, func.count(Article.id).label("n"))
+        select(
+            Article.source_id,
+            func.count(Article.id).label("n"),
+            func.count(Article.id)
+            .filter(Article.first_seen_at >= now - timedelta(days=7))
+            .label("week"),
+        )
         .group_by(Article.source_id)
         .subquery()
     )
@@ -172,6 +217,12 @@ def source_rows(session: Session, names: Sequence[str] | None = None) -> list[So
             Source.next_check_at,
             func.coalesce(articles.c.n, 0),
             func.coalesce(hits.c.n, 0),
+            Source.failing_since,
+            Source.gone,
+            Source.checks,
+            Source.not_modified,
+            Source.fetch_url,
+            func.coalesce(articles.c.week, 0),
         )
         .outerjoin(articles, articles.c.source_id == Source.id)
         .outerjoin(hits, hits.c.source_id == Source.id)
@@ -179,7 +230,11 @@ def source_rows(session: Session, names: Sequence[str] | None = None) -> list[So
     )
     if names is not None:
         stmt = stmt.where(Source.name.in_(list(names)))
-    return [SourceRow(*r) for r in session.execute(stmt)]
+    columns = [f.name for f in fields(SourceRow)][: len(stmt.selected_columns)]
+    return [
+        SourceRow(**dict(zip(columns, r, strict=True)), now=now, broken_after=broken_after)
+        for r in session.execute(stmt)
+    ]
 
 
 def digest_done_for(session: Session, slot_at: datetime) -> bool:
@@ -265,3 +320,7 @@ def story_copies(session: Session, story_ids: Sequence[int]) -> dict[int, list[S
         if story is not None:
             out.setdefault(story, []).append(StoryCopy(aid, source, url, published))
     return out
+
+
+def recent_digests(session: Session, limit: int = 5) -> list[Digest]:
+    return list(session.scalars(select(Digest).order_by(Digest.id.desc()).limit(limit)))

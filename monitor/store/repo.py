@@ -59,6 +59,7 @@ def sync_sources(session: Session, sources: Iterable[cfg.Source]) -> None:
         else:
             if row.url != s.url or row.kind != s.kind:
                 row.next_check_at = None  # a new address is checked at once
+                row.fetch_url, row.gone = None, False
             row.kind, row.url, row.interval_seconds = s.kind, s.url, int(s.interval)
     session.flush()
 
@@ -98,7 +99,11 @@ def record_source_result(
     if error is None:
         src.last_success_at = now
         src.consecutive_failures = 0
+        src.failing_since = None
+        src.gone = False
         src.next_check_at = now + interval
+        if status is not None and status.moved_to:
+            src.fetch_url = status.moved_to
         if status is not None and status.not_modified:
             src.not_modified = (src.not_modified or 0) + 1
         else:
@@ -107,6 +112,10 @@ def record_source_result(
     src.last_error = error[:2000]
     src.last_error_at = now
     src.consecutive_failures = (src.consecutive_failures or 0) + 1
+    if src.consecutive_failures == 1 or src.failing_since is None:
+        src.failing_since = now
+    if status is not None and status.gone:
+        src.gone = True
     delay = min(interval * 2 ** min(src.consecutive_failures - 1, 20), MAX_BACKOFF)
     if status is not None and status.retry_after:
         delay = max(delay, min(timedelta(seconds=status.retry_after), MAX_BACKOFF))
@@ -125,14 +134,15 @@ def save_validators(session: Session, name: str, status: SourceStatus) -> None:
 
 def fetch_state(
     session: Session, names: Sequence[str]
-) -> dict[str, tuple[str | None, str | None, str | None]]:
-    """name -> (etag, last_modified, body_hash), for conditional requests."""
+) -> dict[str, tuple[str | None, str | None, str | None, str | None]]:
+    """name -> (etag, last_modified, body_hash, fetch_url), for conditional requests to
+    where the source lives now."""
     rows = session.execute(
-        select(Source.name, Source.etag, Source.last_modified, Source.body_hash).where(
-            Source.name.in_(list(names))
-        )
+        select(
+            Source.name, Source.etag, Source.last_modified, Source.body_hash, Source.fetch_url
+        ).where(Source.name.in_(list(names)))
     )
-    return {n: (e, lm, bh) for n, e, lm, bh in rows}
+    return {n: (e, lm, bh, url) for n, e, lm, bh, url in rows}
 
 
 def known_articles(session: Session, keys: Sequence[str]) -> dict[str, str | None]:
