@@ -4,11 +4,14 @@ Files are served from a folder; ``{{BASE}}`` in text files becomes the server's 
 feeds can link to the site's own articles. ``name.ext.headers`` beside a file sets response
 headers (one ``Name: value`` a line), to serve a lying charset or an odd content type;
 ``Status: 503`` changes the status and ``X-Fixture-Delay: 0.5`` answers half a second late.
-Files get an ETag and a Last-Modified, and a matching If-None-Match gets a 304.
+Files get an ETag and a Last-Modified, and a matching If-None-Match gets a 304. Faults for
+the tests: ``X-Fixture-Truncate: 100`` sends 100 bytes of a longer promised body and closes;
+``X-Fixture-Gzip: truncated`` sends a gzip stream cut short.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
 import threading
@@ -70,11 +73,20 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Last-Modified"] = formatdate(target.stat().st_mtime, usegmt=True)
             if self.headers.get("If-None-Match") == headers["ETag"]:
                 status, body = 304, b""
+        length = len(body)
+        if headers.pop("X-Fixture-Gzip", "") == "truncated":  # a gzip stream cut short
+            body = gzip.compress(body)[: max(10, length // 4)]
+            headers["Content-Encoding"] = "gzip"
+            length = len(body)
+        cut = headers.pop("X-Fixture-Truncate", "")  # promise more than is sent, then close
+        if cut:
+            body = body[: int(cut)]
+            self.close_connection = True
         self.server.responses.append((self.path, status))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(length))
         self.end_headers()
         self.wfile.write(body)
 
