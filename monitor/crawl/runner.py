@@ -15,7 +15,7 @@ from scrapy.crawler import CrawlerProcess
 from twisted.internet.task import LoopingCall
 
 from monitor.config import Config, Source
-from monitor.crawl.context import CrawlContext, SourceTally, set_context
+from monitor.crawl.context import CrawlContext, CrawlTally, set_context
 from monitor.crawl.settings import crawl_settings
 from monitor.logs import quiet_libraries
 from monitor.store.engine import transaction
@@ -29,23 +29,11 @@ log = logging.getLogger("monitor.crawl")
 
 
 @dataclass
-class CrawlSummary:
-    run_id: int
-    sources: dict[str, SourceTally]
-    store_errors: int = 0
+class CrawlSummary(CrawlTally):
+    """The tally of a finished crawl run, with its id and duration."""
+
+    run_id: int = 0
     seconds: float = 0.0
-
-    @property
-    def articles_new(self) -> int:
-        return sum(t.articles_new for t in self.sources.values())
-
-    @property
-    def hits_new(self) -> int:
-        return sum(t.hits_new for t in self.sources.values())
-
-    @property
-    def errors(self) -> dict[str, str]:
-        return {n: t.error for n, t in self.sources.items() if t.error}
 
 
 def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
