@@ -29,13 +29,15 @@ def quiet_libraries(verbose: bool) -> None:
         "trafilatura",
         "htmldate",
         "courlan",
-        "apscheduler",
         "alembic",
         "filelock",
         "py.warnings",
         "charset_normalizer",
     ):
         logging.getLogger(name).setLevel(quiet)
+    # APScheduler warns at every tick while a long crawl still runs ("skipped: maximum
+    # number of running instances reached"): expected, since cycles never overlap.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.ERROR)
     # Article pages are often broken HTML; those per-request warnings are noise, the crawl
     # records what matters.
     # The retry middleware logs a traceback per dead source; the crawl records the error.
