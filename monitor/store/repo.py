@@ -406,7 +406,3 @@ def record_digest(
             .values(digest_id=digest.id, sent_at=now, updated=False)
         )
     return digest.id
-
-
-def count_articles(session: Session) -> int:
-    return session.scalar(select(func.count(Article.id))) or 0
