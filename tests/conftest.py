@@ -243,3 +243,16 @@ def smtp() -> Iterator[tuple[SmtpRecorder, int]]:
         yield recorder, port
     finally:
         controller.stop()
+
+
+def publish_kremlin_story(site_dir: Path) -> None:
+    """The fixture RSS feed gains an item: story a2002, which it did not list before."""
+    rss = site_dir / "feeds" / "rss2.xml"
+    rss.write_text(
+        rss.read_text().replace(
+            "<item><title>Harvest",
+            "<item><title>Kremlin Unveils Next Year's Budget</title>"
+            "<link>{{BASE}}/2026/11/21/kremlin-unveils-budget-a2002.html</link></item>"
+            "<item><title>Harvest",
+        )
+    )

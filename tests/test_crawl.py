@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.demo.server import FixtureSite
-from tests.conftest import db_query, feed, run_monitor, section, write_config
+from tests.conftest import db_query, feed, publish_kremlin_story, run_monitor, section, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 
@@ -124,15 +124,7 @@ def test_new_story_in_the_feed_is_picked_up(
 ) -> None:
     config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml")))
     assert run_monitor("crawl", config=config).returncode == 0
-    rss = site_dir / "feeds" / "rss2.xml"
-    rss.write_text(
-        rss.read_text().replace(
-            "<item><title>Harvest",
-            "<item><title>Kremlin Unveils Next Year's Budget</title>"
-            "<link>{{BASE}}/2026/11/21/kremlin-unveils-budget-a2002.html</link></item>"
-            "<item><title>Harvest",
-        )
-    )
+    publish_kremlin_story(site_dir)
     result = run_monitor("crawl", config=config)
     assert "1 new articles, 1 new hits" in result.stdout
     assert {h["title"] for h in hits_json(config, "--watchlist", "russia")} == {
@@ -455,15 +447,7 @@ def test_conditional_get_and_unchanged_bodies_skip_parsing(
         ("rss", 2, 1),
     ]
     # A changed feed is fetched and parsed again.
-    rss = site_dir / "feeds" / "rss2.xml"
-    rss.write_text(
-        rss.read_text().replace(
-            "<item><title>Harvest",
-            "<item><title>Kremlin Unveils Next Year's Budget</title>"
-            "<link>{{BASE}}/2026/11/21/kremlin-unveils-budget-a2002.html</link></item>"
-            "<item><title>Harvest",
-        )
-    )
+    publish_kremlin_story(site_dir)
     third = run_monitor("crawl", config=config)
     assert "source ok source=rss entries=3" in third.stderr
 

@@ -14,7 +14,7 @@ import pytest
 
 from monitor.demo.server import FixtureSite
 from monitor.store.engine import describe
-from tests.conftest import ROOT, db_query, feed, run_monitor, write_config
+from tests.conftest import ROOT, db_query, feed, publish_kremlin_story, run_monitor, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 
@@ -68,15 +68,7 @@ def test_two_cycles_in_one_process_then_sigterm(
     wait_for(lambda: db_query("SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(1,)])
     assert db_query("SELECT count(*) FROM hits") == [(3,)]
     # A new story appears; the next cycle of the same daemon process stores it.
-    rss = site_dir / "feeds" / "rss2.xml"
-    rss.write_text(
-        rss.read_text().replace(
-            "<item><title>Harvest",
-            "<item><title>Kremlin Unveils Next Year's Budget</title>"
-            "<link>{{BASE}}/2026/11/21/kremlin-unveils-budget-a2002.html</link></item>"
-            "<item><title>Harvest",
-        )
-    )
+    publish_kremlin_story(site_dir)
     wait_for(lambda: db_query("SELECT count(*) FROM hits") == [(4,)])
     wait_for(lambda: db_query("SELECT count(*) FROM crawl_runs WHERE status = 'ok'") >= [(3,)])
     assert daemon.poll() is None  # still running after several cycles
