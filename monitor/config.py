@@ -38,6 +38,18 @@ def parse_duration(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Bytes in a size such as ``512KB``, ``10MB``, ``1GB`` (powers of 1024) or ``65536``."""
+    m = _SIZE.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a size; write it like 512KB, 10MB or 1GB")
+    unit = m.group(2).lower().rstrip("ib")
+    return int(float(m.group(1)) * 1024 ** " kmg".index(unit or " "))
+
+
 def data_dir() -> Path:
     """The per-user data directory ($MONITOR_DATA_DIR overrides the platform default)."""
     env = os.environ.get("MONITOR_DATA_DIR")
@@ -53,6 +65,8 @@ class Source:
     link_pattern: str | None = None
     link_selector: str | None = None
     max_links: int = 200
+    #: A source that publishes rarely is checked less often, never less than this.
+    max_interval: float = 4 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -222,6 +236,17 @@ class _Validator:
             raise self.fail(f"{where}.{key}", f"must be a duration like '15m', got {v!r}")
         return seconds
 
+    def size(self, t: Mapping[str, Any], key: str, where: str, default: int) -> int:
+        v = t.get(key, default)
+        try:
+            if isinstance(v, str):
+                v = parse_size(v)
+        except ValueError as exc:
+            raise self.fail(f"{where}.{key}", str(exc)) from None
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1024:
+            raise self.fail(f"{where}.{key}", f"must be a size of 1KB or more, got {v!r}")
+        return v
+
     def path(self, value: str) -> Path:
         p = Path(value).expanduser()
         if not p.is_absolute() and self.base is not None:
@@ -282,6 +307,7 @@ class _Validator:
             "link_pattern",
             "link_selector",
             "max_links",
+            "max_interval",
         }
         for i, t in enumerate(items):
             where = f"sources[{i}]"
@@ -323,12 +349,14 @@ class _Validator:
                     raise self.fail(
                         f"{where}.link_selector", f"not a valid CSS selector: {exc}"
                     ) from None
+            interval = self.duration(t, "interval", where, "30m")
             out.append(
                 Source(
                     name=name,
                     kind=kind,
                     url=url,
-                    interval=self.duration(t, "interval", where, "30m"),
+                    interval=interval,
+                    max_interval=max(interval, self.duration(t, "max_interval", where, "4h")),
                     link_pattern=pattern,
                     link_selector=selector,
                     max_links=int(self.number(t, "max_links", where, 200, minimum=1)),
@@ -468,9 +496,7 @@ class _Validator:
             user_agent=self.string(t, "user_agent", "crawl", default=d.user_agent),
             extract_workers=int(self.number(t, "extract_workers", "crawl", d.extract_workers)),
             download_timeout=self.duration(t, "download_timeout", "crawl", "30s"),
-            max_response_size=int(
-                self.number(t, "max_response_size", "crawl", d.max_response_size, minimum=1024)
-            ),
+            max_response_size=self.size(t, "max_response_size", "crawl", d.max_response_size),
             concurrent_requests=int(
                 self.number(t, "concurrent_requests", "crawl", d.concurrent_requests, minimum=1)
             ),

@@ -30,3 +30,25 @@ def next_slot(now: datetime, at: dtime, zone: ZoneInfo) -> datetime:
     if today > now:
         return today
     return slot_on(now.astimezone(zone) + timedelta(days=1), at, zone)
+
+
+#: How far back a source's publishing rate is measured.
+RATE_WINDOW = timedelta(days=7)
+#: Less than this much history says nothing about a source's rate: keep its base interval.
+MIN_HISTORY = timedelta(days=1)
+#: Checks per article a source publishes: a source with 6 articles a day is checked every
+#: hour (1 day / 6 / 4), so a story waits about a quarter of the gap between stories.
+CHECKS_PER_ARTICLE = 4
+
+
+def adaptive_interval(
+    base: timedelta, maximum: timedelta, new_articles: int, history: timedelta
+) -> timedelta:
+    """How long to wait before the next check of a source that answered: the configured
+    interval for a busy source, up to ``maximum`` for one that rarely publishes anything new.
+    ``new_articles`` were first seen through it over the last ``history`` (at most a week)."""
+    if maximum <= base or history < MIN_HISTORY:
+        return base
+    if new_articles <= 0:
+        return maximum
+    return min(maximum, max(base, history / new_articles / CHECKS_PER_ARTICLE))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import EMBEDDED, load_config, parse_duration
+from monitor.config import EMBEDDED, load_config, parse_duration, parse_size
 from monitor.errors import ConfigError
 from tests.conftest import run_monitor
 
@@ -116,6 +116,18 @@ def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.Monke
         (('name = "moscow-times-news"', 'name = "moscow-times"'), "is used by another source"),
         (('interval = "15m"', 'intervall = "15m"'), "sources[0].intervall: unknown key"),
         (("[smtp]", "[smtp]\npassword = 'secret'"), "smtp.password: unknown key"),
+        (
+            ('interval = "15m"', 'interval = "15m"\nmax_interval = "often"'),
+            "sources[0] (moscow-times).max_interval: 'often' is not a duration",
+        ),
+        (
+            ("[smtp]", "[crawl]\nmax_response_size = '10 parsecs'\n[smtp]"),
+            "crawl.max_response_size: '10 parsecs' is not a size; write it like 512KB",
+        ),
+        (
+            ("[smtp]", "[crawl]\nmax_response_size = 12\n[smtp]"),
+            "crawl.max_response_size: must be a size of 1KB or more, got 12",
+        ),
     ],
 )
 def test_bad_value_names_file_key_and_problem(
@@ -159,6 +171,25 @@ def test_cli_bad_config_exits_2_with_one_clear_line(tmp_path: Path) -> None:
 )
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("65536", 65536), ("512KB", 524288), ("10MB", 10485760), ("1 GiB", 1 << 30)]
+)
+def test_sizes(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_polling_bounds(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        GOOD.replace('interval = "30m"', 'interval = "30m"\nmax_interval = "12h"').replace(
+            "[smtp]", "[crawl]\nmax_response_size = '3MB'\n[smtp]"
+        )
+    )
+    config = load_config(path)
+    assert [s.max_interval for s in config.sources] == [4 * 3600, 12 * 3600]
+    assert config.crawl.max_response_size == 3 * 1024 * 1024
 
 
 def test_named_lists_are_usable_in_queries(tmp_path: Path) -> None:

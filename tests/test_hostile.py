@@ -10,6 +10,8 @@ import pytest
 from monitor.demo.server import FixtureSite
 from tests.conftest import db_query, feed, run_monitor, section, write_config
 
+MB = 1024 * 1024
+
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 
 
@@ -36,6 +38,16 @@ def test_faults_are_recorded_per_source_and_good_sources_still_deliver(
                 fault("loop.xml", f"Status: 302\nLocation: {site.url('/feeds/loop.xml')}\n"),
             ),
             feed("truncated-gzip", fault("gz.xml", "X-Fixture-Gzip: truncated\n")),
+            feed("whole-gzip", fault("gzok.xml", "X-Fixture-Gzip: full\n")),
+            feed("huge", fault("huge.xml", f"X-Fixture-Size: {50 * MB}\n")),
+            feed(
+                "huge-unannounced",
+                fault("huge2.xml", f"X-Fixture-Size: {50 * MB}\nX-Fixture-Length: off\n"),
+            ),
+            feed(
+                "gzip-bomb",
+                fault("bomb.xml", "X-Fixture-Gzip: full\n", b"<rss>" + b" " * (8 * MB)),
+            ),
             feed("cut-short", fault("cut.xml", "X-Fixture-Truncate: 100\n")),
             feed("empty", fault("empty.xml", "", b"")),
             feed("html-as-feed", site.url("/feeds/not-a-feed.xml")),
@@ -47,6 +59,7 @@ def test_faults_are_recorded_per_source_and_good_sources_still_deliver(
     config = write_config(tmp_path, sources)
     config.write_text(
         config.read_text().replace('download_timeout = "5s"', 'download_timeout = "2s"')
+        + 'max_response_size = "2MB"\n'
     )
     result = run_monitor("crawl", config=config, timeout=180)
     assert result.returncode == 0, result.stderr
@@ -63,14 +76,18 @@ def test_faults_are_recorded_per_source_and_good_sources_still_deliver(
         "html-as-feed": "not a feed",
         "entities": "refused: the feed declares XML entities",
         "empty-section": "NoArticleLinks: no article links found",
+        "truncated-gzip": "TruncatedResponse: the gzip body from http://127.0.0.1:",
+        "huge": f"TooLarge: Expected to receive {50 * MB} bytes which is larger than download "
+        f"max size ({2 * MB})",
+        "huge-unannounced": "TooLarge: the body from http://127.0.0.1:",
+        "gzip-bomb": "TooLarge: the body from http://127.0.0.1:",
     }
     for name, start in expected.items():
         assert errors[name] is not None and errors[name].startswith(start), (name, errors[name])
-    # Scrapy decompresses a cut gzip stream as far as it goes; the partial feed is then
-    # parsed like any malformed feed (usable entries kept), not recorded as an error.
-    assert db_query(
-        "SELECT last_success_at IS NOT NULL FROM sources WHERE name = 'truncated-gzip'"
-    ) in ([(1,)], [(True,)])
+    assert errors["whole-gzip"] is None
+    # The 50 MB downloads were aborted at the limit, not read to the end and thrown away.
+    assert site.sent["/feeds/huge.xml"] < 4 * MB
+    assert site.sent["/feeds/huge2.xml"] < 12 * MB
     # The good sources' hits are stored; the faults cost nothing else.
     hits = json.loads(run_monitor("hits", "--format", "json", config=config).stdout)
     assert {h["watchlist"] for h in hits} >= {"iran", "russia", "drone-strike", "iran-ru"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.schedule import latest_slot, next_slot, slot_on
+from monitor.schedule import adaptive_interval, latest_slot, next_slot, slot_on
 
 MOSCOW = ZoneInfo("Europe/Moscow")  # UTC+3, no DST
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -38,3 +38,13 @@ def test_fall_back_repeated_hour_has_one_slot() -> None:
     second_pass = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 02:30 CET, an hour later
     assert latest_slot(second_pass, at, BERLIN) == slot
     assert next_slot(second_pass, at, BERLIN) == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
+
+
+def test_adaptive_interval_bounds() -> None:
+    base, top, day = timedelta(minutes=30), timedelta(hours=6), timedelta(days=1)
+    assert adaptive_interval(base, top, 0, timedelta(hours=23)) == base  # too little history
+    assert adaptive_interval(base, top, 0, 7 * day) == top
+    assert adaptive_interval(base, top, 7, 7 * day) == top  # one a day: 6 hours, capped
+    assert adaptive_interval(base, top, 28, 7 * day) == timedelta(hours=1, minutes=30)
+    assert adaptive_interval(base, top, 10_000, 7 * day) == base
+    assert adaptive_interval(base, base, 0, 7 * day) == base  # adapting switched off

@@ -443,3 +443,31 @@ def test_source_failing_longer_than_broken_after_is_broken(store: Engine) -> Non
         record_source_result(s, "wire", error=None, entries=1, now=start + timedelta(days=3))
         [row] = source_rows(s, ["wire"], now=start + timedelta(days=3))
         assert row.state == "ok" and row.failing_since is None  # recovers by itself
+
+
+def test_rarely_publishing_source_is_checked_less_often_and_recovers(store: Engine) -> None:
+    def next_wait(checks: int) -> float:
+        """Minutes until the next check after a successful one, with ``checks`` behind it."""
+        now = datetime.now(UTC)
+        with transaction(store) as s:
+            s.execute(update(Source).where(Source.name == "wire").values(checks=checks - 1))
+            record_source_result(
+                s, "wire", error=None, entries=5, now=now, max_interval=timedelta(hours=4)
+            )
+            src = s.scalars(select(Source).where(Source.name == "wire")).one()
+            assert src.next_check_at is not None
+            return (src.next_check_at - now).total_seconds() / 60
+
+    assert next_wait(10) == 15  # 2.5 hours of history says nothing yet
+    assert next_wait(100) == 240  # 25 hours, nothing new: the longest wait
+    for i in range(20):  # it starts publishing: 20 stories in those 25 hours
+        put(store, ArticleData(source="wire", url=f"http://news.test/n{i}", title="x", text="y"))
+    assert next_wait(100) == pytest.approx(25 * 60 / 20 / 4)  # 18.75 minutes
+    for i in range(200):
+        put(store, ArticleData(source="wire", url=f"http://news.test/m{i}", title="x", text="y"))
+    assert next_wait(100) == 15  # busy: the configured interval, never less
+    with transaction(store) as s:  # without a bound, the configured interval as before
+        now = datetime.now(UTC)
+        record_source_result(s, "other", error=None, entries=0, now=now)
+        src = s.scalars(select(Source).where(Source.name == "other")).one()
+        assert src.next_check_at == now + timedelta(seconds=60)

@@ -25,6 +25,8 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
+from monitor.crawl.integrity import TruncatedResponse
+
 
 def describe_failure(failure: Failure) -> str:
     """'HTTP 404 Not Found', 'DNS lookup failed for example.org', ... with the error class."""
@@ -54,6 +56,20 @@ def describe_failure(failure: Failure) -> str:
         return (
             f"TooLarge: {exc}".split(" in request ")[0]
             + " (raise [crawl] max_response_size if this is expected)"
+        )
+    if isinstance(exc, DownloadCancelledError):
+        # Without a Content-Length, Scrapy cancels the download once the bytes received
+        # pass DOWNLOAD_MAXSIZE, with an empty message (nothing else here cancels one).
+        return (
+            f"TooLarge: the body from {url} passed the size limit and the download was "
+            "stopped (raise [crawl] max_response_size if this is expected)"
+        )
+    if isinstance(exc, TruncatedResponse):
+        return f"TruncatedResponse: {exc}"
+    if isinstance(exc, IgnoreRequest) and "exceeded DOWNLOAD_MAXSIZE" in str(exc):
+        return (
+            f"TooLarge: the body from {url} grew past the size limit while being "
+            "decompressed (raise [crawl] max_response_size if this is expected)"
         )
     if isinstance(exc, IgnoreRequest):
         msg = str(exc) or "request dropped"

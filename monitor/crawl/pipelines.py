@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -28,6 +29,9 @@ class StorePipeline:
         self.stats = crawler.stats
         # source -> [articles still to handle, its status]: validators are saved at zero.
         self.waiting: dict[str, list[Any]] = {}
+        self.max_interval = {
+            src.name: timedelta(seconds=src.max_interval) for src in ctx.config.sources
+        }
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -61,7 +65,12 @@ class StorePipeline:
             log.info("source ok source=%s entries=%s new=%s", item.source, item.entries, item.new)
         with transaction(self.ctx.engine) as s:
             record_source_result(
-                s, item.source, error=item.error, entries=item.entries, status=item
+                s,
+                item.source,
+                error=item.error,
+                entries=item.entries,
+                status=item,
+                max_interval=self.max_interval.get(item.source),
             )
             if item.error is None and not item.not_modified:
                 if item.new:

@@ -14,6 +14,8 @@ ROBOTSTXT_OBEY = True
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "monitor.crawl.robots.RobotsTxtMiddleware": 100,  # same place, see its docstring
+    # Just outside HttpCompressionMiddleware (590): sees the raw body before it is decoded.
+    "monitor.crawl.integrity.TruncatedBodyMiddleware": 595,
 }
 ITEM_PIPELINES = {"monitor.crawl.pipelines.StorePipeline": 300}
 # No listening ports in a long-lived daemon: Scrapy's telnet console and remote control are off.

@@ -6,7 +6,10 @@ headers (one ``Name: value`` a line), to serve a lying charset or an odd content
 ``Status: 503`` changes the status and ``X-Fixture-Delay: 0.5`` answers half a second late.
 Files get an ETag and a Last-Modified, and a matching If-None-Match gets a 304. Faults for
 the tests: ``X-Fixture-Truncate: 100`` sends 100 bytes of a longer promised body and closes;
-``X-Fixture-Gzip: truncated`` sends a gzip stream cut short.
+``X-Fixture-Gzip: truncated`` sends a gzip stream cut short (``full``: the whole of it); ``X-Fixture-Size: 52428800``
+streams the file padded with spaces to that many bytes (``X-Fixture-Length: off`` leaves out
+the Content-Length, so only the bytes received tell how big it is); ``sent`` records how many
+bytes of each path actually went out.
 """
 
 from __future__ import annotations
@@ -74,21 +77,45 @@ class _Handler(BaseHTTPRequestHandler):
             if self.headers.get("If-None-Match") == headers["ETag"]:
                 status, body = 304, b""
         length = len(body)
-        if headers.pop("X-Fixture-Gzip", "") == "truncated":  # a gzip stream cut short
-            body = gzip.compress(body)[: max(10, length // 4)]
+        gz = headers.pop("X-Fixture-Gzip", "")
+        if gz:  # "full", or "truncated": a gzip stream cut short
+            body = gzip.compress(body)
+            body = body[: max(10, length // 4)] if gz == "truncated" else body
             headers["Content-Encoding"] = "gzip"
             length = len(body)
         cut = headers.pop("X-Fixture-Truncate", "")  # promise more than is sent, then close
         if cut:
             body = body[: int(cut)]
             self.close_connection = True
+        size = int(headers.pop("X-Fixture-Size", "0"))
+        if size:
+            length = max(size, length)
+        with_length = headers.pop("X-Fixture-Length", "on") != "off"
         self.server.responses.append((self.path, status))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(length))
+        if with_length:
+            self.send_header("Content-Length", str(length))
+        else:
+            self.close_connection = True  # HTTP/1.0: the end of the body is the close
         self.end_headers()
-        self.wfile.write(body)
+        self._send(body, length if size else len(body))
+
+    def _send(self, body: bytes, total: int) -> None:
+        """Write the body (padded to ``total`` bytes) in chunks, counting what went out: a
+        client that aborts a download closes the socket, and the rest is never sent."""
+        sent, pad = 0, b" " * 65536
+        try:
+            while sent < total:
+                chunk = body[sent : sent + 65536] if sent < len(body) else pad
+                chunk = chunk[: total - sent]
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        finally:
+            self.server.sent[self.path] = self.server.sent.get(self.path, 0) + sent
 
 
 class _Server(ThreadingHTTPServer):
@@ -97,6 +124,7 @@ class _Server(ThreadingHTTPServer):
     base: str
     requests: list[str]
     responses: list[tuple[str, int]]
+    sent: dict[str, int]
 
 
 class FixtureSite:
@@ -110,6 +138,7 @@ class FixtureSite:
         self._server.root, self._server.base = self.root, self.base
         self._server.requests = []
         self._server.responses = []
+        self._server.sent = {}
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -121,6 +150,11 @@ class FixtureSite:
     def requests(self) -> list[str]:
         """Paths requested so far, in order: tests check what was (not) fetched."""
         return self._server.requests
+
+    @property
+    def sent(self) -> dict[str, int]:
+        """Bytes of the body written per path (less than promised when the client hung up)."""
+        return self._server.sent
 
     def url(self, path: str = "/") -> str:
         return self.base + path

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor import config as cfg
@@ -14,6 +14,7 @@ from monitor import stories
 from monitor.crawl.items import ArticleData, SourceStatus
 from monitor.dedup import canonical_url, content_hash, url_key
 from monitor.matching import Hit as MatchHit
+from monitor.schedule import RATE_WINDOW, adaptive_interval
 from monitor.store.models import (
     Article,
     ArticleRevision,
@@ -88,9 +89,11 @@ def record_source_result(
     entries: int | None,
     now: datetime | None = None,
     status: SourceStatus | None = None,
+    max_interval: timedelta | None = None,
 ) -> None:
-    """Store a check's outcome and when to check next: the interval after a success, an
-    exponential backoff after failures (at least what Retry-After asked, at most a day)."""
+    """Store a check's outcome and when to check next: after a success, the interval, or
+    up to ``max_interval`` for a source that rarely has anything new; after failures, an
+    exponential backoff (at least what Retry-After asked, at most a day)."""
     now = now or utcnow()
     src = session.scalars(select(Source).where(Source.name == name)).one()
     src.last_checked_at = now
@@ -101,6 +104,8 @@ def record_source_result(
         src.consecutive_failures = 0
         src.failing_since = None
         src.gone = False
+        if max_interval is not None and max_interval > interval:
+            interval = _adapted(session, src, interval, max_interval, now)
         src.next_check_at = now + interval
         if status is not None and status.moved_to:
             src.fetch_url = status.moved_to
@@ -120,6 +125,20 @@ def record_source_result(
     if status is not None and status.retry_after:
         delay = max(delay, min(timedelta(seconds=status.retry_after), MAX_BACKOFF))
     src.next_check_at = now + max(delay, interval)
+
+
+def _adapted(
+    session: Session, src: Source, base: timedelta, maximum: timedelta, now: datetime
+) -> timedelta:
+    """The source's publishing rate over the last week (or the time it has been checked,
+    if shorter: ``checks`` at the base interval) turned into its next interval."""
+    history = min(RATE_WINDOW, base * (src.checks or 0))
+    new = session.scalar(
+        select(func.count())
+        .select_from(Article)
+        .where(Article.source_id == src.id, Article.first_seen_at >= now - history)
+    )
+    return adaptive_interval(base, maximum, int(new or 0), history)
 
 
 def save_validators(session: Session, name: str, status: SourceStatus) -> None:
