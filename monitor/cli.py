@@ -6,6 +6,7 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -155,35 +156,90 @@ def crawl(state: State, sources: tuple[str, ...], due: bool) -> None:
 
 @cli.command()
 @click.option(
+    "--recipient",
+    "-r",
+    "recipients",
+    multiple=True,
+    metavar="NAME",
+    help="Only this recipient (repeatable; default: every recipient).",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="Print the digest (text part) without sending or marking anything sent.",
 )
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Write the HTML digest to a file and print its path; nothing is sent or marked.",
+)
+@click.option(
+    "--due",
+    is_flag=True,
+    help="Only recipients whose digest is due by their schedule (for running from cron).",
+)
 @pass_state
 @reports_errors
-def digest(state: State, dry_run: bool) -> None:
-    """Send the digest of hits not sent yet, now."""
-    from monitor.digest.job import run_digest
+def digest(
+    state: State, recipients: tuple[str, ...], dry_run: bool, preview: bool, due: bool
+) -> None:
+    """Send the digests now: each recipient gets the hits of its watchlists it has not had.
+
+    Without --due the schedules are not consulted. A failed delivery marks nothing: the
+    hits go out with that recipient's next digest.
+    """
+    from monitor.digest.job import compose, run_due, run_now
     from monitor.store.open import open_store
 
-    outcome = run_digest(state.config, open_store(state.config), dry_run=dry_run)
-    if outcome.status == "empty":
-        click.echo("No new hits: nothing to send.", err=True)
-    elif outcome.status == "dry-run":
-        assert outcome.message is not None
-        click.echo(f"Subject: {outcome.message['Subject']}\n")
-        text = outcome.message.get_body(("plain",))
-        click.echo(text.get_content() if text is not None else "")
-        click.echo(f"(dry run: {outcome.hits} hits, nothing sent or marked)", err=True)
-    elif outcome.status == "sent":
-        click.echo(f"Digest with {outcome.hits} hits delivered to {outcome.destination}")
-    else:
-        click.echo(
-            f"error: digest not delivered: {outcome.error}\n"
-            f"The {outcome.hits} hits stay unsent and go out with the next digest.",
-            err=True,
+    config = state.config
+    if not config.recipients:
+        raise click.UsageError(
+            "no recipients are configured: add [digest] recipients = [...] or "
+            "[[recipients]] tables to the configuration"
         )
+    engine = open_store(config)
+    if preview:
+        for r in [config.recipient(n) for n in recipients] or list(config.recipients):
+            click.echo(write_preview(compose(config, engine, r), r.name))
+        return
+    if due:
+        outcomes = run_due(config, engine)
+        if not outcomes:
+            click.echo("No digest is due.", err=True)
+    else:
+        outcomes = run_now(config, engine, recipients, dry_run=dry_run)
+    failed = False
+    for o in outcomes:
+        if o.status == "empty":
+            click.echo(f"{o.recipient}: No new hits, nothing to send.", err=True)
+        elif o.status == "dry-run":
+            assert o.message is not None
+            click.echo(f"Subject: {o.message['Subject']}\nRecipient: {o.recipient}\n")
+            text = o.message.get_body(("plain",))
+            click.echo(text.get_content() if text is not None else "")
+            click.echo(f"(dry run: {o.hits} hits, nothing sent or marked)", err=True)
+        elif o.status == "sent":
+            click.echo(f"{o.recipient}: digest with {o.hits} hits delivered to {o.destination}")
+        else:
+            failed = True
+            click.echo(
+                f"error: {o.recipient}: digest not delivered: {o.error}\n"
+                f"The {o.hits} hits stay unsent and go out with its next digest.",
+                err=True,
+            )
+    if failed:
         sys.exit(1)
+
+
+def write_preview(msg: EmailMessage, name: str) -> str:
+    """The HTML part in a file of the data directory, for a browser."""
+    from monitor.config import data_dir
+
+    html = msg.get_body(("html",))
+    target = data_dir() / "preview" / f"digest-{name}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html.get_content() if html is not None else "", encoding="utf-8")
+    return str(target)
 
 
 @cli.command()

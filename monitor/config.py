@@ -50,6 +50,12 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * 1024 ** " kmg".index(unit or " "))
 
 
+def parse_clock(text: str) -> dtime:
+    """``07:00`` -> time(7, 0); ValueError otherwise."""
+    hh, mm = (int(p) for p in text.strip().split(":"))
+    return dtime(hh, mm)
+
+
 def data_dir() -> Path:
     """The per-user data directory ($MONITOR_DATA_DIR overrides the platform default)."""
     env = os.environ.get("MONITOR_DATA_DIR")
@@ -77,16 +83,62 @@ class Watchlist:
 
 @dataclass(frozen=True)
 class DigestConfig:
+    """Defaults every recipient inherits, and where mail goes without SMTP."""
+
     time: dtime
     timezone: str
     recipients: tuple[str, ...]
     sender: str
     outbox: Path
     retry: float = 900.0
+    empty: str = "skip"  # skip | send: a digest with no new hits, with source health
+    templates: Path | None = None  # a folder whose digest.html / digest.txt replace ours
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+SCHEDULES = ("daily", "weekly", "immediate")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who gets which watchlists, when, and through what: email addresses (one mail to all
+    of them) or one apprise URL (Slack, Telegram, Matrix, ntfy, a webhook, ...)."""
+
+    name: str
+    to: tuple[str, ...]
+    watchlists: tuple[str, ...]
+    schedule: str = "daily"  # daily | weekly | immediate
+    time: dtime = dtime(7, 0)
+    timezone: str = "UTC"
+    day: int = 0  # weekly: 0 is Monday
+    every: float = 900.0  # immediate: at most one alert per this many seconds
+    quiet: tuple[dtime, dtime] | None = None  # local hours when nothing is sent
+    empty: str = "skip"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def apprise_url(self) -> str | None:
+        return self.to[0] if len(self.to) == 1 and "://" in self.to[0] else None
+
+    def describe(self) -> str:
+        """'daily at 07:00 Europe/Moscow to a@b.org (iran, russia)': no secrets."""
+        if self.schedule == "immediate":
+            when = f"alerts at most every {self.every / 60:g} min"
+        elif self.schedule == "weekly":
+            when = f"weekly on {DAYS[self.day]} at {self.time:%H:%M} {self.timezone}"
+        else:
+            when = f"daily at {self.time:%H:%M} {self.timezone}"
+        if self.quiet:
+            when += f", quiet {self.quiet[0]:%H:%M}-{self.quiet[1]:%H:%M}"
+        to = self.apprise_url.split("://")[0] + "://..." if self.apprise_url else ", ".join(self.to)
+        return f"{when} to {to} ({', '.join(self.watchlists)})"
 
 
 @dataclass(frozen=True)
@@ -133,6 +185,14 @@ class Config:
     smtp: SmtpConfig | None
     crawl: CrawlConfig
     daemon: DaemonConfig
+    recipients: tuple[Recipient, ...] = ()
+
+    def recipient(self, name: str) -> Recipient:
+        for r in self.recipients:
+            if r.name == name:
+                return r
+        known = ", ".join(r.name for r in self.recipients) or "none configured"
+        raise ConfigError(f"{self.origin}: no recipient named {name!r} (recipients: {known})")
 
     @property
     def origin(self) -> str:
@@ -257,19 +317,32 @@ class _Validator:
         self.known_keys(
             raw,
             "(top level)",
-            {"database", "sources", "watchlists", "lists", "digest", "smtp", "crawl", "daemon"},
+            {
+                "database",
+                "sources",
+                "watchlists",
+                "lists",
+                "digest",
+                "recipients",
+                "smtp",
+                "crawl",
+                "daemon",
+            },
         )
         lists = self.lists(raw)
+        watchlists = self.watchlists(raw, lists)
+        digest = self.digest(raw)
         return Config(
             path=self.file,
             database_url=self.database(raw),
             sources=self.sources(raw),
-            watchlists=self.watchlists(raw, lists),
+            watchlists=watchlists,
             lists=lists,
-            digest=self.digest(raw),
+            digest=digest,
             smtp=self.smtp(raw),
             crawl=self.crawl(raw),
             daemon=self.daemon(raw),
+            recipients=self.recipients(raw, digest, tuple(w.name for w in watchlists)),
         )
 
     def database(self, raw: Mapping[str, Any]) -> str:
@@ -418,21 +491,12 @@ class _Validator:
 
     def digest(self, raw: Mapping[str, Any]) -> DigestConfig:
         t = self.table(
-            raw, "digest", {"time", "timezone", "recipients", "sender", "outbox", "retry"}
+            raw,
+            "digest",
+            {"time", "timezone", "recipients", "sender", "outbox", "retry", "empty", "templates"},
         )
-        time_text = self.string(t, "time", "digest", default="07:00")
-        try:
-            hh, mm = (int(p) for p in time_text.split(":"))
-            at = dtime(hh, mm)
-        except ValueError:
-            raise self.fail("digest.time", f"{time_text!r} is not a time like '07:00'") from None
-        tz = self.string(t, "timezone", "digest", default="UTC")
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail(
-                "digest.timezone", f"{tz!r} is not a time zone name like 'Europe/Moscow'"
-            ) from None
+        at = self.clock(t, "time", "digest", "07:00")
+        tz = self.zone_name(t, "timezone", "digest", "UTC")
         recipients = t.get("recipients", [])
         if not isinstance(recipients, list) or not all(
             isinstance(r, str) and _EMAIL.match(r) for r in recipients
@@ -445,6 +509,10 @@ class _Validator:
             raise self.fail("digest.sender", f"{sender!r} is not an email address")
         outbox_text = self.string(t, "outbox", "digest", default=None)
         outbox = self.path(outbox_text) if outbox_text else data_dir() / "outbox"
+        templates_text = self.string(t, "templates", "digest", default=None)
+        templates = self.path(templates_text) if templates_text else None
+        if templates is not None and not templates.is_dir():
+            raise self.fail("digest.templates", f"{str(templates)!r} is not a folder")
         return DigestConfig(
             time=at,
             timezone=tz,
@@ -452,7 +520,131 @@ class _Validator:
             sender=sender,
             outbox=outbox,
             retry=self.duration(t, "retry", "digest", "15m"),
+            empty=self.choice(t, "empty", "digest", ("skip", "send"), "skip"),
+            templates=templates,
         )
+
+    def recipients(
+        self, raw: Mapping[str, Any], digest: DigestConfig, watchlists: tuple[str, ...]
+    ) -> tuple[Recipient, ...]:
+        out = []
+        if digest.recipients:  # the simple form: one daily digest of everything to these
+            out.append(
+                Recipient(
+                    name="default",
+                    to=digest.recipients,
+                    watchlists=watchlists,
+                    time=digest.time,
+                    timezone=digest.timezone,
+                    empty=digest.empty,
+                )
+            )
+        items = raw.get("recipients", [])
+        if not isinstance(items, list):
+            raise self.fail("recipients", "must be an array of tables, written [[recipients]]")
+        allowed = {"name", "to", "watchlists", "schedule", "time", "day", "timezone"}
+        allowed |= {"every", "quiet_hours", "empty"}
+        for i, t in enumerate(items):
+            where = f"recipients[{i}]"
+            if not isinstance(t, Mapping):
+                raise self.fail(where, "must be a table, written [[recipients]]")
+            self.known_keys(t, where, allowed)
+            name = self.string(t, "name", where)
+            if not _NAME.match(name):
+                raise self.fail(f"{where}.name", f"{name!r}: use letters, digits, '-', '_', '.'")
+            if any(r.name == name for r in out):
+                taken = "by [digest] recipients" if name == "default" else "by another recipient"
+                raise self.fail(f"{where}.name", f"{name!r} is used {taken}")
+            where = f"recipients[{i}] ({name})"
+            chosen = t.get("watchlists", list(watchlists))
+            if not isinstance(chosen, list) or not all(isinstance(w, str) for w in chosen):
+                raise self.fail(f"{where}.watchlists", "must be a list of watchlist names")
+            unknown = [w for w in chosen if w not in watchlists]
+            if unknown:
+                raise self.fail(
+                    f"{where}.watchlists",
+                    f"no watchlist named {unknown[0]!r} (watchlists: {', '.join(watchlists)})",
+                )
+            day = self.choice(t, "day", where, DAYS, "monday")
+            quiet = self.string(t, "quiet_hours", where, default=None)
+            out.append(
+                Recipient(
+                    name=name,
+                    to=self.destinations(t, where),
+                    watchlists=tuple(chosen),
+                    schedule=self.choice(t, "schedule", where, SCHEDULES, "daily"),
+                    time=self.clock(t, "time", where, f"{digest.time:%H:%M}"),
+                    timezone=self.zone_name(t, "timezone", where, digest.timezone),
+                    day=DAYS.index(day),
+                    every=self.duration(t, "every", where, "15m"),
+                    quiet=self.hours(quiet, f"{where}.quiet_hours") if quiet else None,
+                    empty=self.choice(t, "empty", where, ("skip", "send"), digest.empty),
+                )
+            )
+        return tuple(out)
+
+    def destinations(self, t: Mapping[str, Any], where: str) -> tuple[str, ...]:
+        """Email addresses, or one apprise URL; ``${VAR}`` in a URL is read from the
+        environment, so tokens stay out of the file."""
+        v = t.get("to")
+        items = [v] if isinstance(v, str) else v
+        if not isinstance(items, list) or not items or not all(isinstance(x, str) for x in items):
+            raise self.fail(
+                f"{where}.to", "is required: an email address, a list of them, or an apprise URL"
+            )
+        urls = [x for x in items if "://" in x]
+        if urls:
+            if len(items) != 1:
+                raise self.fail(f"{where}.to", "an apprise URL goes alone: one channel a recipient")
+            return (self.apprise_url(urls[0], f"{where}.to"),)
+        for x in items:
+            if not _EMAIL.match(x):
+                raise self.fail(f"{where}.to", f"{x!r} is not an email address or an apprise URL")
+        return tuple(items)
+
+    def apprise_url(self, url: str, key: str) -> str:
+        missing = [m for m in re.findall(r"\$\{(\w+)\}", url) if not os.environ.get(m)]
+        if missing:
+            raise self.fail(key, f"${{{missing[0]}}} is not set in the environment")
+        url = re.sub(r"\$\{(\w+)\}", lambda m: os.environ[m.group(1)], url)
+        import apprise
+
+        if apprise.Apprise.instantiate(url) is None:
+            scheme = url.split("://", 1)[0]
+            raise self.fail(key, f"apprise does not understand this {scheme}:// URL (see its wiki)")
+        return url
+
+    def clock(self, t: Mapping[str, Any], key: str, where: str, default: str) -> dtime:
+        text = self.string(t, key, where, default=default)
+        try:
+            return parse_clock(text)
+        except ValueError:
+            raise self.fail(f"{where}.{key}", f"{text!r} is not a time like '07:00'") from None
+
+    def hours(self, text: str, key: str) -> tuple[dtime, dtime]:
+        try:
+            start, end = (parse_clock(p) for p in text.split("-"))
+        except ValueError:
+            raise self.fail(key, f"{text!r} is not a range of hours like '22:00-07:00'") from None
+        return start, end
+
+    def zone_name(self, t: Mapping[str, Any], key: str, where: str, default: str) -> str:
+        tz = self.string(t, key, where, default=default)
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(
+                f"{where}.{key}", f"{tz!r} is not a time zone name like 'Europe/Moscow'"
+            ) from None
+        return str(tz)
+
+    def choice(
+        self, t: Mapping[str, Any], key: str, where: str, options: tuple[str, ...], default: str
+    ) -> str:
+        v = self.string(t, key, where, default=default).lower()
+        if v not in options:
+            raise self.fail(f"{where}.{key}", f"{v!r}: must be one of {', '.join(options)}")
+        return str(v)
 
     def smtp(self, raw: Mapping[str, Any]) -> SmtpConfig | None:
         if "smtp" not in raw:

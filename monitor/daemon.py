@@ -2,9 +2,11 @@
 
 Every tick, one job asks the store which sources are due and crawls them in a child process
 (`monitor crawl`), because Twisted's reactor cannot be restarted and a child isolates leaks
-and hangs. The digest runs at its local time, and at start-up when its last slot was missed;
-a failed digest is retried every ``digest.retry``. Scheduling state (next check per source,
-digests sent) lives in the database, so a restart or kill -9 loses nothing.
+and hangs. Every half minute another asks which recipients' digests are due (daily or weekly
+at their local time, or immediate alerts), so a slot missed while the daemon was down goes
+out once at start-up and a failed one is retried after its backoff. Scheduling state (next
+check per source, what each recipient got) lives in the database, so a restart or kill -9
+loses nothing.
 """
 
 from __future__ import annotations
@@ -19,20 +21,19 @@ from datetime import UTC
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from monitor.config import Config
-from monitor.digest.job import run_digest
-from monitor.schedule import latest_slot, next_slot
+from monitor.digest.job import run_due
 from monitor.store.engine import describe, transaction
 from monitor.store.lock import daemon_lock
 from monitor.store.models import utcnow
 from monitor.store.open import open_store
-from monitor.store.queries import digest_done_for, last_digest_attempt
 from monitor.store.repo import due_sources
 
 log = logging.getLogger("monitor.daemon")
 
+#: Seconds between checks of which digests are due (at most; a shorter tick is used).
+DIGEST_CHECK = 30.0
 #: Seconds a crawl child gets to finish its in-flight items after SIGTERM.
 CHILD_GRACE = 10.0
 
@@ -66,12 +67,12 @@ class Daemon:
                 else f"written to the outbox {c.digest.outbox}"
             )
         )
-        print(
-            f"sources:  {len(c.sources)}, watchlists: {len(c.watchlists)}; "
-            f"digest daily at {c.digest.time:%H:%M} {c.digest.timezone}. "
-            "Stop with Ctrl-C or SIGTERM.",
-            flush=True,
-        )
+        print(f"sources:  {len(c.sources)}, watchlists: {len(c.watchlists)}")
+        for r in c.recipients:
+            print(f"digest:   {r.name}: {r.describe()}")
+        if not c.recipients:
+            print("digest:   no recipients configured: hits are stored, nothing is sent")
+        print("Stop with Ctrl-C or SIGTERM.", flush=True)
         now = utcnow()
         self.scheduler.add_job(
             self.crawl_due,
@@ -81,31 +82,22 @@ class Daemon:
             id="crawl",
             name="crawl due sources",
         )
+        # Which recipients are due is asked of the database every half minute: a slot
+        # missed while the daemon was down is sent at start-up, a failed one is retried
+        # after its backoff, and the schedule lives in each recipient's zone (DST included).
         self.scheduler.add_job(
-            self.digest_if_due,
-            CronTrigger(
-                hour=c.digest.time.hour, minute=c.digest.time.minute, timezone=c.digest.zone
-            ),
-            id="digest",
-            name="daily digest",
-        )
-        # Start-up catch-up of a missed digest, then retries of a failed one.
-        self.scheduler.add_job(
-            self.digest_if_due,
+            self.digests_due,
             "interval",
-            seconds=max(c.daemon.tick, 30),
+            seconds=min(c.daemon.tick, DIGEST_CHECK),
             next_run_time=now,
-            id="digest-check",
-            name="missed or failed digest",
+            id="digests",
+            name="digests due",
         )
         previous = {
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
         }
         self.scheduler.start()
-        log.info(
-            "daemon started next_digest=%s",
-            next_slot(now, c.digest.time, c.digest.zone).isoformat(),
-        )
+        log.info("daemon started recipients=%d", len(c.recipients))
         try:
             while not self.stopping.wait(0.5):
                 pass
@@ -185,22 +177,18 @@ class Daemon:
             child.kill()
             child.wait()
 
-    def digest_if_due(self) -> None:
+    def digests_due(self) -> None:
         if self.stopping.is_set():
             return
-        d = self.config.digest
         with self.digest_lock:
             try:
-                now = utcnow()
-                slot = latest_slot(now, d.time, d.zone)
-                with transaction(self.engine) as s:
-                    if digest_done_for(s, slot):
-                        return
-                    last = last_digest_attempt(s, slot)
-                if last is not None and (now - last).total_seconds() < d.retry:
-                    return
-                log.info("digest due slot=%s", slot.isoformat())
-                run_digest(self.config, self.engine, slot_at=slot)
+                for outcome in run_due(self.config, self.engine):
+                    log.info(
+                        "digest run recipient=%s status=%s hits=%d",
+                        outcome.recipient,
+                        outcome.status,
+                        outcome.hits,
+                    )
             except Exception:
                 # The daemon outlives any one failure; the next check retries.
                 log.exception("digest run failed")

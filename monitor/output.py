@@ -136,15 +136,16 @@ def print_sources(rows: Sequence[SourceRow], fmt: str, out: IO[str] = sys.stdout
 def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = sys.stdout) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from monitor.schedule import next_slot
+    from monitor.schedule import following_slot
+    from monitor.store.deliveries import recipient_states
     from monitor.store.engine import describe, transaction
     from monitor.store.queries import recent_digests, recent_runs, source_rows
 
     now = datetime.now(UTC)
-    d = config.digest
     with transaction(engine) as s:
         runs = recent_runs(s, 5)
-        digests = recent_digests(s, 3)
+        digests = recent_digests(s, 5)
+        recipients = recipient_states(s, [r.name for r in config.recipients])
         sources = source_rows(
             s,
             [x.name for x in config.sources],
@@ -163,7 +164,25 @@ def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = s
     )
     due = [r.next_check_at for r in sources if r.next_check_at]
     say("next crawl: " + (_when(min(due)) + " UTC" if due else "at once (never checked)"))
-    say(f"next digest: {_when(next_slot(now, d.time, d.zone), d.zone)} {d.timezone}")
+    if not config.recipients:
+        say("digests: no recipients configured (add [[recipients]] or [digest] recipients)")
+    for r in config.recipients:
+        st = recipients.get(r.name)
+        say(f"digest {r.name}: {r.describe()}")
+        if r.schedule == "immediate":
+            upcoming = "on new hits"
+        else:
+            nxt = following_slot(now, r.schedule, r.time, r.day, r.zone)
+            upcoming = f"{_when(nxt, r.zone)} {r.timezone}"
+        if st is not None and st.consecutive_failures:
+            say(
+                f"  FAILING ({st.consecutive_failures}x) since {_when(st.last_error_at)} UTC: "
+                f"{st.last_error}; next try {_when(st.next_attempt_at)} UTC"
+            )
+        say(
+            f"  last sent: {_when(st.last_sent_at) + ' UTC' if st and st.last_sent_at else 'never'}"
+            f"; next: {upcoming}"
+        )
     states: dict[str, int] = {}
     for r in sources:
         states[r.state] = states.get(r.state, 0) + 1
@@ -195,8 +214,8 @@ def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = s
     console.print(table)
     for dg in digests:
         say(
-            f"digest {dg.id} at {_when(dg.created_at)} UTC: {dg.status}, {dg.hit_count} hits"
-            + (f" ({dg.error})" if dg.error else "")
+            f"digest {dg.id} to {dg.recipient or '(all)'} at {_when(dg.created_at)} UTC: "
+            f"{dg.status}, {dg.hit_count} hits" + (f" ({dg.error})" if dg.error else "")
         )
 
 

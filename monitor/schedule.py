@@ -52,3 +52,63 @@ def adaptive_interval(
     if new_articles <= 0:
         return maximum
     return min(maximum, max(base, history / new_articles / CHECKS_PER_ARTICLE))
+
+
+def weekly_slot(now: datetime, at: dtime, weekday: int, zone: ZoneInfo) -> datetime:
+    """The most recent weekly digest time (``weekday`` 0 is Monday) at or before ``now``."""
+    local = now.astimezone(zone)
+    day = local - timedelta(days=(local.weekday() - weekday) % 7)
+    slot = slot_on(day, at, zone)
+    return slot if slot <= now else slot_on(day - timedelta(days=7), at, zone)
+
+
+def in_quiet_hours(now: datetime, quiet: tuple[dtime, dtime] | None, zone: ZoneInfo) -> bool:
+    """Whether the local time falls in [start, end); a range may wrap midnight (22:00-07:00)."""
+    if quiet is None:
+        return False
+    t = now.astimezone(zone).time()
+    start, end = quiet
+    return start <= t < end if start <= end else (t >= start or t < end)
+
+
+def latest_due_slot(now: datetime, schedule: str, at: dtime, day: int, zone: ZoneInfo) -> datetime:
+    if schedule == "weekly":
+        return weekly_slot(now, at, day, zone)
+    return latest_slot(now, at, zone)
+
+
+def following_slot(now: datetime, schedule: str, at: dtime, day: int, zone: ZoneInfo) -> datetime:
+    """The first scheduled time after ``now``."""
+    if schedule == "weekly":
+        return weekly_slot(now + timedelta(days=7), at, day, zone)
+    return next_slot(now, at, zone)
+
+
+def digest_due(
+    *,
+    now: datetime,
+    schedule: str,
+    at: dtime,
+    day: int,
+    zone: ZoneInfo,
+    every: timedelta,
+    quiet: tuple[dtime, dtime] | None,
+    start: datetime,
+    last_slot_at: datetime | None,
+    last_sent_at: datetime | None,
+    next_attempt_at: datetime | None,
+) -> tuple[bool, datetime | None]:
+    """(due, the scheduled time it serves). A daily or weekly digest is due once its latest
+    slot is later than the last one served (so a slot missed while the daemon was down is
+    sent once, late); an immediate alert at most once per ``every``. Nothing is due during
+    the recipient's quiet hours (it goes out when they end) or before a failed attempt's
+    retry time. A recipient never served is due for slots after ``start``."""
+    if next_attempt_at is not None and now < next_attempt_at:
+        return False, None
+    if in_quiet_hours(now, quiet, zone):
+        return False, None
+    if schedule == "immediate":
+        return last_sent_at is None or now - last_sent_at >= every, None
+    slot = latest_due_slot(now, schedule, at, day, zone)
+    served = last_slot_at if last_slot_at is not None else start
+    return slot > served, slot

@@ -100,7 +100,7 @@ def test_digest_dry_run_then_send(crawled: Path, tmp_path: Path) -> None:
     assert "*Iran*" in dry.stdout and "nothing sent or marked" in dry.stderr
     assert not (tmp_path / "outbox").exists()
     sent = run_monitor("digest", config=crawled)
-    assert sent.returncode == 0 and "Digest with 4 hits delivered to" in sent.stdout
+    assert sent.returncode == 0 and "default: digest with 4 hits delivered to" in sent.stdout
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     empty = run_monitor("digest", config=crawled)
     assert "No new hits" in empty.stderr
@@ -115,7 +115,7 @@ def test_digest_failure_exit_code_and_message(crawled: Path) -> None:
     )
     result = run_monitor("digest", config=crawled)
     assert result.returncode == 1
-    assert "stay unsent and go out with the next digest" in result.stderr
+    assert "stay unsent and go out with its next digest" in result.stderr
 
 
 def test_db_upgrade_status_and_out_of_date_refusal(crawled: Path, db_url: str) -> None:

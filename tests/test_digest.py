@@ -8,17 +8,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from monitor.config import Config, load_config
 from monitor.crawl.items import ArticleData
 from monitor.digest.build import build_digest
-from monitor.digest.job import run_digest
+from monitor.digest.job import DigestOutcome, run_digest
 from monitor.digest.render import build_message, render_html, render_text
 from monitor.matching import Matcher
+from monitor.store.deliveries import recipient_state
 from monitor.store.engine import transaction
 from monitor.store.models import Digest
 from monitor.store.open import open_store
-from monitor.store.queries import HitRow, unsent_hits
+from monitor.store.queries import HitRow, due_hits
 from monitor.store.repo import store_article
 from tests.conftest import SmtpRecorder, feed, write_config
 
@@ -95,6 +97,15 @@ def test_hostile_feed_text_is_escaped_and_kept_out_of_headers() -> None:
     assert parsed.get_body(("plain",)) is not None and parsed.get_body(("html",)) is not None
 
 
+def send(config: Config, engine: Engine, name: str = "default", **kw: bool) -> DigestOutcome:
+    return run_digest(config, engine, config.recipient(name), **kw)
+
+
+def pending(s: Session, name: str = "default") -> list[HitRow]:
+    """Hits due to the recipient: not delivered in their current version."""
+    return due_hits(s, recipient_state(s, name), ["iran", "russia"])
+
+
 @pytest.fixture
 def with_hits(tmp_path: Path, db_url: str) -> tuple[Path, Engine]:
     config_path = write_config(tmp_path, feed("wire", "http://news.test/rss"))
@@ -141,7 +152,7 @@ def test_smtp_delivery_marks_hits_sent(
     config_path, engine = with_hits
     recorder, port = smtp
     config = smtp_config(config_path, port)
-    outcome = run_digest(config, engine)
+    outcome = send(config, engine)
     assert outcome.status == "sent" and outcome.hits == 4
     [msg] = received(recorder)
     assert msg["Subject"] == "News monitor: 4 new hits (iran 2, russia 2)"
@@ -149,9 +160,9 @@ def test_smtp_delivery_marks_hits_sent(
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert html.count("<mark") == 4 and "Iran talks" in html
     with transaction(engine) as s:
-        assert unsent_hits(s) == []
+        assert pending(s) == []
     # Nothing new: the next run sends nothing.
-    assert run_digest(config, engine).status == "empty"
+    assert send(config, engine).status == "empty"
     assert len(recorder.messages) == 1
 
 
@@ -162,14 +173,14 @@ def test_refused_mail_keeps_hits_for_the_next_digest(
     recorder, port = smtp
     config = smtp_config(config_path, port)
     recorder.refuse_data = "554 5.7.1 Message rejected by policy"
-    failed = run_digest(config, engine)
+    failed = send(config, engine)
     assert failed.status == "failed" and failed.error is not None
     assert "554 5.7.1 Message rejected by policy" in failed.error
     with transaction(engine) as s:
-        assert len(unsent_hits(s)) == 4
+        assert len(pending(s)) == 4
         assert s.scalars(select(Digest.status)).all() == ["failed"]
     recorder.refuse_data = None
-    sent = run_digest(config, engine)
+    sent = send(config, engine)
     assert sent.status == "sent" and sent.hits == 4  # all of them, once
     assert len(recorder.messages) == 1
 
@@ -179,10 +190,10 @@ def test_server_down_keeps_hits(with_hits: tuple[Path, Engine]) -> None:
 
     config_path, engine = with_hits
     config = smtp_config(config_path, free_port())
-    outcome = run_digest(config, engine)
+    outcome = send(config, engine)
     assert outcome.status == "failed" and "ConnectionRefusedError" in (outcome.error or "")
     with transaction(engine) as s:
-        assert len(unsent_hits(s)) == 4
+        assert len(pending(s)) == 4
 
 
 def test_username_without_password_is_a_clear_error(
@@ -190,7 +201,7 @@ def test_username_without_password_is_a_clear_error(
 ) -> None:
     config_path, engine = with_hits
     config = smtp_config(config_path, smtp[1], 'username = "monitor"')
-    outcome = run_digest(config, engine)
+    outcome = send(config, engine)
     assert outcome.status == "failed"
     assert "$MONITOR_SMTP_PASSWORD is empty" in (outcome.error or "")
 
@@ -207,7 +218,7 @@ def test_one_refused_recipient_does_not_block_the_others(
         )
     )
     recorder.refuse_rcpt["gone@example.org"] = "550 5.1.1 No such user"
-    outcome = run_digest(smtp_config(config_path, port), engine)
+    outcome = send(smtp_config(config_path, port), engine)
     assert outcome.status == "sent"
     assert recorder.messages[0].rcpt_tos == ["analyst@example.org"]
     with transaction(engine) as s:
@@ -216,7 +227,7 @@ def test_one_refused_recipient_does_not_block_the_others(
 
 def test_outbox_when_no_smtp(with_hits: tuple[Path, Engine], tmp_path: Path) -> None:
     config_path, engine = with_hits
-    outcome = run_digest(load_config(config_path), engine)
+    outcome = send(load_config(config_path), engine)
     assert outcome.status == "sent"
     [eml] = (tmp_path / "outbox").glob("*.eml")
     assert str(eml) == outcome.destination
@@ -228,19 +239,19 @@ def test_outbox_when_no_smtp(with_hits: tuple[Path, Engine], tmp_path: Path) -> 
 def test_unwritable_outbox_keeps_hits(with_hits: tuple[Path, Engine], tmp_path: Path) -> None:
     config_path, engine = with_hits
     (tmp_path / "outbox").write_text("a file where the folder should be")
-    outcome = run_digest(load_config(config_path), engine)
+    outcome = send(load_config(config_path), engine)
     assert outcome.status == "failed" and "cannot write the digest" in (outcome.error or "")
     with transaction(engine) as s:
-        assert len(unsent_hits(s)) == 4
+        assert len(pending(s)) == 4
 
 
 def test_dry_run_marks_nothing(with_hits: tuple[Path, Engine], tmp_path: Path) -> None:
     config_path, engine = with_hits
-    outcome = run_digest(load_config(config_path), engine, dry_run=True)
+    outcome = send(load_config(config_path), engine, dry_run=True)
     assert outcome.status == "dry-run" and outcome.message is not None
     assert not (tmp_path / "outbox").exists()
     with transaction(engine) as s:
-        assert len(unsent_hits(s)) == 4
+        assert len(pending(s)) == 4
         assert s.scalars(select(Digest)).all() == []
 
 
@@ -252,7 +263,7 @@ def test_sources_needing_attention_are_listed_and_escaped(
     config_path, engine = with_hits
     with transaction(engine) as s:
         record_source_result(s, "wire", error="HttpError: <script>x</script> 503", entries=None)
-    outcome = run_digest(load_config(config_path), engine)
+    outcome = send(load_config(config_path), engine)
     assert outcome.message is not None
     text = outcome.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "== sources needing attention ==" in text

@@ -5,21 +5,22 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, inspect, select, text, update
+from sqlalchemy.orm import Session
 
 from monitor.config import Source as SourceConfig
 from monitor.crawl.items import ArticleData
 from monitor.dedup import url_key
 from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.matching import Matcher
+from monitor.store.deliveries import recipient_state, record_failed, record_sent
 from monitor.store.engine import make_engine, transaction
 from monitor.store.migrate import current_revision, downgrade, ensure_schema, head_revision
-from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
-from monitor.store.queries import find_hits, source_rows, unsent_hits
+from monitor.store.models import Article, ArticleRevision, ArticleUrl, Delivery, Hit, Source
+from monitor.store.queries import due_hits, find_hits, source_rows
 from monitor.store.repo import (
     MAX_FETCH_ATTEMPTS,
     due_sources,
     known_url_keys,
-    record_digest,
     record_source_result,
     store_article,
     sync_sources,
@@ -198,20 +199,75 @@ def test_sync_keeps_state_and_resets_on_new_url(store: Engine) -> None:
         assert src.next_check_at is None and src.last_success_at == now
 
 
-def test_marking_sent_only_with_a_delivered_digest(store: Engine) -> None:
+def due(s: Session, name: str, watchlists: tuple[str, ...] = ("iran", "russia")) -> list[str]:
+    return [h.watchlist for h in due_hits(s, recipient_state(s, name), watchlists)]
+
+
+def sent(s: Session, name: str, watchlists: tuple[str, ...] = ("iran", "russia")) -> None:
+    state = recipient_state(s, name)
+    hits = due_hits(s, state, watchlists)
+    record_sent(
+        s,
+        state,
+        hits,
+        asked_at=datetime.now(UTC),
+        slot_at=None,
+        addresses=["a@b.c"],
+        destination="smtp://test",
+        message_id=None,
+    )
+
+
+def test_marking_sent_per_recipient_only_with_a_delivered_digest(store: Engine) -> None:
     put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
     put(store, ArticleData(source="wire", url="http://news.test/b", title="Russia", text="y"))
     with transaction(store) as s:
-        ids = [h.id for h in unsent_hits(s)]
-        record_digest(
-            s, status="failed", slot_at=None, recipients=["a@b.c"], hit_ids=ids, error="SMTP down"
+        record_failed(
+            s,
+            recipient_state(s, "desk"),
+            error="SMTP down",
+            slot_at=None,
+            retry=timedelta(minutes=15),
+            hits=2,
+            addresses=["a@b.c"],
         )
     with transaction(store) as s:
-        assert len(unsent_hits(s)) == 2
-        record_digest(s, status="sent", slot_at=None, recipients=["a@b.c"], hit_ids=ids[:1])
+        assert due(s, "desk") == ["iran", "russia"]
+        sent(s, "desk", ("iran",))
     with transaction(store) as s:
-        assert [h.watchlist for h in unsent_hits(s)] == ["russia"]
+        assert due(s, "desk") == ["russia"]
+        assert due(s, "editor") == ["iran", "russia"]  # another recipient's bookkeeping
         assert [h.sent_at is not None for h in find_hits(s, watchlists=["iran"])] == [True]
+        state = recipient_state(s, "desk")
+        assert state.consecutive_failures == 0 and state.next_attempt_at is None
+        sent(s, "desk")
+        sent(s, "editor")
+    with transaction(store) as s:
+        assert due(s, "desk") == [] and due(s, "editor") == []
+    assert count(store, Delivery) == 4
+
+
+def test_failures_back_off_and_a_new_recipient_starts_a_day_back(store: Engine) -> None:
+    put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
+    with transaction(store) as s:  # an old hit, from before anyone subscribed
+        s.execute(update(Hit).values(created_at=datetime.now(UTC) - timedelta(days=3)))
+        s.execute(update(Hit).values(changed_at=datetime.now(UTC) - timedelta(days=3)))
+    put(store, ArticleData(source="wire", url="http://news.test/b", title="Iran", text="y"))
+    waits = []
+    with transaction(store) as s:
+        assert due(s, "new") == ["iran"]  # the last day's hit, not the archive
+        for _ in range(7):
+            when = record_failed(
+                s,
+                recipient_state(s, "new"),
+                error="x",
+                slot_at=None,
+                retry=timedelta(minutes=15),
+                hits=1,
+                addresses=[],
+            )
+            waits.append(round((when - datetime.now(UTC)).total_seconds() / 900))
+    assert waits == [1, 2, 4, 8, 16, 24, 24]  # doubling, at most six hours
 
 
 def test_find_hits_filters(store: Engine) -> None:
@@ -257,8 +313,7 @@ def test_revision_keeps_history_no_new_hit_and_requeues_sent_hits(store: Engine)
         ),
     )
     with transaction(store) as s:
-        ids = [h.id for h in unsent_hits(s)]
-        record_digest(s, status="sent", slot_at=None, recipients=["a@b.c"], hit_ids=ids)
+        sent(s, "desk")
     again = put(
         store,
         ArticleData(
@@ -284,10 +339,17 @@ def test_revision_keeps_history_no_new_hit_and_requeues_sent_hits(store: Engine)
             "Russia and Iran plan budgets",
         )
         assert rev.old_hash != rev.new_hash
-        pending = {h.watchlist: h for h in unsent_hits(s)}
+        pending = {
+            h.watchlist: h for h in due_hits(s, recipient_state(s, "desk"), ["iran", "russia"])
+        }
         assert set(pending) == {"russia", "iran"}
         assert pending["russia"].updated is True  # sent before: due again, as "updated"
         assert pending["iran"].updated is False  # new
+        # Someone who never had it gets it as new.
+        fresh = {
+            h.watchlist: h.updated for h in due_hits(s, recipient_state(s, "other"), ["russia"])
+        }
+        assert fresh == {"russia": False}
         assert "Iran" in pending["iran"].snippet
     assert count(store, Hit) == 2 and count(store, Article) == 1
 

@@ -13,7 +13,7 @@ from monitor.digest.build import build_digest
 from monitor.matching import Matcher
 from monitor.store.engine import transaction
 from monitor.store.models import Article, StoryBand
-from monitor.store.queries import story_copies, unsent_hits
+from monitor.store.queries import find_hits, story_copies
 from monitor.store.repo import prune_story_bands, store_article, sync_sources
 from monitor.stories import THRESHOLD, signature, similarity
 from tests.conftest import DATA
@@ -103,7 +103,7 @@ def test_store_clusters_copies_and_keeps_every_copy(store: Engine) -> None:
         )
         copies = story_copies(s, [first])[first]
         assert [c.source for c in copies] == ["afp-wire", "daily-a", "daily-b"]
-        hits = unsent_hits(s)
+        hits = find_hits(s)
     digest = build_digest(
         hits,
         ["iran", "rail"],

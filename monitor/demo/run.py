@@ -13,7 +13,7 @@ from pathlib import Path
 from monitor.config import data_dir, load_config
 from monitor.crawl.runner import run_crawl
 from monitor.demo.server import FixtureSite
-from monitor.digest.job import run_digest
+from monitor.digest.job import run_now
 from monitor.errors import MonitorError
 from monitor.output import print_crawl_summary, print_hits
 from monitor.store.engine import transaction
@@ -103,7 +103,7 @@ def run_demo(target: Path | None = None, *, verbose: bool = False) -> int:
         rows = find_hits(s)
     out.write(f"\n{len(rows)} hits:\n")
     print_hits(rows, "table", zone=config.digest.zone)
-    outcome = run_digest(config, engine)
+    [outcome] = run_now(config, engine)
     out.write(f"\nDigest ({outcome.hits} hits) written to {outcome.destination}\n")
     out.write(
         f"\nQuery the hits again (the demo site is gone, the archive stays):\n"

@@ -6,10 +6,10 @@ headers (one ``Name: value`` a line), to serve a lying charset or an odd content
 ``Status: 503`` changes the status and ``X-Fixture-Delay: 0.5`` answers half a second late.
 Files get an ETag and a Last-Modified, and a matching If-None-Match gets a 304. Faults for
 the tests: ``X-Fixture-Truncate: 100`` sends 100 bytes of a longer promised body and closes;
-``X-Fixture-Gzip: truncated`` sends a gzip stream cut short (``full``: the whole of it); ``X-Fixture-Size: 52428800``
-streams the file padded with spaces to that many bytes (``X-Fixture-Length: off`` leaves out
-the Content-Length, so only the bytes received tell how big it is); ``sent`` records how many
-bytes of each path actually went out.
+``X-Fixture-Gzip: truncated`` sends a gzip stream cut short (``full``: the whole of it);
+``X-Fixture-Size: 52428800`` streams the file padded with spaces to that many bytes
+(``X-Fixture-Length: off`` leaves out the Content-Length, so only the bytes received tell how
+big it is); ``sent`` records how many bytes of each path actually went out.
 """
 
 from __future__ import annotations

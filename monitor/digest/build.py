@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,10 +48,32 @@ class Attention:
 
 
 @dataclass(frozen=True)
+class Trend:
+    """A watchlist's count in this digest beside its usual one for the same span."""
+
+    watchlist: str
+    count: int
+    usual: float
+
+    @property
+    def rising(self) -> bool:
+        """Far above usual: at least twice, and by at least three."""
+        return self.count >= 2 * self.usual and self.count - self.usual >= 3
+
+    def text(self) -> str:
+        noun = "hit" if self.count == 1 else "hits"
+        usual = f"{self.usual:.0f}" if self.usual >= 1 or self.usual == 0 else "under 1"
+        return f"{self.watchlist}: {self.count} {noun}, usual is {usual}"
+
+
+@dataclass(frozen=True)
 class DigestContent:
     groups: tuple[Group, ...]
     generated_at: datetime
     attention: tuple[Attention, ...] = ()
+    kind: str = "digest"  # digest | alert
+    trends: tuple[Trend, ...] = ()
+    busiest: tuple[tuple[str, int], ...] = ()  # sources with the most entries, most first
 
     @property
     def hit_ids(self) -> list[int]:
@@ -63,9 +86,12 @@ class DigestContent:
 
     def subject(self) -> str:
         """Counts and watchlist names only: feed text never goes into a header."""
+        title = "News monitor alert" if self.kind == "alert" else "News monitor"
+        if not self.groups:
+            return f"{title}: no new hits"
         parts = ", ".join(f"{header_safe(g.watchlist)} {len(g.entries)}" for g in self.groups)
         noun = "hit" if self.total == 1 else "hits"
-        return f"News monitor: {self.total} new {noun} ({parts})"
+        return f"{title}: {self.total} new {noun} ({parts})"
 
 
 def header_safe(text: str) -> str:
@@ -78,6 +104,9 @@ def build_digest(
     now: datetime,
     copies: Mapping[int, Sequence[StoryCopy]] | None = None,
     attention: Sequence[Attention] = (),
+    *,
+    usual: Mapping[str, float] | None = None,
+    kind: str = "digest",
 ) -> DigestContent:
     """Group hits by watchlist, in the configuration's order (unknown ones last), then by
     story: syndicated copies are one entry, shown by their earliest copy, with the other
@@ -93,7 +122,20 @@ def build_digest(
         entries = [_entry(rows, copies) for rows in by_list[name].values()]
         entries.sort(key=lambda e: e.published or now, reverse=True)
         groups.append(Group(name, tuple(entries)))
-    return DigestContent(tuple(groups), now, tuple(attention))
+    per_source = Counter(e.source for g in groups for e in g.entries)
+    trends = tuple(
+        Trend(g.watchlist, sum(len(e.hit_ids) for e in g.entries), usual[g.watchlist])
+        for g in groups
+        if usual is not None and g.watchlist in usual
+    )
+    return DigestContent(
+        tuple(groups),
+        now,
+        tuple(attention),
+        kind=kind,
+        trends=trends,
+        busiest=tuple(per_source.most_common(5)),
+    )
 
 
 def _entry(rows: list[HitRow], copies: Mapping[int, Sequence[StoryCopy]]) -> Entry:

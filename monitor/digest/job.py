@@ -1,95 +1,224 @@
-"""A digest run: unsent hits -> message -> delivery -> hits marked sent, in that order.
+"""A digest run for one recipient: due hits -> message -> delivery -> deliveries recorded.
 
-Hits are marked only after the server accepted the mail (or the .eml file was written), in
-one transaction with the digest record. If delivery fails nothing is marked and the next run
-carries them. (A crash in the instant between acceptance and that commit would send them
-again: at-least-once, never lost.)
+Deliveries are recorded only after the server accepted the mail (or apprise reported
+success, or the .eml file was written), in one transaction with the digest record. If
+delivery fails nothing is marked and the recipient is retried after a backoff. (A crash in
+the instant between acceptance and that commit would send them again: at-least-once, never
+lost.) Each recipient is a run of its own: one failing address never holds back another.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
-from monitor.config import Config
-from monitor.digest.build import Attention, build_digest
+from monitor.config import Config, Recipient
+from monitor.digest.build import Attention, DigestContent, build_digest
 from monitor.digest.render import build_message
 from monitor.digest.send import deliver
 from monitor.errors import DeliveryError
+from monitor.schedule import digest_due
+from monitor.store.deliveries import (
+    FIRST_LOOKBACK,
+    recipient_state,
+    record_empty,
+    record_failed,
+    record_sent,
+)
 from monitor.store.engine import transaction
 from monitor.store.models import utcnow
-from monitor.store.queries import source_rows, story_copies, unsent_hits
-from monitor.store.repo import record_digest
+from monitor.store.queries import HitRow, due_hits, source_rows, story_copies, usual_hits
 
 log = logging.getLogger("monitor.digest")
+
+#: The span a digest covers, for its "usual" counts; alerts have none.
+SPANS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
 @dataclass(frozen=True)
 class DigestOutcome:
+    recipient: str
     status: str  # sent | empty | failed | dry-run
     hits: int
     destination: str | None = None
     error: str | None = None
     message: EmailMessage | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    hits: list[HitRow]
+    content: DigestContent
+    asked_at: datetime
+
+
+def _gather(config: Config, engine: Engine, r: Recipient, now: datetime) -> _Gathered:
+    with transaction(engine) as s:
+        state = recipient_state(s, r.name, now)
+        asked_at = utcnow()
+        hits = due_hits(s, state, r.watchlists)
+        copies = story_copies(s, [h.story_id for h in hits if h.story_id is not None])
+        attention = []
+        if r.schedule != "immediate" and (hits or r.empty == "send"):
+            attention = [
+                Attention(row.name, row.state, row.failing_since, row.last_error or "")
+                for row in source_rows(
+                    s,
+                    [x.name for x in config.sources],
+                    broken_after=timedelta(seconds=config.daemon.broken_after),
+                )
+                if row.state in ("failing", "broken")
+            ]
+        span = SPANS.get(r.schedule)
+        usual = usual_hits(s, r.watchlists, now, span) if span and hits else None
+    kind = "alert" if r.schedule == "immediate" else "digest"
+    content = build_digest(hits, r.watchlists, now, copies, attention, usual=usual, kind=kind)
+    return _Gathered(hits, content, asked_at)
+
+
+def compose(config: Config, engine: Engine, r: Recipient) -> EmailMessage:
+    """The message the recipient would get now, sent nowhere and marked nowhere."""
+    g = _gather(config, engine, r, utcnow())
+    return _message(config, r, g.content)
+
+
+def _message(config: Config, r: Recipient, content: DigestContent) -> EmailMessage:
+    emails = [] if r.apprise_url else list(r.to)
+    return build_message(
+        content,
+        sender=config.digest.sender,
+        recipients=emails,
+        zone=r.zone,
+        templates=config.digest.templates,
+    )
 
 
 def run_digest(
-    config: Config, engine: Engine, *, slot_at: datetime | None = None, dry_run: bool = False
+    config: Config,
+    engine: Engine,
+    r: Recipient,
+    *,
+    slot_at: datetime | None = None,
+    dry_run: bool = False,
 ) -> DigestOutcome:
-    watchlists = [w.name for w in config.watchlists]
-    with transaction(engine) as s:
-        hits = unsent_hits(s, watchlists)
-        copies = story_copies(s, [h.story_id for h in hits if h.story_id is not None])
-        attention = [
-            Attention(r.name, r.state, r.failing_since, r.last_error or "")
-            for r in source_rows(
-                s,
-                [x.name for x in config.sources],
-                broken_after=timedelta(seconds=config.daemon.broken_after),
-            )
-            if r.state in ("failing", "broken")
-        ]
-    recipients = list(config.digest.recipients)
-    if not hits:
-        log.info("digest has nothing new slot=%s", slot_at)
+    g = _gather(config, engine, r, utcnow())
+    count = len(g.content.hit_ids)
+    send_empty = r.empty == "send" and r.schedule != "immediate"
+    if not g.hits and not send_empty:
+        if r.schedule == "immediate":  # checked every tick: nothing to record
+            return DigestOutcome(r.name, "empty", 0)
+        log.info("digest has nothing new recipient=%s slot=%s", r.name, slot_at)
         if not dry_run:
             with transaction(engine) as s:
-                record_digest(s, status="empty", slot_at=slot_at, recipients=recipients)
-        return DigestOutcome("empty", 0)
-    content = build_digest(hits, watchlists, utcnow(), copies, attention)
-    msg = build_message(
-        content, sender=config.digest.sender, recipients=recipients, zone=config.digest.zone
-    )
-    if dry_run:
-        return DigestOutcome("dry-run", content.total, message=msg)
-    if not recipients:
-        error = "no recipients: set [digest] recipients in the configuration"
-        with transaction(engine) as s:
-            record_digest(s, status="failed", slot_at=slot_at, recipients=[], error=error)
-        return DigestOutcome("failed", content.total, error=error)
+                state = recipient_state(s, r.name)
+                record_empty(s, state, asked_at=g.asked_at, slot_at=slot_at)
+        return DigestOutcome(r.name, "empty", 0)
     try:
-        delivery = deliver(msg, config.digest, config.smtp)
+        msg = _message(config, r, g.content)
+    except DeliveryError as exc:  # a broken user template: say so, keep the hits
+        return _failed(config, engine, r, slot_at, str(exc), count)
+    if dry_run:
+        return DigestOutcome(r.name, "dry-run", count, message=msg)
+    try:
+        delivery = deliver(msg, r, config.digest, config.smtp)
     except DeliveryError as exc:
-        log.error("digest not delivered hits=%d error=%s", content.total, exc)
-        with transaction(engine) as s:
-            record_digest(
-                s, status="failed", slot_at=slot_at, recipients=recipients, error=str(exc)
-            )
-        return DigestOutcome("failed", content.total, error=str(exc))
+        return _failed(config, engine, r, slot_at, str(exc), count)
     with transaction(engine) as s:
-        record_digest(
+        state = recipient_state(s, r.name)
+        if not g.hits:
+            record_empty(
+                s, state, asked_at=g.asked_at, slot_at=slot_at, destination=delivery.destination
+            )
+        else:
+            record_sent(
+                s,
+                state,
+                g.hits,
+                asked_at=g.asked_at,
+                slot_at=slot_at,
+                addresses=[] if r.apprise_url else list(r.to),
+                destination=delivery.destination,
+                message_id=str(msg["Message-ID"]),
+                error=("refused: " + "; ".join(delivery.refused)) if delivery.refused else None,
+            )
+    log.info("digest sent recipient=%s hits=%d to=%s", r.name, count, delivery.destination)
+    return DigestOutcome(r.name, "sent", count, destination=delivery.destination, message=msg)
+
+
+def _failed(
+    config: Config,
+    engine: Engine,
+    r: Recipient,
+    slot_at: datetime | None,
+    error: str,
+    count: int,
+) -> DigestOutcome:
+    with transaction(engine) as s:
+        retry_at = record_failed(
             s,
-            status="sent",
+            recipient_state(s, r.name),
+            error=error,
             slot_at=slot_at,
-            recipients=recipients,
-            hit_ids=content.hit_ids,
-            destination=delivery.destination,
-            message_id=str(msg["Message-ID"]),
-            error=("refused: " + "; ".join(delivery.refused)) if delivery.refused else None,
+            retry=timedelta(seconds=config.digest.retry),
+            hits=count,
+            addresses=[] if r.apprise_url else list(r.to),
         )
-    log.info("digest sent hits=%d to=%s", content.total, delivery.destination)
-    return DigestOutcome("sent", content.total, destination=delivery.destination, message=msg)
+    log.error(
+        "digest not delivered recipient=%s hits=%d retry_at=%s error=%s",
+        r.name,
+        count,
+        retry_at.isoformat(),
+        error,
+    )
+    return DigestOutcome(r.name, "failed", count, error=error, retry_at=retry_at)
+
+
+def due_recipients(
+    config: Config, engine: Engine, now: datetime
+) -> list[tuple[Recipient, datetime | None]]:
+    """The recipients whose digest (or alert) is due now, with the slot each serves."""
+    with transaction(engine) as s:
+        states = {r.name: recipient_state(s, r.name, now) for r in config.recipients}
+        out = []
+        for r in config.recipients:
+            st = states[r.name]
+            due, slot = digest_due(
+                now=now,
+                schedule=r.schedule,
+                at=r.time,
+                day=r.day,
+                zone=r.zone,
+                every=timedelta(seconds=r.every),
+                quiet=r.quiet,
+                # A new recipient gets the latest slot at once if it falls in the day
+                # its first digest covers.
+                start=st.created_at - FIRST_LOOKBACK,
+                last_slot_at=st.last_slot_at,
+                last_sent_at=st.last_sent_at,
+                next_attempt_at=st.next_attempt_at,
+            )
+            if due:
+                out.append((r, slot))
+    return out
+
+
+def run_due(config: Config, engine: Engine, now: datetime | None = None) -> list[DigestOutcome]:
+    """Every digest due now, one recipient after another; one failing never stops the rest."""
+    outcomes = []
+    for r, slot in due_recipients(config, engine, now or utcnow()):
+        outcomes.append(run_digest(config, engine, r, slot_at=slot))
+    return outcomes
+
+
+def run_now(
+    config: Config, engine: Engine, names: Sequence[str] = (), *, dry_run: bool = False
+) -> list[DigestOutcome]:
+    """`monitor digest`: the chosen recipients (all without names), whatever their schedule."""
+    chosen = [config.recipient(n) for n in names] if names else list(config.recipients)
+    return [run_digest(config, engine, r, dry_run=dry_run) for r in chosen]

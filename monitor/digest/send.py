@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from monitor.config import DigestConfig, SmtpConfig
+from monitor.config import DigestConfig, Recipient, SmtpConfig
 from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -24,10 +24,40 @@ class Delivery:
     refused: dict[str, str]  # recipients the server refused while accepting others
 
 
-def deliver(msg: EmailMessage, digest: DigestConfig, smtp: SmtpConfig | None) -> Delivery:
+def deliver(
+    msg: EmailMessage, recipient: Recipient, digest: DigestConfig, smtp: SmtpConfig | None
+) -> Delivery:
+    """Through apprise for a recipient with an apprise URL; else SMTP, or the outbox when
+    no SMTP server is configured."""
+    if recipient.apprise_url:
+        return send_apprise(msg, recipient.apprise_url, smtp.timeout if smtp else 30.0)
     if smtp is None:
         return Delivery(str(write_outbox(msg, digest.outbox)), {})
     return send_smtp(msg, smtp)
+
+
+def send_apprise(msg: EmailMessage, url: str, timeout: float) -> Delivery:
+    """The plain-text digest as one notification. apprise reports only success or not, and
+    logs why: the log is captured into the error. The URL holds tokens: only its
+    privacy-masked form is ever shown."""
+    import apprise
+
+    service = apprise.Apprise.instantiate(url)
+    if service is None:
+        raise DeliveryError(f"apprise cannot use the URL of scheme {url.split('://')[0]}://")
+    shown = service.url(privacy=True)
+    service.socket_read_timeout = service.socket_connect_timeout = timeout
+    body = msg.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    with apprise.LogCapture(level=logging.WARNING) as captured:
+        ok = service.notify(
+            body=text, title=str(msg["Subject"]), body_format=apprise.NotifyFormat.TEXT
+        )
+    if not ok:
+        lines = [ln.strip() for ln in captured.getvalue().splitlines() if ln.strip()]
+        why = lines[-1] if lines else "no reason given"
+        raise DeliveryError(f"apprise {shown} did not accept the notification: {why}")
+    return Delivery(f"apprise {shown}", {})
 
 
 def write_outbox(msg: EmailMessage, outbox: Path) -> Path:

@@ -19,7 +19,6 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
-    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -177,9 +176,13 @@ class Hit(Base):
     snippet: Mapped[str] = mapped_column(Text)
     highlights: Mapped[list[Any]]  # [[start, end]] ranges of the snippet to highlight
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the hit was created or its article last revised: a recipient whose delivery of
+    # this hit is older gets it again, marked "updated".
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The first digest that delivered it, to anyone (per recipient: the deliveries table).
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
     sent_at: Mapped[datetime | None]
-    # The article changed after this hit was sent: it is due again, marked "updated".
+    # The article was revised after this hit was first made.
     updated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     article: Mapped[Article] = relationship(back_populates="hits")
@@ -188,13 +191,8 @@ class Hit(Base):
         UniqueConstraint("article_id", "watchlist", name="uq_hits_article_watchlist"),
         Index("ix_hits_created_at", "created_at"),
         Index("ix_hits_watchlist_created", "watchlist", "created_at"),
-        # The digest's question, "what is not sent yet", stays fast however many were sent.
-        Index(
-            "ix_hits_unsent",
-            "watchlist",
-            sqlite_where=text("digest_id IS NULL"),
-            postgresql_where=text("digest_id IS NULL"),
-        ),
+        # The digest's question: what changed in these watchlists since the recipient's floor.
+        Index("ix_hits_watchlist_changed", "watchlist", "changed_at"),
     )
 
 
@@ -225,6 +223,44 @@ class Digest(Base):
     status: Mapped[str] = mapped_column(String(16))  # sent | empty | failed
     hit_count: Mapped[int] = mapped_column(Integer, default=0)
     recipients: Mapped[list[Any]]
+    recipient: Mapped[str | None] = mapped_column(String(64))  # its [[recipients]] name
     destination: Mapped[str | None] = mapped_column(Text)  # SMTP host or .eml path
     message_id: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RecipientState(Base):
+    """A configured recipient's delivery state: what is due for it and how sending went."""
+
+    __tablename__ = "recipients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every hit changed before this was delivered (or predates the recipient): the digest
+    # looks at hits changed since, which keeps its question small however big the archive.
+    floor_at: Mapped[datetime]
+    last_slot_at: Mapped[datetime | None]  # the latest scheduled time served (sent or empty)
+    last_sent_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]  # after a failure: not before this
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """A hit delivered to a recipient, in the version it had then (``hit_changed_at``)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipients.id", ondelete="CASCADE"))
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hits.id", ondelete="CASCADE"), index=True)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
+    hit_changed_at: Mapped[datetime]
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "hit_id", name="uq_deliveries_recipient_hit"),
+    )

@@ -7,11 +7,11 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from monitor.store import search as fulltext
-from monitor.store.models import Article, CrawlRun, Digest, Hit, Source
+from monitor.store.models import Article, CrawlRun, Delivery, Digest, Hit, RecipientState, Source
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class HitRow:
     story_id: int | None = None
     updated: bool = False
     created: datetime | None = None  # when the hit was found
+    changed: datetime | None = None  # when it was found or its article last revised
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,7 +50,7 @@ class HitRow:
         }
 
 
-def _hit_select() -> Select[Any]:
+def _hit_select(updated: Any = Hit.updated) -> Select[Any]:
     return (
         select(
             Hit.id,
@@ -64,8 +65,9 @@ def _hit_select() -> Select[Any]:
             Hit.highlights,
             Hit.sent_at,
             Article.story_id,
-            Hit.updated,
+            updated,
             Hit.created_at,
+            Hit.changed_at,
         )
         .join(Article, Article.id == Hit.article_id)
         .join(Source, Source.id == Article.source_id)
@@ -103,11 +105,48 @@ def find_hits(
     return _rows(session, stmt)
 
 
-def unsent_hits(session: Session, watchlists: Sequence[str] | None = None) -> list[HitRow]:
-    stmt = _hit_select().where(Hit.digest_id.is_(None))
-    if watchlists is not None:
-        stmt = stmt.where(Hit.watchlist.in_(list(watchlists)))
-    return _rows(session, stmt.order_by(Hit.watchlist, Article.published_at.desc(), Hit.id))
+def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str]) -> list[HitRow]:
+    """Hits this recipient has not had in their current version; ``updated`` when it had
+    an older one."""
+    had = aliased(Delivery)
+    stmt = (
+        _hit_select(updated=had.id.is_not(None))
+        .outerjoin(had, and_(had.hit_id == Hit.id, had.recipient_id == state.id))
+        .where(
+            Hit.watchlist.in_(list(watchlists)),
+            Hit.changed_at >= state.floor_at,
+            or_(had.id.is_(None), had.hit_changed_at < Hit.changed_at),
+        )
+        .order_by(Hit.watchlist, Hit.id)
+    )
+    return _rows(session, stmt)
+
+
+#: How far back "usual" looks, and the least history that makes it meaningful.
+USUAL_WINDOW = timedelta(days=28)
+USUAL_MIN_HISTORY = timedelta(days=7)
+
+
+def usual_hits(
+    session: Session, watchlists: Sequence[str], now: datetime, span: timedelta
+) -> dict[str, float]:
+    """Each watchlist's average number of hits per ``span`` over the four weeks before the
+    latest ``span``; empty when the archive is younger than a week (no "usual" yet)."""
+    end = now - span
+    oldest = session.scalar(select(func.min(Hit.created_at)))
+    if oldest is None or end - oldest < USUAL_MIN_HISTORY:
+        return {}
+    start = max(oldest, end - USUAL_WINDOW)
+    counts = dict(
+        session.execute(
+            select(Hit.watchlist, func.count())
+            .where(
+                Hit.watchlist.in_(list(watchlists)), Hit.created_at >= start, Hit.created_at < end
+            )
+            .group_by(Hit.watchlist)
+        ).all()
+    )
+    return {w: counts.get(w, 0) * (span / (end - start)) for w in watchlists}
 
 
 #: A source failing for this long is "broken": reported, still checked at the longest backoff.
@@ -235,22 +274,6 @@ def source_rows(
         SourceRow(**dict(zip(columns, r, strict=True)), now=now, broken_after=broken_after)
         for r in session.execute(stmt)
     ]
-
-
-def digest_done_for(session: Session, slot_at: datetime) -> bool:
-    """Whether the digest of this scheduled time went out (or had nothing to send)."""
-    return (
-        session.scalar(
-            select(func.count(Digest.id)).where(
-                Digest.slot_at == slot_at, Digest.status.in_(["sent", "empty"])
-            )
-        )
-        != 0
-    )
-
-
-def last_digest_attempt(session: Session, slot_at: datetime) -> datetime | None:
-    return session.scalar(select(func.max(Digest.created_at)).where(Digest.slot_at == slot_at))
 
 
 def recent_runs(session: Session, limit: int = 5) -> list[CrawlRun]:

@@ -20,7 +20,6 @@ from monitor.store.models import (
     ArticleRevision,
     ArticleUrl,
     CrawlRun,
-    Digest,
     Hit,
     Source,
     StoryBand,
@@ -243,19 +242,20 @@ def store_article(
         [{"url_key": k, "url": u, "article_id": article_id} for k, u in urls.items()],
     )
     new_hits = []
+    now = utcnow()
     for h in hits:
         fields = _hit_fields(h)
         stmt = insert_ignore(session, Hit.__table__, ["article_id", "watchlist"]).values(  # type: ignore[arg-type]
-            article_id=article_id, watchlist=h.watchlist, created_at=utcnow(), **fields
+            article_id=article_id, watchlist=h.watchlist, created_at=now, changed_at=now, **fields
         )
         if session.execute(stmt.returning(Hit.id)).scalar() is not None:
             new_hits.append(h.watchlist)
         elif revised:
-            # Not a new hit: the same one, due again in the next digest, marked "updated".
+            # Not a new hit: the same one, due again to whoever had it, marked "updated".
             session.execute(
                 update(Hit)
                 .where(Hit.article_id == article_id, Hit.watchlist == h.watchlist)
-                .values(**fields, updated=Hit.sent_at.is_not(None), digest_id=None)
+                .values(**fields, updated=True, changed_at=now)
             )
     return Stored(article_id, new_article, tuple(new_hits), revised, story_id)
 
@@ -395,38 +395,3 @@ def finish_run(
         errors,
         status,
     )
-
-
-def record_digest(
-    session: Session,
-    *,
-    status: str,
-    slot_at: datetime | None,
-    recipients: Sequence[str],
-    hit_ids: Sequence[int] = (),
-    destination: str | None = None,
-    message_id: str | None = None,
-    error: str | None = None,
-) -> int:
-    """Record a digest run; when it was delivered, tie its hits to it in the same
-    transaction, so a hit is marked sent exactly when its mail was accepted."""
-    now = utcnow()
-    digest = Digest(
-        status=status,
-        slot_at=slot_at,
-        recipients=list(recipients),
-        hit_count=len(hit_ids),
-        destination=destination,
-        message_id=message_id,
-        error=error,
-        created_at=now,
-    )
-    session.add(digest)
-    session.flush()
-    if status == "sent" and hit_ids:
-        session.execute(
-            update(Hit)
-            .where(Hit.id.in_(list(hit_ids)), Hit.digest_id.is_(None))
-            .values(digest_id=digest.id, sent_at=now, updated=False)
-        )
-    return digest.id

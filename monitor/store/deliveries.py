@@ -1,0 +1,165 @@
+"""The record of what each recipient got: exactly-once bookkeeping.
+
+A hit is due to a recipient when it is in one of its watchlists and the recipient has no
+delivery of its current version (``hits.changed_at``). Deliveries are written in the same
+transaction as the digest record, only after the mail server (or apprise, or the outbox)
+accepted the message. The question (``queries.due_hits``) is bounded by the recipient's
+floor: every hit changed before it was delivered, so the digest reads the last days, not the
+whole archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from monitor.store.models import Delivery, Digest, Hit, RecipientState, utcnow
+from monitor.store.queries import HitRow
+from monitor.store.upsert import insert_ignore, insert_or_update
+
+#: A new recipient's first digest covers this much of the past.
+FIRST_LOOKBACK = timedelta(days=1)
+#: The floor trails the last digest's question by this much: a crawl transaction that had
+#: made a hit before the question but committed after it (seconds, in practice) is still
+#: looked at next time.
+FLOOR_MARGIN = timedelta(days=1)
+#: The longest wait between retries of a failing recipient.
+MAX_RETRY = timedelta(hours=6)
+
+
+def recipient_state(session: Session, name: str, now: datetime | None = None) -> RecipientState:
+    """The recipient's row, made on first use (two processes may race to make it)."""
+    now = now or utcnow()
+    session.execute(
+        insert_ignore(session, RecipientState.__table__, ["name"]).values(  # type: ignore[arg-type]
+            name=name, created_at=now, floor_at=now - FIRST_LOOKBACK, consecutive_failures=0
+        )
+    )
+    return session.scalars(select(RecipientState).where(RecipientState.name == name)).one()
+
+
+def _digest(session: Session, state: RecipientState, **values: object) -> Digest:
+    digest = Digest(recipient=state.name, created_at=utcnow(), **values)
+    session.add(digest)
+    session.flush()
+    return digest
+
+
+def record_sent(
+    session: Session,
+    state: RecipientState,
+    hits: Sequence[HitRow],
+    *,
+    asked_at: datetime,
+    slot_at: datetime | None,
+    addresses: Sequence[str],
+    destination: str,
+    message_id: str | None,
+    error: str | None = None,
+) -> int:
+    """The message was accepted: its hits are delivered to this recipient, in this version."""
+    now = utcnow()
+    digest = _digest(
+        session,
+        state,
+        status="sent",
+        slot_at=slot_at,
+        recipients=list(addresses),
+        hit_count=len(hits),
+        destination=destination,
+        message_id=message_id,
+        error=error,
+    )
+    insert_or_update(
+        session,
+        Delivery.__table__,  # type: ignore[arg-type]
+        ["recipient_id", "hit_id"],
+        [
+            {
+                "recipient_id": state.id,
+                "hit_id": h.id,
+                "digest_id": digest.id,
+                "hit_changed_at": h.changed or h.created,
+                "sent_at": now,
+            }
+            for h in hits
+        ],
+    )
+    ids = [h.id for h in hits]
+    for chunk in range(0, len(ids), 500):
+        session.execute(
+            update(Hit)
+            .where(Hit.id.in_(ids[chunk : chunk + 500]), Hit.digest_id.is_(None))
+            .values(digest_id=digest.id, sent_at=now)
+        )
+    _served(state, slot_at, asked_at)
+    state.last_sent_at = now
+    return digest.id
+
+
+def record_empty(
+    session: Session,
+    state: RecipientState,
+    *,
+    asked_at: datetime,
+    slot_at: datetime | None,
+    destination: str | None = None,
+) -> None:
+    """Nothing was due (and, when configured, the "no new hits" mail was accepted)."""
+    _digest(
+        session,
+        state,
+        status="empty",
+        slot_at=slot_at,
+        recipients=[],
+        hit_count=0,
+        destination=destination,
+    )
+    _served(state, slot_at, asked_at)
+
+
+def _served(state: RecipientState, slot_at: datetime | None, asked_at: datetime) -> None:
+    if slot_at is not None and (state.last_slot_at is None or slot_at > state.last_slot_at):
+        state.last_slot_at = slot_at
+    state.floor_at = max(state.floor_at, asked_at - FLOOR_MARGIN)
+    state.last_attempt_at = utcnow()
+    state.consecutive_failures = 0
+    state.next_attempt_at = None
+
+
+def record_failed(
+    session: Session,
+    state: RecipientState,
+    *,
+    error: str,
+    slot_at: datetime | None,
+    retry: timedelta,
+    hits: int,
+    addresses: Sequence[str],
+) -> datetime:
+    """Nothing is marked; the recipient is tried again after a backoff (``retry``, doubling,
+    at most six hours). Returns when."""
+    now = utcnow()
+    _digest(
+        session,
+        state,
+        status="failed",
+        slot_at=slot_at,
+        recipients=list(addresses),
+        hit_count=hits,
+        error=error[:2000],
+    )
+    state.consecutive_failures = (state.consecutive_failures or 0) + 1
+    state.last_attempt_at = state.last_error_at = now
+    state.last_error = error[:2000]
+    wait = min(retry * 2 ** min(state.consecutive_failures - 1, 16), MAX_RETRY)
+    state.next_attempt_at = now + wait
+    return state.next_attempt_at
+
+
+def recipient_states(session: Session, names: Sequence[str]) -> dict[str, RecipientState]:
+    rows = session.scalars(select(RecipientState).where(RecipientState.name.in_(list(names))))
+    return {r.name: r for r in rows}
