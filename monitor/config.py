@@ -148,6 +148,7 @@ class SmtpConfig:
     security: str  # "none" | "starttls" | "ssl"
     username: str | None
     timeout: float = 30.0
+    ca_file: Path | None = None  # a private CA for the server's certificate (system CAs else)
 
     @property
     def password(self) -> str | None:
@@ -649,7 +650,7 @@ class _Validator:
     def smtp(self, raw: Mapping[str, Any]) -> SmtpConfig | None:
         if "smtp" not in raw:
             return None
-        t = self.table(raw, "smtp", {"host", "port", "security", "username", "timeout"})
+        t = self.table(raw, "smtp", {"host", "port", "security", "username", "timeout", "ca_file"})
         security = self.string(t, "security", "smtp", default="starttls")
         if security not in ("none", "starttls", "ssl"):
             raise self.fail(
@@ -665,7 +666,17 @@ class _Validator:
             security=security,
             username=self.string(t, "username", "smtp", default=None),
             timeout=self.duration(t, "timeout", "smtp", "30s"),
+            ca_file=self.existing_file(t, "ca_file", "smtp"),
         )
+
+    def existing_file(self, t: Mapping[str, Any], key: str, where: str) -> Path | None:
+        text = self.string(t, key, where, default=None)
+        if text is None:
+            return None
+        path = self.path(text)
+        if not path.is_file():
+            raise self.fail(f"{where}.{key}", f"{str(path)!r} is not a file")
+        return path
 
     def crawl(self, raw: Mapping[str, Any]) -> CrawlConfig:
         t = self.table(

@@ -215,6 +215,8 @@ class SmtpRecorder:
     messages: list[Any] = field(default_factory=list)
     refuse_data: str | None = None  # e.g. "554 5.7.1 rejected"
     refuse_rcpt: dict[str, str] = field(default_factory=dict)
+    drop_data: bool = False  # hang up in the middle of the message
+    logins: list[tuple[str, str]] = field(default_factory=list)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -225,6 +227,9 @@ class SmtpRecorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.drop_data:
+            server.transport.close()
+            return "421 closing"
         if self.refuse_data:
             return self.refuse_data
         self.messages.append(envelope)
@@ -243,6 +248,78 @@ def smtp() -> Iterator[tuple[SmtpRecorder, int]]:
         yield recorder, port
     finally:
         controller.stop()
+
+
+@dataclass
+class TlsSmtp:
+    recorder: SmtpRecorder
+    port: int
+    ca_file: Path
+    user: str = "monitor"
+    password: str = "s3cret pass"
+
+
+def _tls_smtp(tmp_path: Path, implicit: bool) -> Iterator[TlsSmtp]:
+    """A mail server with a certificate from a throwaway CA that requires a login: over
+    STARTTLS, or (``implicit``) TLS from the first byte as on port 465."""
+    import ssl
+
+    import trustme
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = TlsSmtp(SmtpRecorder(), free_port(), ca_file)
+
+    def authenticate(srv: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        ok = isinstance(data, LoginPassword) and (
+            data.login.decode(),
+            data.password.decode(),
+        ) == (server.user, server.password)
+        if ok:
+            server.recorder.logins.append((mechanism, data.login.decode()))
+        return AuthResult(success=ok, handled=False)  # aiosmtpd answers 535 itself
+
+    kwargs: dict[str, Any] = {"authenticator": authenticate, "auth_require_tls": True}
+    if implicit:
+        controller = Controller(
+            server.recorder,
+            hostname="127.0.0.1",
+            port=server.port,
+            ssl_context=server_ctx,
+            authenticator=authenticate,
+            # aiosmtpd does not count TLS from the first byte as TLS for AUTH.
+            auth_require_tls=False,
+        )
+    else:
+        controller = Controller(
+            server.recorder,
+            hostname="127.0.0.1",
+            port=server.port,
+            tls_context=server_ctx,
+            require_starttls=True,
+            **kwargs,
+        )
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_starttls(tmp_path: Path) -> Iterator[TlsSmtp]:
+    yield from _tls_smtp(tmp_path, implicit=False)
+
+
+@pytest.fixture
+def smtp_ssl(tmp_path: Path) -> Iterator[TlsSmtp]:
+    yield from _tls_smtp(tmp_path, implicit=True)
 
 
 def publish_kremlin_story(site_dir: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import os
 import smtplib
 import ssl
@@ -45,17 +46,17 @@ def send_apprise(msg: EmailMessage, url: str, timeout: float) -> Delivery:
     service = apprise.Apprise.instantiate(url)
     if service is None:
         raise DeliveryError(f"apprise cannot use the URL of scheme {url.split('://')[0]}://")
-    shown = service.url(privacy=True)
+    shown = _masked(service.url(privacy=True))
     service.socket_read_timeout = service.socket_connect_timeout = timeout
     body = msg.get_body(("plain",))
     text = body.get_content() if body is not None else ""
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         ok = service.notify(
             body=text, title=str(msg["Subject"]), body_format=apprise.NotifyFormat.TEXT
         )
     if not ok:
         lines = [ln.strip() for ln in captured.getvalue().splitlines() if ln.strip()]
-        why = lines[-1] if lines else "no reason given"
+        why = _scrub(lines[-1], url) if lines else "no reason given"
         raise DeliveryError(f"apprise {shown} did not accept the notification: {why}")
     return Delivery(f"apprise {shown}", {})
 
@@ -89,13 +90,16 @@ def send_smtp(msg: EmailMessage, smtp: SmtpConfig) -> Delivery:
         client: smtplib.SMTP
         if smtp.security == "ssl":
             client = smtplib.SMTP_SSL(
-                smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
+                smtp.host,
+                smtp.port,
+                timeout=smtp.timeout,
+                context=ssl.create_default_context(cafile=smtp.ca_file),
             )
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
         with client:
             if smtp.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=ssl.create_default_context(cafile=smtp.ca_file))
             if smtp.username:
                 client.login(smtp.username, smtp.password or "")
             refused = client.send_message(msg)
@@ -121,3 +125,20 @@ def _codes(refused: dict[str, tuple[int, bytes]]) -> str:
     return "; ".join(
         f"{addr}: {code} {msg.decode('utf-8', 'replace')}" for addr, (code, msg) in refused.items()
     )
+
+
+def _masked(privacy_url: str) -> str:
+    """scheme://host/... : apprise masks the tokens it knows, but a webhook's path (and any
+    query) may hold one too."""
+    head, _, rest = privacy_url.split("?", 1)[0].partition("://")
+    netloc, slash, path = rest.partition("/")
+    return f"{head}://{netloc}" + ("/..." if slash and path.strip("/") else "")
+
+
+def _scrub(text: str, url: str) -> str:
+    """Remove the URL's path segments and credentials from a message that may quote it."""
+    rest = url.split("://", 1)[-1]
+    for part in re.split(r"[/?&=@:]", rest):
+        if len(part) >= 4:
+            text = text.replace(part, "...")
+    return text
