@@ -232,3 +232,81 @@ def test_query_error_points_at_the_column(tmp_path: Path) -> None:
     path.write_text(unknown)
     with pytest.raises(ConfigError, match="unknown list @persia at column 1"):
         load_config(path)
+
+
+RECIPIENTS = """
+[[recipients]]
+name = "desk"
+to = "desk@example.org"
+watchlists = ["iran"]
+schedule = "weekly"
+day = "friday"
+time = "16:30"
+timezone = "America/New_York"
+quiet_hours = "22:00-07:00"
+
+[[recipients]]
+name = "pager"
+to = "ntfy://ntfy.example.org/${NTFY_TOPIC}"
+schedule = "immediate"
+every = "10m"
+"""
+
+
+def test_recipients_with_their_schedules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import time
+
+    monkeypatch.setenv("NTFY_TOPIC", "desk-alerts")
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD + RECIPIENTS)
+    config = load_config(path)
+    default, desk, pager = config.recipients
+    assert (default.name, default.to, default.watchlists) == (
+        "default",
+        ("analyst@example.org",),
+        ("iran",),
+    )
+    assert (default.schedule, default.time, default.timezone) == ("daily", time(7), "Europe/Moscow")
+    assert (desk.schedule, desk.day, desk.time, desk.timezone) == (
+        "weekly",
+        4,
+        time(16, 30),
+        "America/New_York",
+    )
+    assert desk.quiet == (time(22), time(7)) and desk.watchlists == ("iran",)
+    assert pager.apprise_url == "ntfy://ntfy.example.org/desk-alerts"
+    assert (pager.schedule, pager.every) == ("immediate", 600)
+    assert "desk-alerts" not in pager.describe() and pager.describe().startswith("alerts")
+    assert config.recipient("desk") is desk
+    with pytest.raises(ConfigError, match="no recipient named 'nobody'"):
+        config.recipient("nobody")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('watchlists = ["iran"]', 'watchlists = ["iran", "oil"]'), "no watchlist named 'oil'"),
+        (('schedule = "weekly"', 'schedule = "hourly"'), "'hourly': must be one of daily"),
+        (('day = "friday"', 'day = "fri"'), "recipients[0] (desk).day: 'fri': must be one of"),
+        (('quiet_hours = "22:00-07:00"', 'quiet_hours = "late"'), "not a range of hours"),
+        (('to = "desk@example.org"', 'to = "desk at example"'), "not an email address"),
+        (('to = "desk@example.org"', "to = []"), "recipients[0] (desk).to: is required"),
+        (('name = "desk"', 'name = "default"'), "'default' is used by [digest] recipients"),
+        (("${NTFY_TOPIC}", "${NOT_SET_ANYWHERE}"), "${NOT_SET_ANYWHERE} is not set"),
+        (("ntfy://", "nosuchservice://"), "apprise does not understand this nosuchservice://"),
+        (
+            ('to = "desk@example.org"', 'to = ["desk@example.org", "slack://a/b/c"]'),
+            "an apprise URL goes alone",
+        ),
+    ],
+)
+def test_bad_recipient_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: tuple[str, str], message: str
+) -> None:
+    monkeypatch.setenv("NTFY_TOPIC", "t")
+    path = tmp_path / "monitor.toml"
+    assert change[0] in RECIPIENTS
+    path.write_text(GOOD + RECIPIENTS.replace(change[0], change[1], 1))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert message in str(err.value)

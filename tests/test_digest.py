@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import shutil
+import subprocess
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -271,3 +274,154 @@ def test_sources_needing_attention_are_listed_and_escaped(
     html = outcome.message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "Sources needing attention" in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
+
+
+def test_hostile_titles_never_reach_a_header_and_huge_ones_are_cut() -> None:
+    encoded = "=?utf-8?q?Bcc=3A_victim=40example=2Eorg?= Iran"
+    huge = "Iran " + "x" * 100_000
+    d = build_digest(
+        [
+            row(1, "iran", encoded),
+            row(2, "iran", "Iran\r\nBcc: victim@example.org"),
+            row(3, "iran", huge),
+        ],
+        ["iran"],
+        datetime(2026, 11, 27, tzinfo=UTC),
+    )
+    msg = build_message(d, sender="monitor@example.org", recipients=["a@example.org"], zone=ZONE)
+    raw = msg.as_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert b"victim" not in head and b"=?utf-8?q?Bcc" not in head
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Bcc"] is None and parsed["To"] == "a@example.org"
+    assert parsed["Subject"] == "News monitor: 3 new hits (iran 3)"
+    html = parsed.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "x" * 299 not in html and "x" * 200 in html  # cut to 300 characters
+    assert len(raw) < 60_000
+    assert "=?utf-8?q?Bcc=3A_victim=40example=2Eorg?= Iran" in html  # shown as text
+
+
+def test_summary_shows_trends_and_busiest_sources() -> None:
+    hits = [row(i, "iran", f"Story {i}") for i in range(1, 8)] + [row(9, "russia", "R")]
+    d = build_digest(
+        hits,
+        ["iran", "russia"],
+        datetime(2026, 11, 27, tzinfo=UTC),
+        usual={"iran": 2.2, "russia": 1},
+    )
+    assert [t.text() for t in d.trends] == ["iran: 7 hits, usual is 2", "russia: 1 hit, usual is 1"]
+    assert [t.rising for t in d.trends] == [True, False]
+    assert d.busiest == (("wire", 8),)
+    text = render_text(d, ZONE)
+    assert "iran: 7 hits, usual is 2  ^ rising" in text and "busiest sources: wire (8)" in text
+    assert "&#9650; rising" in render_html(d, ZONE)
+
+
+def test_user_templates_replace_ours_and_a_broken_one_keeps_the_hits(
+    with_hits: tuple[Path, Engine], tmp_path: Path
+) -> None:
+    config_path, engine = with_hits
+    mine = tmp_path / "templates"
+    mine.mkdir()
+    (mine / "digest.txt").write_text(
+        "OUR HOUSE DIGEST\n"
+        "{% for g in d.groups %}{{ g.watchlist }}={{ g.entries|length }}\n{% endfor %}"
+    )
+    (mine / "digest.html").write_text("<p>{{ d.groups[0].entries[0].title }}</p>")
+    config_path.write_text(
+        config_path.read_text().replace(
+            'outbox = "outbox"', 'outbox = "outbox"\ntemplates = "templates"'
+        )
+    )
+    config = load_config(config_path)
+    dry = send(config, engine, dry_run=True)
+    assert dry.message is not None
+    text = dry.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.startswith("OUR HOUSE DIGEST\niran=2\nrussia=2")
+    (mine / "digest.html").write_text("<p>{{ d.no_such_thing }}</p>")
+    from monitor.digest import render
+
+    render._environment.cache_clear()
+    broken = send(config, engine)
+    assert broken.status == "failed"
+    assert "the digest template digest.html" in (broken.error or "")
+    assert "no_such_thing" in (broken.error or "")
+    with transaction(engine) as s:
+        assert len(pending(s)) == 4
+
+
+def test_empty_digest_can_be_sent_with_source_health(
+    with_hits: tuple[Path, Engine], tmp_path: Path
+) -> None:
+    config_path, engine = with_hits
+    config_path.write_text(
+        config_path.read_text().replace('outbox = "outbox"', 'outbox = "outbox"\nempty = "send"')
+    )
+    config = load_config(config_path)
+    assert send(config, engine).hits == 4
+    empty = send(config, engine)
+    assert empty.status == "sent" and empty.hits == 0 and empty.message is not None
+    assert empty.message["Subject"] == "News monitor: no new hits"
+    assert "No new hits since the last digest." in empty.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+
+@pytest.mark.slow
+def test_html_digest_renders_in_chromium(tmp_path: Path) -> None:
+    from PIL import Image
+
+    if CHROMIUM is None:
+        reason = "chromium is not installed (apt-get install chromium)"
+        if os.environ.get("MONITOR_TEST_REQUIRE_CHROMIUM"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    hits = [
+        row(1, "iran", "Tehran and Moscow sign a drone pact"),
+        row(2, "iran", HOSTILE, snippet=HOSTILE, highlights=[[26, 30]]),
+        row(3, "russia", "Iran" + "x" * 5000, snippet="Iran " + "y" * 3000),  # no spaces
+        row(4, "russia", "js link", url="javascript:alert(1)"),
+    ]
+    d = build_digest(
+        hits, ["iran", "russia"], datetime(2026, 11, 27, tzinfo=UTC), usual={"iran": 0}
+    )
+    page = tmp_path / "digest.html"
+    page.write_text(render_html(d, ZONE), "utf-8")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "digest.png"
+    shot.unlink(missing_ok=True)
+    result = chromium(f"--screenshot={shot}", "--window-size=800,1200", page.as_uri())
+    assert shot.is_file(), result.stderr[-2000:]
+    dom = chromium("--dump-dom", page.as_uri()).stdout
+    for expected in (
+        "4 new hits",
+        "Tehran and Moscow sign a drone pact",
+        "iran: 2 hits, usual is 0",
+    ):
+        assert expected in dom
+    assert "<script>" not in dom and "&lt;script&gt;alert(1)" in dom  # text, not a script
+    img = Image.open(shot).convert("RGB")
+    assert img.size == (800, 1200)
+    pixels = img.load()
+    assert pixels is not None
+    # The 640-pixel column is centred and holds: the long unbroken title and snippet wrap
+    # inside it instead of pushing the page wider than a mail client's pane.
+    margin = {pixels[x, y] for x in range(740, 800) for y in range(0, 1200, 5)}
+    assert margin == {(0xF4, 0xF4, 0xF4)}, "content spilled into the right margin"
+    colours = {pixels[x, y] for x in range(100, 700, 2) for y in range(20, 700, 2)}
+    assert (0xFF, 0xF3, 0xA3) in colours  # the highlight of matched terms
+    assert any(r < 80 and g < 80 and b < 80 for r, g, b in colours)  # dark text was drawn

@@ -3,7 +3,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.schedule import adaptive_interval, latest_slot, next_slot, slot_on
+from monitor.schedule import (
+    adaptive_interval,
+    digest_due,
+    following_slot,
+    latest_slot,
+    next_slot,
+    slot_on,
+)
 
 MOSCOW = ZoneInfo("Europe/Moscow")  # UTC+3, no DST
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -48,3 +55,94 @@ def test_adaptive_interval_bounds() -> None:
     assert adaptive_interval(base, top, 28, 7 * day) == timedelta(hours=1, minutes=30)
     assert adaptive_interval(base, top, 10_000, 7 * day) == base
     assert adaptive_interval(base, base, 0, 7 * day) == base  # adapting switched off
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def due_at(now: datetime, **kw: object) -> tuple[bool, datetime | None]:
+    args: dict[str, object] = {
+        "schedule": "daily",
+        "at": time(7, 0),
+        "day": 0,
+        "zone": BERLIN,
+        "every": timedelta(minutes=15),
+        "quiet": None,
+        "start": datetime(2026, 11, 1, tzinfo=UTC),
+        "last_slot_at": None,
+        "last_sent_at": None,
+        "next_attempt_at": None,
+    }
+    args.update(kw)
+    return digest_due(now=now, **args)  # type: ignore[arg-type]
+
+
+def test_daily_digest_is_due_once_per_local_slot() -> None:
+    slot = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)  # 07:00 in Berlin (CET)
+    assert due_at(slot - timedelta(minutes=1), last_slot_at=slot - timedelta(days=1))[0] is False
+    assert due_at(slot, last_slot_at=slot - timedelta(days=1)) == (True, slot)
+    assert due_at(slot + timedelta(hours=5), last_slot_at=slot)[0] is False  # served
+    # The daemon was down for three days: one digest, for the latest slot.
+    assert due_at(slot + timedelta(days=3, hours=1), last_slot_at=slot) == (
+        True,
+        slot + timedelta(days=3),
+    )
+
+
+def test_weekly_digest_on_its_day() -> None:
+    monday = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
+    kw = {"schedule": "weekly", "at": time(8, 0), "day": 0}
+    assert due_at(monday + timedelta(days=3), last_slot_at=monday, **kw)[0] is False
+    assert due_at(monday + timedelta(days=7), last_slot_at=monday, **kw) == (
+        True,
+        monday + timedelta(days=7),
+    )
+    assert following_slot(monday, "weekly", time(8, 0), 0, BERLIN) == monday + timedelta(days=7)
+
+
+def test_immediate_alerts_are_batched() -> None:
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    kw = {"schedule": "immediate"}
+    assert due_at(now, **kw) == (True, None)
+    assert due_at(now, last_sent_at=now - timedelta(minutes=5), **kw)[0] is False
+    assert due_at(now, last_sent_at=now - timedelta(minutes=15), **kw)[0] is True
+
+
+def test_quiet_hours_hold_until_they_end_across_midnight() -> None:
+    quiet = (time(22, 0), time(7, 30))
+    late = datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
+    kw = {"schedule": "immediate", "quiet": quiet}
+    assert due_at(late, **kw)[0] is False
+    assert due_at(late + timedelta(hours=7), **kw)[0] is False  # 06:30 local
+    assert due_at(late + timedelta(hours=8), **kw)[0] is True  # 07:30 local
+    # A 07:00 digest inside quiet hours goes out when they end.
+    slot = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    served = slot - timedelta(days=1)
+    assert due_at(slot, quiet=quiet, last_slot_at=served)[0] is False
+    assert due_at(slot + timedelta(minutes=30), quiet=quiet, last_slot_at=served) == (True, slot)
+
+
+def test_a_failed_attempt_waits_for_its_retry_time() -> None:
+    slot = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    retry = slot + timedelta(minutes=15)
+    served = slot - timedelta(days=1)
+    assert (
+        due_at(slot + timedelta(minutes=5), next_attempt_at=retry, last_slot_at=served)[0] is False
+    )
+    assert due_at(retry, next_attempt_at=retry, last_slot_at=served) == (True, slot)
+
+
+def test_daily_slot_follows_local_time_across_dst() -> None:
+    # Berlin leaves summer time on 2026-10-25: 07:00 local is 05:00 UTC before, 06:00 after.
+    before = datetime(2026, 10, 24, 5, 0, tzinfo=UTC)
+    after = datetime(2026, 10, 25, 6, 0, tzinfo=UTC)
+    assert due_at(after - timedelta(minutes=30), last_slot_at=before)[0] is False
+    assert due_at(after, last_slot_at=before) == (True, after)
+    assert following_slot(before, "daily", time(7, 0), 0, BERLIN) == after
+
+
+def test_new_recipient_gets_the_latest_slot_within_its_first_day_only() -> None:
+    now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    assert due_at(now, start=now - timedelta(days=1)) == (True, now.replace(hour=6))
+    weekly = {"schedule": "weekly", "day": 0}  # last Monday is four days back
+    assert due_at(now, start=now - timedelta(days=1), **weekly)[0] is False

@@ -94,6 +94,14 @@ class DigestContent:
         return f"{title}: {self.total} new {noun} ({parts})"
 
 
+#: Titles longer than this (a broken or hostile feed) are cut for the digest.
+MAX_TITLE = 300
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def header_safe(text: str) -> str:
     return _HEADER_UNSAFE.sub("", text)[:64]
 
@@ -147,7 +155,7 @@ def _entry(rows: list[HitRow], copies: Mapping[int, Sequence[StoryCopy]]) -> Ent
     )
     return Entry(
         hit_ids=tuple(h.id for h in rows),
-        title=first.title or first.url,
+        title=_shorten(first.title or first.url, MAX_TITLE),
         url=first.url if is_web_url(first.url) else None,
         shown_url=first.url,
         source=first.source,
