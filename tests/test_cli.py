@@ -106,6 +106,26 @@ def test_digest_dry_run_then_send(crawled: Path, tmp_path: Path) -> None:
     assert "No new hits" in empty.stderr
 
 
+def test_digest_preview_writes_html_and_marks_nothing(crawled: Path, tmp_path: Path) -> None:
+    preview = run_monitor(
+        "digest",
+        "--preview",
+        "--recipient",
+        "default",
+        config=crawled,
+        env={"MONITOR_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert preview.returncode == 0, preview.stderr
+    path = Path(preview.stdout.strip())
+    assert path == tmp_path / "data" / "preview" / "digest-default.html"
+    assert "4 new hits" in path.read_text() and "<mark" in path.read_text()
+    assert not (tmp_path / "outbox").exists()
+    unknown = run_monitor("digest", "--preview", "--recipient", "nobody", config=crawled)
+    assert unknown.returncode == 2 and "no recipient named 'nobody'" in unknown.stderr
+    sent = run_monitor("digest", config=crawled)  # the preview did not mark them
+    assert "digest with 4 hits delivered" in sent.stdout
+
+
 def test_digest_failure_exit_code_and_message(crawled: Path) -> None:
     from tests.conftest import free_port
 

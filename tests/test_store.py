@@ -2,9 +2,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, inspect, select, text, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Engine,
+    Integer,
+    Text,
+    column,
+    func,
+    insert,
+    inspect,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from monitor.config import Source as SourceConfig
@@ -14,8 +29,16 @@ from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.matching import Matcher
 from monitor.store.deliveries import recipient_state, record_failed, record_sent
 from monitor.store.engine import make_engine, transaction
-from monitor.store.migrate import current_revision, downgrade, ensure_schema, head_revision
-from monitor.store.models import Article, ArticleRevision, ArticleUrl, Delivery, Hit, Source
+from monitor.store.migrate import current_revision, downgrade, ensure_schema, head_revision, upgrade
+from monitor.store.models import (
+    Article,
+    ArticleRevision,
+    ArticleUrl,
+    Delivery,
+    Hit,
+    Source,
+    UTCDateTime,
+)
 from monitor.store.queries import due_hits, find_hits, source_rows
 from monitor.store.repo import (
     MAX_FETCH_ATTEMPTS,
@@ -280,6 +303,75 @@ def test_find_hits_filters(store: Engine) -> None:
         future = datetime.now(UTC) + timedelta(hours=1)
         assert find_hits(s, since=future) == []
         assert len(find_hits(s, limit=2)) == 2
+
+
+def test_upgrade_keeps_what_the_single_digest_sent(db_url: str) -> None:
+    """A store from before per-recipient delivery: its sent hits stay sent to "default"
+    (the old [digest] recipients), its unsent and updated ones stay due."""
+    e = make_engine(db_url)
+    upgrade(e, "0004")
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    dt, n, t = UTCDateTime(timezone=True), Integer, Text
+
+    def row(table_name: str, **values: Any) -> None:
+        def kind(v: Any) -> Any:
+            for py, sql in ((datetime, dt), (bool, Boolean), (int, n), (list, JSON)):
+                if isinstance(v, py):
+                    return sql
+            return t
+
+        kinds = {k: kind(v) for k, v in values.items()}
+        tbl = table(table_name, *(column(k, kind) for k, kind in kinds.items()))
+        with e.begin() as c:
+            c.execute(insert(tbl).values(**values))
+
+    row(
+        "sources",
+        id=1,
+        name="wire",
+        kind="feed",
+        url="http://x.test/",
+        interval_seconds=900,
+        consecutive_failures=0,
+        checks=0,
+        not_modified=0,
+        gone=False,
+    )
+    row("digests", id=1, created_at=now, status="sent", hit_count=1, recipients=[])
+    for i, (digest, updated) in enumerate([(1, False), (None, False), (None, True)], 1):
+        row(
+            "articles",
+            id=i,
+            url_key=f"k{i}",
+            url=f"http://x.test/{i}",
+            source_id=1,
+            first_seen_at=now,
+            content_hash="h",
+            updated_at=now,
+            fetch_attempts=1,
+        )
+        hit = {"digest_id": digest, "sent_at": now} if digest else {}
+        row(
+            "hits",
+            id=i,
+            article_id=i,
+            watchlist="iran",
+            created_at=now - timedelta(hours=i),
+            updated=updated,
+            matched=[],
+            matches=[],
+            snippet="s",
+            highlights=[],
+            **hit,
+        )
+    upgrade(e)
+    with transaction(e) as s:
+        state = recipient_state(s, "default")
+        assert state.floor_at == now - timedelta(hours=2)  # the oldest change still due
+        pending = {h.id: h.updated for h in due_hits(s, state, ["iran"])}
+        assert pending == {2: False, 3: True}  # hit 1 was sent; hit 3 was sent, then revised
+        fresh = due_hits(s, recipient_state(s, "someone-new", now), ["iran"])
+        assert {h.id for h in fresh} == {1, 2, 3}
 
 
 def test_alembic_check_reports_no_drift_and_round_trips(db_url: str) -> None:
