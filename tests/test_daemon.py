@@ -149,3 +149,24 @@ def test_one_daemon_per_store(tmp_path: Path, start_daemon) -> None:  # type: ig
     time.sleep(3)
     assert third.poll() is None
     stop(third)
+
+
+def test_immediate_recipient_gets_an_alert_and_no_more_than_one_per_period(
+    tmp_path: Path, site: FixtureSite, start_daemon
+) -> None:  # type: ignore[no-untyped-def]
+    config = write_config(
+        tmp_path,
+        feed("rss", site.url("/feeds/rss2.xml"), interval="1d"),
+        extra='[daemon]\ntick = "1s"\n\n[[recipients]]\nname = "pager"\n'
+        'to = "pager@example.org"\nschedule = "immediate"\nevery = "1h"\n',
+    )
+    config.write_text(config.read_text().replace('recipients = ["analyst@example.org"]\n', ""))
+    daemon = start_daemon(config)
+    outbox = tmp_path / "outbox"
+    wait_for(lambda: len(list(outbox.glob("*.eml"))) == 1, timeout=60)
+    wait_for(lambda: db_query("SELECT count(*) FROM crawl_runs WHERE status = 'ok'") == [(1,)])
+    time.sleep(3)  # more digest checks: the hits found after the alert wait for the next hour
+    stop(daemon)
+    [eml] = outbox.glob("*.eml")
+    assert b"Subject: News monitor alert: " in eml.read_bytes()
+    assert db_query("SELECT recipient, status FROM digests") == [("pager", "sent")]
