@@ -328,9 +328,11 @@ def test_rewritten_headline_is_a_revision_not_a_new_hit(
     [(old, new)] = db_query("SELECT old_title, new_title FROM article_revisions")
     assert (old, new) == ("Drones Cross the Caspian", "Drone Parts Crossed the Caspian, Baku Says")
     assert db_query("SELECT count(*) FROM articles") == [(2,)]
-    assert db_query("SELECT count(*) FROM hits WHERE updated = true AND digest_id IS NULL") == [
-        (3,)
-    ]  # iran, russia, drone-strike: due again
+    # iran, russia, drone-strike: changed since they were delivered, so due again
+    assert db_query(
+        "SELECT count(*) FROM hits h JOIN deliveries d ON d.hit_id = h.id "
+        "WHERE h.updated = true AND d.hit_changed_at < h.changed_at"
+    ) == [(3,)]
     digest = run_monitor("digest", "--dry-run", config=config)
     assert "[updated] Drone Parts Crossed the Caspian, Baku Says" in digest.stdout
     # A third crawl with nothing changed fetches nothing and records nothing.
