@@ -110,6 +110,7 @@ def run_demo(target: Path | None = None, *, verbose: bool = False) -> int:
         f"  monitor --config {config_path} hits\n"
         f"  monitor --config {config_path} hits --watchlist iran --format json\n"
         f"  monitor --config {config_path} sources\n"
+        f"  monitor --config {config_path} digest --preview   # the HTML digest, for a browser\n"
         f"\nDemo finished in {time.monotonic() - started:.1f}s.\n"
     )
     return 0 if outcome.status == "sent" else 1
