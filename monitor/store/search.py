@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, column, false, func, select, table, text
+from sqlalchemy import ColumnElement, Row, Select, column, func, select, table, text
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Article, Hit
