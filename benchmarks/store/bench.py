@@ -14,9 +14,10 @@ the digest run, and the crawl's ingest path, with the monitor's own code.
    then ANALYZE (SQLite) / VACUUM ANALYZE (PostgreSQL).
 3. ``find_hits`` by watchlist over 7 days, ``find_hits`` full-text search, ``unsent_hits``:
    median and p95 of 30 runs with different parameters each, each run in its own
-   ``transaction`` as the CLI and the digest do; then the ingest path (``store_article``, one
-   transaction per article, with matching and the MinHash signature as the crawl pipeline
-   does) with and without story clustering.
+   ``transaction`` as the CLI and the digest do; then the ingest path as the crawl pipeline
+   runs it (matching and the MinHash signature per article, ``store_articles`` per batch of
+   100 in a transaction each) with and without story clustering, and one article per
+   transaction (the pipeline before it buffered) for comparison.
 4. The database size on disk.
 
 The database is dropped (or the SQLite file deleted) at the end unless ``--keep``;
@@ -62,10 +63,10 @@ from monitor.crawl.items import ArticleData
 from monitor.dedup import content_hash, url_key
 from monitor.matching import Match, Matcher, make_snippet
 from monitor.store.engine import make_engine, transaction
+from monitor.store.ingest import Incoming, store_articles
 from monitor.store.migrate import upgrade
 from monitor.store.models import Article, ArticleUrl, Digest, Hit, Source, StoryBand, utcnow
 from monitor.store.queries import find_hits, unsent_hits
-from monitor.store.repo import store_article
 
 SEED = 20261128
 SQLITE_PATH = Path("/tmp/monitor_bench.db")
@@ -561,13 +562,14 @@ def sqlite_fts_triggers() -> list[str]:
 class PostgresBackend(Backend):
     name = "postgresql"
 
-    def __init__(self, admin_url: str) -> None:
+    def __init__(self, admin_url: str, database: str = PG_DATABASE) -> None:
         super().__init__(admin_url)
+        self.database = database
         self.dropped: list[tuple[str, str]] = []
 
     @property
     def url(self) -> str:
-        return make_url(self.admin_url).set(database=PG_DATABASE).render_as_string(False)
+        return make_url(self.admin_url).set(database=self.database).render_as_string(False)
 
     def _admin(self, sql: str) -> None:
         admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
@@ -579,10 +581,10 @@ class PostgresBackend(Backend):
 
     def create(self) -> None:
         self.drop()
-        self._admin(f'CREATE DATABASE "{PG_DATABASE}"')
+        self._admin(f'CREATE DATABASE "{self.database}"')
 
     def drop(self) -> None:
-        self._admin(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+        self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
     def schema(self, conn: Connection) -> list[tuple[str, ...]]:
         rows = conn.exec_driver_sql(
@@ -946,58 +948,59 @@ class DriverClock:
         self.statements += 1
 
 
-def measure_ingest(
-    engine: Engine, count: int, clustering: bool, per_transaction: int = 1
-) -> dict[str, Any]:
-    """The crawl pipeline's work per article (StorePipeline._article): match, MinHash
-    signature, then store_article in a transaction of its own (``per_transaction`` > 1 is a
-    diagnostic: several articles per transaction, which the pipeline does not do)."""
-    tag = f"{'c' if clustering else 'n'}{per_transaction}x{int(time.time())}-"
-    seed = SEED + (3 if clustering else 4) + per_transaction
+def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> dict[str, Any]:
+    """The crawl pipeline's work (StorePipeline): per article, match and the MinHash
+    signature; then ``store_articles`` for every ``batch`` articles, in a transaction each,
+    with the source ids cached across batches. ``batch`` 1 is the pipeline before it
+    buffered (``store_article``, a transaction per article)."""
+    tag = f"{'c' if clustering else 'n'}{batch}x{int(time.time())}-"
+    seed = SEED + (3 if clustering else 4) + batch
     articles = ingest_articles(engine, count, tag, seed)
     matcher = Matcher({n: q for n, (q, _) in WATCHLISTS.items()})
-    spent = {"match": 0.0, "signature": 0.0, "store_article": 0.0, "commit": 0.0}
+    spent = {"match": 0.0, "signature": 0.0, "store": 0.0, "commit": 0.0}
+    source_ids: dict[str, int] = {}
     hits = clustered = 0
     t_all = time.perf_counter()
     with DriverClock(engine) as driver:
-        for first in range(0, count, per_transaction):
+        for first in range(0, count, batch):
+            buffered = []
+            for item in articles[first : first + batch]:
+                t0 = time.perf_counter()
+                item.sanitize()
+                found = matcher.match(item.fields(), source=item.source)
+                t1 = time.perf_counter()
+                signature = stories.signature(item.text) if clustering else None
+                spent["match"] += t1 - t0
+                spent["signature"] += time.perf_counter() - t1
+                buffered.append(Incoming(item, found, signature))
+            t2 = time.perf_counter()
             with transaction(engine) as s:
-                for item in articles[first : first + per_transaction]:
-                    t0 = time.perf_counter()
-                    item.sanitize()
-                    found = matcher.match(item.fields(), source=item.source)
-                    t1 = time.perf_counter()
-                    signature = stories.signature(item.text) if clustering else None
-                    t2 = time.perf_counter()
-                    stored = store_article(s, item, found, signature)
-                    t3 = time.perf_counter()
-                    spent["match"] += t1 - t0
-                    spent["signature"] += t2 - t1
-                    spent["store_article"] += t3 - t2
-                    hits += len(stored.new_hits)
-                    clustered += stored.story_id not in (None, stored.article_id)
+                stored = store_articles(s, buffered, source_ids)
                 t_body = time.perf_counter()
+            spent["store"] += t_body - t2
             spent["commit"] += time.perf_counter() - t_body
+            hits += sum(len(st.new_hits) for st in stored)
+            clustered += sum(st.story_id not in (None, st.article_id) for st in stored)
     total = time.perf_counter() - t_all
     per = {k: v * 1000 / count for k, v in spent.items()}
     per["of which driver execute"] = driver.seconds * 1000 / count
     result = {
         "clustering": clustering,
-        "per_transaction": per_transaction,
+        "batch": batch,
         "articles": count,
         "hits": hits,
         "clustered": clustered,
         "statements_per_article": driver.statements / count,
         "seconds": total,
         "rate": count / total,
-        "store_rate": count / (spent["store_article"] + spent["commit"]),
+        "store_rate": count / (spent["store"] + spent["commit"]),
         "ms_per_article": per,
     }
     log(
-        f"ingest {'with' if clustering else 'without'} clustering, {per_transaction} per "
-        f"transaction: {result['rate']:.0f}/s (store alone {result['store_rate']:.0f}/s), "
+        f"ingest {'with' if clustering else 'without'} clustering, batches of {batch}: "
+        f"{result['rate']:.0f}/s (store alone {result['store_rate']:.0f}/s), "
         f"{hits} hits, {clustered} joined a story, "
-        f"{result['statements_per_article']:.1f} statements per article; ms per article: "
+        f"{result['statements_per_article']:.2f} statements per article; ms per article: "
         + ", ".join(f"{k} {v:.2f}" for k, v in per.items())
     )
     return result
@@ -1053,15 +1056,16 @@ def report(r: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| ingest (2 cores shared) | articles/s | store only | statements | ms per article |",
+        "| ingest (2 cores shared) | articles/s | store only | statements per article | "
+        "ms per article |",
         "|---|---|---|---|---|",
     ]
     for i in r["ingest"]:
         per = ", ".join(f"{k} {v:.2f}" for k, v in i["ms_per_article"].items())
         what = "with" if i["clustering"] else "without"
         lines.append(
-            f"| {what} clustering, {i['per_transaction']} per transaction | "
-            f"{i['rate']:,.0f} | {i['store_rate']:,.0f}/s | {i['statements_per_article']:.1f} "
+            f"| {what} clustering, batches of {i['batch']} | "
+            f"{i['rate']:,.0f} | {i['store_rate']:,.0f}/s | {i['statements_per_article']:.2f} "
             f"| {per} |"
         )
     total, parts = r["size"]
@@ -1092,9 +1096,9 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
         result["queries"] = measure_queries(engine)
         last_loaded = count_articles_max(engine)
         result["ingest"] = [
-            measure_ingest(engine, args.ingest, clustering=True),
-            measure_ingest(engine, args.ingest, clustering=False),
-            measure_ingest(engine, args.ingest, clustering=True, per_transaction=100),
+            measure_ingest(engine, args.ingest, clustering=True, batch=args.batch),
+            measure_ingest(engine, args.ingest, clustering=False, batch=args.batch),
+            measure_ingest(engine, min(args.ingest, 500), clustering=True, batch=1),
         ]
         mark_ingested_sent(engine, last_loaded)
     finally:
@@ -1109,11 +1113,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--articles", type=int, default=1_000_000)
     ap.add_argument("--ingest", type=int, default=2_000, help="articles per ingest run")
+    ap.add_argument(
+        "--batch", type=int, default=100, help="articles per ingest transaction (the pipeline's)"
+    )
     ap.add_argument("--sqlite-path", type=Path, default=SQLITE_PATH)
     ap.add_argument(
         "--postgres",
         default=os.environ.get("MONITOR_BENCH_POSTGRES", POSTGRES_ADMIN),
         help="a server URL; the benchmark creates and drops the database monitor_bench on it",
+    )
+    ap.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help="the database the benchmark creates and drops on that server",
     )
     ap.add_argument("--keep", action="store_true", help="keep the database after the run")
     ap.add_argument("--no-load", action="store_true", help="reuse a database kept by --keep")
@@ -1124,7 +1136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.backend in ("sqlite", "both"):
         backends.append(SQLiteBackend(args.sqlite_path))
     if args.backend in ("postgresql", "both"):
-        backends.append(PostgresBackend(args.postgres))
+        backends.append(PostgresBackend(args.postgres, args.pg_database))
     results = [run_backend(b, args) for b in backends]
     for r in results:
         print(report(r))

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, column, func, select, table, text
+from sqlalchemy import Select, TextClause, column, func, select, table, text
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Article, Hit
@@ -48,7 +48,7 @@ def newest_matching(
     *,
     limit: int | None = None,
     windows: Sequence[int] | None = None,
-) -> list[Row[Any]]:
+) -> list[Any]:
     """The rows of ``stmt`` (over hits joined to their articles) whose article's title or
     text contain every word of ``user_text``: newest article first, then newest hit, at most
     ``limit``. ``windows`` (increasing; default ``WINDOWS``) applies to PostgreSQL only."""
@@ -73,7 +73,7 @@ def newest_matching(
         stmt = stmt.order_by(Article.id.desc(), Hit.id.desc()).limit(limit)
         if limit is None:  # everything is asked for: no window can stop early
             windows = ()
-        rows: list[Row[Any]] = []
+        rows: list[Any] = []
         for window in [*(WINDOWS if windows is None else windows), None]:
             rows = list(session.execute(_in_window(stmt, condition, window)))
             if limit is not None and len(rows) >= limit:
@@ -82,9 +82,7 @@ def newest_matching(
     raise NotImplementedError(f"no full-text search on {dialect}")
 
 
-def _in_window(
-    stmt: Select[Any], condition: ColumnElement[bool], window: int | None
-) -> Select[Any]:
+def _in_window(stmt: Select[Any], condition: TextClause, window: int | None) -> Select[Any]:
     """``stmt`` restricted to the matching articles among the newest ``window`` ids (all
     when None), found through the GIN index first (MATERIALIZED keeps the planner from
     folding the search back into a walk of the primary key)."""
