@@ -1093,7 +1093,7 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
         with engine.connect() as c:
             result["articles"] = c.execute(text("SELECT count(*) FROM articles")).scalar_one()
         result["size"] = backend.size(engine)
-        result["queries"] = measure_queries(engine)
+        result["queries"] = [] if args.ingest_only else measure_queries(engine)
         last_loaded = count_articles_max(engine)
         result["ingest"] = [
             measure_ingest(engine, args.ingest, clustering=True, batch=args.batch),
@@ -1126,6 +1126,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--pg-database",
         default=PG_DATABASE,
         help="the database the benchmark creates and drops on that server",
+    )
+    ap.add_argument(
+        "--ingest-only", action="store_true", help="measure the ingest, not the queries"
     )
     ap.add_argument("--keep", action="store_true", help="keep the database after the run")
     ap.add_argument("--no-load", action="store_true", help="reuse a database kept by --keep")
