@@ -112,10 +112,12 @@ def store_articles(
     while pending:
         now, pending = _next_round(pending, _stored_ids(session, pending))
         _write_round(session, now, sources)
-    return [
-        Stored(it.article_id, it.new, tuple(it.new_hits), it.revised, it.story_id)  # type: ignore[arg-type]
-        for it in items
-    ]
+    return [_stored(it) for it in items]
+
+
+def _stored(it: _Item) -> Stored:
+    assert it.article_id is not None  # every round gives its items an article
+    return Stored(it.article_id, it.new, tuple(it.new_hits), it.revised, it.story_id)
 
 
 def _prepare(index: int, incoming: Incoming) -> _Item:
