@@ -47,6 +47,10 @@ def insert_rows(
     driver runs executemany in C; with RETURNING, SQLAlchemy sends multi-row VALUES."""
     if not rows:
         return []
+    if ignore is not None:
+        # In the order of the unique key: two transactions inserting some of the same keys
+        # (two crawls) then wait for each other instead of deadlocking.
+        rows = sorted(rows, key=lambda r: tuple(r[c] for c in ignore))
     module: Any = postgresql if _is_postgresql(session) else sqlite
     stmt = module.insert(table)
     if _is_postgresql(session):
