@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     Text,
     column,
+    event,
     func,
     insert,
     inspect,
@@ -39,7 +40,7 @@ from monitor.store.models import (
     Source,
     UTCDateTime,
 )
-from monitor.store.queries import due_hits, find_hits, source_rows
+from monitor.store.queries import _hit_select, due_hits, find_hits, source_rows
 from monitor.store.repo import (
     MAX_FETCH_ATTEMPTS,
     due_sources,
@@ -48,6 +49,7 @@ from monitor.store.repo import (
     store_article,
     sync_sources,
 )
+from monitor.store.search import newest_matching
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia"})
 SRC = SourceConfig(name="wire", kind="feed", url="http://news.test/rss", interval=900)
@@ -504,6 +506,53 @@ def test_search_finds_words_in_title_and_text(store: Engine) -> None:
         )
     with transaction(store) as s:
         assert {h.title for h in find_hits(s, search="vienna")} == {"Iran talks", "Russia budget"}
+
+
+def test_search_windows_give_the_rows_of_one_query_in_order(store: Engine) -> None:
+    """Search reads windows of the newest articles and stops at the first that fills the
+    limit; tiny windows make several run here. Each must give exactly the rows of one
+    query over everything: newest article first, then newest hit."""
+    matcher = Matcher({"iran": "Iran", "russia": "Russia", "talks": "talks"})
+    for i in range(14):
+        words = ["Iran", "Russia", "talks"][: 1 + i % 3] if i % 4 else []  # 0-3 hits
+        text_ = " ".join([*words, "Vienna" if i % 3 != 1 else "Geneva", f"number{i}"])
+        data = ArticleData(source="wire", url=f"http://news.test/w{i}", title=f"S{i}", text=text_)
+        with transaction(store) as s:
+            store_article(s, data, matcher.match(data.fields()))
+    with transaction(store) as s:
+        expected = [
+            hit_id
+            for hit_id, _ in sorted(
+                s.execute(
+                    select(Hit.id, Hit.article_id)
+                    .join(Article, Article.id == Hit.article_id)
+                    .where(Article.text.contains("Vienna"))
+                ),
+                key=lambda r: (r[1], r[0]),
+                reverse=True,
+            )
+        ]
+    assert len(expected) > 8
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "SELECT hits.id" in statement:
+            statements.append(statement)
+
+    event.listen(store, "before_cursor_execute", count)
+    try:
+        for windows in [(), (1,), (1, 2, 3), (2, 5, 8), (100,)]:
+            for limit in [1, 2, 3, 5, 8, len(expected), 50, None]:
+                statements.clear()
+                with transaction(store) as s:
+                    rows = newest_matching(s, _hit_select(), "vienna", limit=limit, windows=windows)
+                assert [r.id for r in rows] == expected[:limit], (windows, limit)
+                if windows == (1, 2, 3) and limit == 8:
+                    assert len(statements) == 4  # 3 windows too small, then all
+    finally:
+        event.remove(store, "before_cursor_execute", count)
+    with transaction(store) as s:
+        assert [h.id for h in find_hits(s, search="vienna", limit=5)] == expected[:5]
 
 
 def test_control_characters_are_dropped_before_storing(store: Engine) -> None:

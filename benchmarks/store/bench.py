@@ -14,9 +14,10 @@ the digest run, and the crawl's ingest path, with the monitor's own code.
    then ANALYZE (SQLite) / VACUUM ANALYZE (PostgreSQL).
 3. ``find_hits`` by watchlist over 7 days, ``find_hits`` full-text search, ``unsent_hits``:
    median and p95 of 30 runs with different parameters each, each run in its own
-   ``transaction`` as the CLI and the digest do; then the ingest path (``store_article``, one
-   transaction per article, with matching and the MinHash signature as the crawl pipeline
-   does) with and without story clustering.
+   ``transaction`` as the CLI and the digest do; then the ingest path as the crawl pipeline
+   runs it (matching and the MinHash signature per article, ``store_articles`` per batch of
+   100 in a transaction each) with and without story clustering, and one article per
+   transaction (the pipeline before it buffered) for comparison.
 4. The database size on disk.
 
 The database is dropped (or the SQLite file deleted) at the end unless ``--keep``;
@@ -56,16 +57,27 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.sql.elements import BindParameter
 
 from monitor import stories
 from monitor.crawl.items import ArticleData
 from monitor.dedup import content_hash, url_key
 from monitor.matching import Match, Matcher, make_snippet
+from monitor.store.deliveries import recipient_state
 from monitor.store.engine import make_engine, transaction
+from monitor.store.ingest import Incoming, store_articles
 from monitor.store.migrate import upgrade
-from monitor.store.models import Article, ArticleUrl, Digest, Hit, Source, StoryBand, utcnow
-from monitor.store.queries import find_hits, unsent_hits
-from monitor.store.repo import store_article
+from monitor.store.models import (
+    Article,
+    ArticleUrl,
+    Digest,
+    Hit,
+    Source,
+    StoryBand,
+    UTCDateTime,
+    utcnow,
+)
+from monitor.store.queries import due_hits, find_hits
 
 SEED = 20261128
 SQLITE_PATH = Path("/tmp/monitor_bench.db")
@@ -361,6 +373,7 @@ def generate(
                     id=hit_id,
                     article_id=aid,
                     created_at=seen,
+                    changed_at=seen,
                     digest_id=digest_id,
                     sent_at=None if digest_id is None else plan.slot(digest_id),
                     updated=False,
@@ -561,13 +574,14 @@ def sqlite_fts_triggers() -> list[str]:
 class PostgresBackend(Backend):
     name = "postgresql"
 
-    def __init__(self, admin_url: str) -> None:
+    def __init__(self, admin_url: str, database: str = PG_DATABASE) -> None:
         super().__init__(admin_url)
+        self.database = database
         self.dropped: list[tuple[str, str]] = []
 
     @property
     def url(self) -> str:
-        return make_url(self.admin_url).set(database=PG_DATABASE).render_as_string(False)
+        return make_url(self.admin_url).set(database=self.database).render_as_string(False)
 
     def _admin(self, sql: str) -> None:
         admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
@@ -579,10 +593,10 @@ class PostgresBackend(Backend):
 
     def create(self) -> None:
         self.drop()
-        self._admin(f'CREATE DATABASE "{PG_DATABASE}"')
+        self._admin(f'CREATE DATABASE "{self.database}"')
 
     def drop(self) -> None:
-        self._admin(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+        self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
     def schema(self, conn: Connection) -> list[tuple[str, ...]]:
         rows = conn.exec_driver_sql(
@@ -702,6 +716,7 @@ def load(backend: Backend, n: int, now: datetime) -> dict[str, Any]:
         unsent = conn.execute(
             text("SELECT count(*) FROM hits WHERE digest_id IS NULL")
         ).scalar_one()
+    make_recipients(engine, now, plan.last_slot)
     engine.dispose()
     return {
         "articles": articles,
@@ -870,7 +885,11 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
 
     def unsent(ws: list[str]) -> int:
         with transaction(engine) as s:
-            return len(unsent_hits(s, ws))
+            return len(due_hits(s, recipient_state(s, "backlog"), ws))
+
+    def daily(ws: list[str]) -> int:
+        with transaction(engine) as s:
+            return len(due_hits(s, recipient_state(s, "daily"), ws))
 
     rng = random.Random(SEED + 2)
     subsets = [sorted(rng.sample(names, rng.randint(5, 10)), key=names.index) for _ in range(RUNS)]
@@ -878,14 +897,26 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
         measure(
             engine,
             captured,
-            "unsent_hits(5-10 watchlists)",
+            "due_hits(backlog, 5-10 watchlists)",
             subsets,
             unsent,
             [names] * WARMUP,
         )
     )
     out.append(
-        measure(engine, captured, "unsent_hits(all 10 watchlists)", [names] * RUNS, unsent, [])
+        measure(
+            engine, captured, "due_hits(backlog, all 10 watchlists)", [names] * RUNS, unsent, []
+        )
+    )
+    out.append(
+        measure(
+            engine,
+            captured,
+            "due_hits(daily, all 10 watchlists)",
+            [names] * RUNS,
+            daily,
+            [names] * WARMUP,
+        )
     )
     return out
 
@@ -946,58 +977,59 @@ class DriverClock:
         self.statements += 1
 
 
-def measure_ingest(
-    engine: Engine, count: int, clustering: bool, per_transaction: int = 1
-) -> dict[str, Any]:
-    """The crawl pipeline's work per article (StorePipeline._article): match, MinHash
-    signature, then store_article in a transaction of its own (``per_transaction`` > 1 is a
-    diagnostic: several articles per transaction, which the pipeline does not do)."""
-    tag = f"{'c' if clustering else 'n'}{per_transaction}x{int(time.time())}-"
-    seed = SEED + (3 if clustering else 4) + per_transaction
+def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> dict[str, Any]:
+    """The crawl pipeline's work (StorePipeline): per article, match and the MinHash
+    signature; then ``store_articles`` for every ``batch`` articles, in a transaction each,
+    with the source ids cached across batches. ``batch`` 1 is the pipeline before it
+    buffered (``store_article``, a transaction per article)."""
+    tag = f"{'c' if clustering else 'n'}{batch}x{int(time.time())}-"
+    seed = SEED + (3 if clustering else 4) + batch
     articles = ingest_articles(engine, count, tag, seed)
     matcher = Matcher({n: q for n, (q, _) in WATCHLISTS.items()})
-    spent = {"match": 0.0, "signature": 0.0, "store_article": 0.0, "commit": 0.0}
+    spent = {"match": 0.0, "signature": 0.0, "store": 0.0, "commit": 0.0}
+    source_ids: dict[str, int] = {}
     hits = clustered = 0
     t_all = time.perf_counter()
     with DriverClock(engine) as driver:
-        for first in range(0, count, per_transaction):
+        for first in range(0, count, batch):
+            buffered = []
+            for item in articles[first : first + batch]:
+                t0 = time.perf_counter()
+                item.sanitize()
+                found = matcher.match(item.fields(), source=item.source)
+                t1 = time.perf_counter()
+                signature = stories.signature(item.text) if clustering else None
+                spent["match"] += t1 - t0
+                spent["signature"] += time.perf_counter() - t1
+                buffered.append(Incoming(item, found, signature))
+            t2 = time.perf_counter()
             with transaction(engine) as s:
-                for item in articles[first : first + per_transaction]:
-                    t0 = time.perf_counter()
-                    item.sanitize()
-                    found = matcher.match(item.fields(), source=item.source)
-                    t1 = time.perf_counter()
-                    signature = stories.signature(item.text) if clustering else None
-                    t2 = time.perf_counter()
-                    stored = store_article(s, item, found, signature)
-                    t3 = time.perf_counter()
-                    spent["match"] += t1 - t0
-                    spent["signature"] += t2 - t1
-                    spent["store_article"] += t3 - t2
-                    hits += len(stored.new_hits)
-                    clustered += stored.story_id not in (None, stored.article_id)
+                stored = store_articles(s, buffered, source_ids)
                 t_body = time.perf_counter()
+            spent["store"] += t_body - t2
             spent["commit"] += time.perf_counter() - t_body
+            hits += sum(len(st.new_hits) for st in stored)
+            clustered += sum(st.story_id not in (None, st.article_id) for st in stored)
     total = time.perf_counter() - t_all
     per = {k: v * 1000 / count for k, v in spent.items()}
     per["of which driver execute"] = driver.seconds * 1000 / count
     result = {
         "clustering": clustering,
-        "per_transaction": per_transaction,
+        "batch": batch,
         "articles": count,
         "hits": hits,
         "clustered": clustered,
         "statements_per_article": driver.statements / count,
         "seconds": total,
         "rate": count / total,
-        "store_rate": count / (spent["store_article"] + spent["commit"]),
+        "store_rate": count / (spent["store"] + spent["commit"]),
         "ms_per_article": per,
     }
     log(
-        f"ingest {'with' if clustering else 'without'} clustering, {per_transaction} per "
-        f"transaction: {result['rate']:.0f}/s (store alone {result['store_rate']:.0f}/s), "
+        f"ingest {'with' if clustering else 'without'} clustering, batches of {batch}: "
+        f"{result['rate']:.0f}/s (store alone {result['store_rate']:.0f}/s), "
         f"{hits} hits, {clustered} joined a story, "
-        f"{result['statements_per_article']:.1f} statements per article; ms per article: "
+        f"{result['statements_per_article']:.2f} statements per article; ms per article: "
         + ", ".join(f"{k} {v:.2f}" for k, v in per.items())
     )
     return result
@@ -1006,6 +1038,34 @@ def measure_ingest(
 def count_articles_max(engine: Engine) -> int:
     with engine.connect() as c:
         return int(c.scalar(select(func.max(table(Article).c.id))) or 0)
+
+
+def make_recipients(engine: Engine, now: datetime, last_slot: datetime) -> None:
+    """Two recipients of every watchlist, as the digest sees them: "daily" got its digest a
+    day ago (its floor trails that by a day, so the last two days are looked at and the
+    older of them was delivered); "backlog" has had nothing since the last digest of the
+    archive (about 1% of the hits, 11 days). Deliveries are made only inside the daily
+    floor's window: older ones are never looked at."""
+    with transaction(engine) as s:
+        daily = recipient_state(s, "daily", now)
+        daily.floor_at = now - timedelta(days=2)
+        backlog = recipient_state(s, "backlog", now)
+        backlog.floor_at = last_slot
+        s.flush()
+        s.execute(
+            text(
+                "INSERT INTO deliveries (recipient_id, hit_id, hit_changed_at, sent_at) "
+                "SELECT :rid, id, changed_at, :sent FROM hits "
+                "WHERE changed_at >= :floor AND changed_at < :sent"
+            ).bindparams(*_times("sent", "floor")),
+            {"rid": daily.id, "floor": daily.floor_at, "sent": now - timedelta(days=1)},
+        )
+
+
+def _times(*names: str) -> list[BindParameter[Any]]:
+    """Typed parameters for raw SQL: stored as the models store datetimes (UTC, naive text
+    on SQLite), so comparisons with the columns hold."""
+    return [bindparam(n, type_=UTCDateTime(timezone=True)) for n in names]
 
 
 def mark_ingested_sent(engine: Engine, last_id: int) -> None:
@@ -1020,6 +1080,15 @@ def mark_ingested_sent(engine: Engine, last_id: int) -> None:
             .where(Hit.article_id > last_id, Hit.digest_id.is_(None))
             .values(digest_id=last.id, sent_at=last.created_at)
         )
+        for name in ("daily", "backlog"):  # and delivered, so the next run finds the same
+            s.execute(
+                text(
+                    "INSERT INTO deliveries (recipient_id, hit_id, hit_changed_at, sent_at) "
+                    "SELECT r.id, h.id, h.changed_at, :now FROM hits h, recipients r "
+                    "WHERE r.name = :name AND h.article_id > :last"
+                ).bindparams(*_times("now")),
+                {"name": name, "last": last_id, "now": last.created_at},
+            )
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -1053,15 +1122,16 @@ def report(r: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| ingest (2 cores shared) | articles/s | store only | statements | ms per article |",
+        "| ingest (2 cores shared) | articles/s | store only | statements per article | "
+        "ms per article |",
         "|---|---|---|---|---|",
     ]
     for i in r["ingest"]:
         per = ", ".join(f"{k} {v:.2f}" for k, v in i["ms_per_article"].items())
         what = "with" if i["clustering"] else "without"
         lines.append(
-            f"| {what} clustering, {i['per_transaction']} per transaction | "
-            f"{i['rate']:,.0f} | {i['store_rate']:,.0f}/s | {i['statements_per_article']:.1f} "
+            f"| {what} clustering, batches of {i['batch']} | "
+            f"{i['rate']:,.0f} | {i['store_rate']:,.0f}/s | {i['statements_per_article']:.2f} "
             f"| {per} |"
         )
     total, parts = r["size"]
@@ -1089,12 +1159,12 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
         with engine.connect() as c:
             result["articles"] = c.execute(text("SELECT count(*) FROM articles")).scalar_one()
         result["size"] = backend.size(engine)
-        result["queries"] = measure_queries(engine)
+        result["queries"] = [] if args.ingest_only else measure_queries(engine)
         last_loaded = count_articles_max(engine)
         result["ingest"] = [
-            measure_ingest(engine, args.ingest, clustering=True),
-            measure_ingest(engine, args.ingest, clustering=False),
-            measure_ingest(engine, args.ingest, clustering=True, per_transaction=100),
+            measure_ingest(engine, args.ingest, clustering=True, batch=args.batch),
+            measure_ingest(engine, args.ingest, clustering=False, batch=args.batch),
+            measure_ingest(engine, min(args.ingest, 500), clustering=True, batch=1),
         ]
         mark_ingested_sent(engine, last_loaded)
     finally:
@@ -1109,11 +1179,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--articles", type=int, default=1_000_000)
     ap.add_argument("--ingest", type=int, default=2_000, help="articles per ingest run")
+    ap.add_argument(
+        "--batch", type=int, default=100, help="articles per ingest transaction (the pipeline's)"
+    )
     ap.add_argument("--sqlite-path", type=Path, default=SQLITE_PATH)
     ap.add_argument(
         "--postgres",
         default=os.environ.get("MONITOR_BENCH_POSTGRES", POSTGRES_ADMIN),
         help="a server URL; the benchmark creates and drops the database monitor_bench on it",
+    )
+    ap.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help="the database the benchmark creates and drops on that server",
+    )
+    ap.add_argument(
+        "--ingest-only", action="store_true", help="measure the ingest, not the queries"
     )
     ap.add_argument("--keep", action="store_true", help="keep the database after the run")
     ap.add_argument("--no-load", action="store_true", help="reuse a database kept by --keep")
@@ -1124,7 +1205,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.backend in ("sqlite", "both"):
         backends.append(SQLiteBackend(args.sqlite_path))
     if args.backend in ("postgresql", "both"):
-        backends.append(PostgresBackend(args.postgres))
+        backends.append(PostgresBackend(args.postgres, args.pg_database))
     results = [run_backend(b, args) for b in backends]
     for r in results:
         print(report(r))

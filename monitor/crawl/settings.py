@@ -18,6 +18,10 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.integrity.TruncatedBodyMiddleware": 595,
 }
 ITEM_PIPELINES = {"monitor.crawl.pipelines.StorePipeline": 300}
+# Articles are stored this many per transaction, or after this many seconds when they
+# trickle in (monitor.crawl.pipelines).
+MONITOR_STORE_BATCH = 100
+MONITOR_STORE_BATCH_SECONDS = 1.0
 # No listening ports in a long-lived daemon: Scrapy's telnet console and remote control are off.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

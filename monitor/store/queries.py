@@ -88,7 +88,7 @@ def find_hits(
     limit: int | None = None,
 ) -> list[HitRow]:
     """Hits newest first (by when they were found; with ``search``, a full-text search over
-    the article's title and text, by newest article), filtered."""
+    the article's title and text, by newest article, then newest hit), filtered."""
     stmt = _hit_select()
     if watchlists:
         stmt = stmt.where(Hit.watchlist.in_(list(watchlists)))
@@ -97,12 +97,8 @@ def find_hits(
     if since is not None:
         stmt = stmt.where(Hit.created_at >= since)
     if search:
-        stmt = fulltext.newest_matching(session, stmt, search)
-    else:
-        stmt = stmt.order_by(Hit.created_at.desc(), Hit.id.desc())
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return _rows(session, stmt)
+        return [HitRow(*r) for r in fulltext.newest_matching(session, stmt, search, limit=limit)]
+    return _rows(session, stmt.order_by(Hit.created_at.desc(), Hit.id.desc()).limit(limit))
 
 
 def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str]) -> list[HitRow]:

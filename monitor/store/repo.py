@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor import config as cfg
-from monitor import stories
-from monitor.crawl.items import ArticleData, SourceStatus
-from monitor.dedup import canonical_url, content_hash, url_key
-from monitor.matching import Hit as MatchHit
+from monitor.crawl.items import SourceStatus
+from monitor.dedup import url_key
 from monitor.schedule import RATE_WINDOW, adaptive_interval
+from monitor.store.ingest import Stored as Stored
+from monitor.store.ingest import store_article as store_article  # articles: ingest.py
 from monitor.store.models import (
     Article,
-    ArticleRevision,
     ArticleUrl,
     CrawlRun,
-    Hit,
     Source,
     StoryBand,
     utcnow,
@@ -29,15 +26,6 @@ from monitor.store.upsert import insert_ignore
 
 #: An article whose page could not be fetched is tried again this many times in later crawls.
 MAX_FETCH_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class Stored:
-    article_id: int
-    new_article: bool
-    new_hits: tuple[str, ...]  # watchlists newly hit
-    revised: bool = False  # a stored article whose title or text changed
-    story_id: int | None = None
 
 
 def sync_sources(session: Session, sources: Iterable[cfg.Source]) -> None:
@@ -195,113 +183,6 @@ def set_feed_title(session: Session, url: str, title: str) -> None:
         )
 
 
-def store_article(
-    session: Session, data: ArticleData, hits: Sequence[MatchHit], signature: bytes | None = None
-) -> Stored:
-    """Insert or complete (or revise) the article reached by any of its URLs, and its
-    hits. ``signature`` is the text's MinHash (monitor.stories), for story clustering."""
-    urls = {url_key(u): canonical_url(u) for u in [data.url, *data.other_urls] if u}
-    source_id = session.scalars(select(Source.id).where(Source.name == data.source)).one()
-    article_id = session.scalars(
-        select(ArticleUrl.article_id).where(ArticleUrl.url_key.in_(list(urls))).limit(1)
-    ).first()
-    new_article = article_id is None
-    revised = False
-    story_id = None
-    if article_id is None:
-        # The canonical URL, when the page gave one, names the article; else the link.
-        main = data.other_urls[-1] if data.other_urls else data.url
-        key = url_key(main)
-        values = dict(
-            url_key=key,
-            url=canonical_url(main),
-            source_id=source_id,
-            title=data.title,
-            summary=data.summary,
-            text=data.text,
-            published_at=data.published_at,
-            first_seen_at=utcnow(),
-            fetch_error=data.fetch_error,
-            fetch_attempts=1,
-            content_hash=content_hash(data.title, data.text or data.summary),
-            feed_title=data.feed_title,
-            minhash=signature,
-        )
-        stmt = insert_ignore(session, Article.__table__, ["url_key"]).values(**values)  # type: ignore[arg-type]
-        inserted = session.execute(stmt.returning(Article.id)).scalar()
-        new_article = inserted is not None
-        if inserted is None:
-            article_id = session.scalars(select(Article.id).where(Article.url_key == key)).one()
-        else:
-            article_id = inserted
-            story_id = assign_story(session, article_id, signature)
-    else:
-        revised = _complete_or_revise(session, article_id, data, signature)
-    session.execute(
-        insert_ignore(session, ArticleUrl.__table__, ["url_key"]),  # type: ignore[arg-type]
-        [{"url_key": k, "url": u, "article_id": article_id} for k, u in urls.items()],
-    )
-    new_hits = []
-    now = utcnow()
-    for h in hits:
-        fields = _hit_fields(h)
-        stmt = insert_ignore(session, Hit.__table__, ["article_id", "watchlist"]).values(  # type: ignore[arg-type]
-            article_id=article_id, watchlist=h.watchlist, created_at=now, changed_at=now, **fields
-        )
-        if session.execute(stmt.returning(Hit.id)).scalar() is not None:
-            new_hits.append(h.watchlist)
-        elif revised:
-            # Not a new hit: the same one, due again to whoever had it, marked "updated".
-            session.execute(
-                update(Hit)
-                .where(Hit.article_id == article_id, Hit.watchlist == h.watchlist)
-                .values(**fields, updated=True, changed_at=now)
-            )
-    return Stored(article_id, new_article, tuple(new_hits), revised, story_id)
-
-
-def _hit_fields(h: MatchHit) -> dict[str, object]:
-    return {
-        "matched": list(h.matched),
-        "matches": [
-            {"term": m.term, "field": m.field, "start": m.start, "end": m.end} for m in h.matches
-        ],
-        "snippet": h.snippet.text,
-        "highlights": [list(r) for r in h.snippet.highlights],
-    }
-
-
-def assign_story(session: Session, article_id: int, signature: bytes | None) -> int:
-    """The story of a new article: that of the most similar recent article above the
-    threshold, else its own. Its bands are stored for the articles that come later."""
-    story = article_id
-    if signature is not None:
-        keys = stories.bands(signature)
-        candidates = session.execute(
-            select(Article.id, Article.story_id, Article.minhash).where(
-                Article.id.in_(
-                    select(StoryBand.article_id)
-                    .where(StoryBand.band.in_(keys))
-                    .distinct()
-                    .limit(200)
-                )
-            )
-        ).all()
-        best = 0.0
-        for cid, cstory, sig in candidates:
-            if cid == article_id or sig is None:
-                continue
-            sim = stories.similarity(signature, sig)
-            if sim >= stories.THRESHOLD and sim > best:
-                best, story = sim, cstory or cid
-        session.execute(
-            insert_ignore(session, StoryBand.__table__, ["band", "article_id"]),  # type: ignore[arg-type]
-            [{"band": b, "article_id": article_id} for b in keys],
-        )
-    session.execute(update(Article).where(Article.id == article_id).values(story_id=story))
-    return story
-
-
 def prune_story_bands(session: Session, older_than: datetime) -> int:
     """Copies of a story appear within days: bands of older articles only cost space."""
     # The first article seen since the cut-off, through ix_articles_first_seen_at: min(id)
@@ -316,48 +197,6 @@ def prune_story_bands(session: Session, older_than: datetime) -> int:
     if oldest_kept is not None:
         stmt = stmt.where(StoryBand.article_id < oldest_kept)
     return session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
-
-
-def _complete_or_revise(
-    session: Session, article_id: int, data: ArticleData, signature: bytes | None
-) -> bool:
-    """A stored article seen again: fill in the text if an earlier fetch failed, or keep a
-    revision if its title or text changed. True when it was revised."""
-    art = session.get(Article, article_id)
-    assert art is not None
-    if data.feed_title:
-        art.feed_title = data.feed_title
-    if art.text is None:
-        art.fetch_attempts += 1
-        if data.text is not None:
-            art.text, art.fetch_error = data.text, None
-            art.title = art.title or data.title
-            art.published_at = art.published_at or data.published_at
-            art.content_hash = content_hash(art.title, art.text)
-            art.minhash = signature
-        elif data.fetch_error:
-            art.fetch_error = data.fetch_error
-        return False
-    if data.text is None:
-        return False
-    title = data.title or art.title
-    new_hash = content_hash(title, data.text)
-    if new_hash == art.content_hash:
-        return False
-    now = utcnow()
-    session.add(
-        ArticleRevision(
-            article_id=article_id,
-            seen_at=now,
-            old_title=art.title,
-            new_title=title,
-            old_hash=art.content_hash,
-            new_hash=new_hash,
-        )
-    )
-    art.title, art.text, art.content_hash, art.updated_at = title, data.text, new_hash, now
-    art.minhash = signature or art.minhash
-    return True
 
 
 def start_run(session: Session, sources: Sequence[str], pid: int) -> int:

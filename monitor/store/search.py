@@ -3,23 +3,42 @@
 
 User input never reaches the search syntax raw: its words are quoted (FTS5) or parsed by
 ``websearch_to_tsquery`` (PostgreSQL), so no input raises a syntax error. Words are ANDed.
-Results come newest article first: on SQLite the FTS index is read in descending rowid order
-and the query stops at the limit, instead of sorting every match of a common word (20 s ->
-under 10 ms for "iran" in a million articles, benchmarks/README.md).
+Results come newest article first, an article's hits newest first (``hits.id``: a stable
+order). Neither backend sorts every match of a common word (4-20 s for "iran" in a million
+articles, benchmarks/README.md): the hits of a window of the newest matching articles are
+sorted, and a larger window is tried only when that one has fewer rows than the limit.
+Windows are exact: every article outside one is older than every article inside it.
+
+- SQLite: the newest N matches, read from the FTS index in descending rowid order (that
+  order alone: FTS5 cannot return rows ordered by ``rowid, hits.id``, so ordering the join
+  by both sorted every match again).
+- PostgreSQL: the matching articles among the newest N ids, materialized through the GIN
+  index. Asked for ``ORDER BY id DESC LIMIT n`` in one query, the planner walks the primary
+  key backwards whenever it underestimates how rare a word is (any word outside its
+  statistics, misspellings first), de-TOASTing every tsvector: 5-26 s at a million articles.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, column, false, table, text
+from sqlalchemy import Select, TextClause, column, func, select, table, text
 from sqlalchemy.orm import Session
 
-from monitor.store.models import Article
+from monitor.store.models import Article, Hit
 
 _WORDS = re.compile(r"\w+")
 _FTS = table("articles_fts", column("rowid"))
+
+#: Window sizes tried in turn before all matches: SQLite, the newest N matching articles.
+FTS_WINDOWS: tuple[int, ...] = (100, 1_000, 10_000, 100_000)
+#: PostgreSQL, the matching articles among the newest N ids: a common word fills a page of
+#: results in the first, a rare or misspelled one reaches the last.
+PG_WINDOWS: tuple[int, ...] = (5_000, 50_000, 500_000)
+
+_Window = Callable[[int | None], Select[Any]]
 
 
 def fts5_query(user_text: str) -> str | None:
@@ -28,23 +47,60 @@ def fts5_query(user_text: str) -> str | None:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words) or None
 
 
-def newest_matching(session: Session, stmt: Select[Any], user_text: str) -> Select[Any]:
-    """``stmt`` (over articles) restricted to articles whose title or text contain every
-    word of ``user_text``, newest article first."""
+def newest_matching(
+    session: Session,
+    stmt: Select[Any],
+    user_text: str,
+    *,
+    limit: int | None = None,
+    windows: Sequence[int] | None = None,
+) -> list[Any]:
+    """The rows of ``stmt`` (over hits joined to their articles) whose article's title or
+    text contain every word of ``user_text``: newest article first, then newest hit, at most
+    ``limit``. ``windows``: increasing sizes, the backend's default when None."""
+    stmt = stmt.order_by(Article.id.desc(), Hit.id.desc()).limit(limit)
     dialect = session.get_bind().dialect.name
+    window: _Window
     if dialect == "sqlite":
         query = fts5_query(user_text)
         if query is None:
-            return stmt.where(false())
-        return (
-            stmt.join(_FTS, _FTS.c.rowid == Article.id)
-            .where(text("articles_fts MATCH :fts").bindparams(fts=query))
-            .order_by(_FTS.c.rowid.desc())
-        )
-    if dialect == "postgresql":
+            return []
+        match = text("articles_fts MATCH :fts").bindparams(fts=query)
+        window, default = (lambda size: _newest_matches(stmt, match, size)), FTS_WINDOWS
+    elif dialect == "postgresql":
         if not _WORDS.search(user_text):
-            return stmt.where(false())
+            return []
         cleaned = user_text.replace("\x00", " ")  # PostgreSQL text cannot hold NUL
-        condition = text("articles.search @@ websearch_to_tsquery('simple', :q)")
-        return stmt.where(condition.bindparams(q=cleaned)).order_by(Article.id.desc())
-    raise NotImplementedError(f"no full-text search on {dialect}")
+        condition = text("articles.search @@ websearch_to_tsquery('simple', :q)").bindparams(
+            q=cleaned
+        )
+        window, default = (lambda size: _matches_in_newest(stmt, condition, size)), PG_WINDOWS
+    else:
+        raise NotImplementedError(f"no full-text search on {dialect}")
+    sizes = () if limit is None else default if windows is None else windows
+    rows: list[Any] = []
+    for size in [*sizes, None]:
+        rows = list(session.execute(window(size)))
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows
+
+
+def _newest_matches(stmt: Select[Any], match: TextClause, size: int | None) -> Select[Any]:
+    """``stmt`` restricted to the newest ``size`` matching articles (all when None)."""
+    ids = select(_FTS.c.rowid).where(match)
+    if size is not None:
+        ids = ids.order_by(_FTS.c.rowid.desc()).limit(size)
+    return stmt.where(Article.id.in_(ids))
+
+
+def _matches_in_newest(stmt: Select[Any], condition: TextClause, size: int | None) -> Select[Any]:
+    """``stmt`` restricted to the matching articles among the newest ``size`` ids (all
+    when None), found through the GIN index first (MATERIALIZED keeps the planner from
+    folding the search back into a walk of the primary key)."""
+    ids = select(Article.id).where(condition)
+    if size is not None:
+        newest = select(func.max(Article.id)).correlate(None).scalar_subquery()
+        ids = ids.where(Article.id > newest - size)
+    matching = ids.cte("matching").prefix_with("MATERIALIZED")
+    return stmt.where(Article.id.in_(select(matching.c.id)))

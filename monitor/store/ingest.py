@@ -1,0 +1,439 @@
+"""Writing crawled articles and their hits, a batch at a time, in the caller's transaction.
+
+One statement per table per batch (articles, URLs, hits, story bands), not 9-10 per
+article: the store pipeline writes its items 100 at a time (benchmarks/README.md, "Store at
+scale"). The invariants are those of writing the articles one by one:
+
+- dedup by the unique keys (articles.url_key, article_urls.url_key, hits (article,
+  watchlist)) and ``INSERT ... ON CONFLICT DO NOTHING``, never check-then-insert: two crawls
+  writing the same article at once still store one article and one hit per watchlist;
+- a stored article seen again is completed or revised, its hits then due again;
+- a new article joins the story of the most similar recent article, an article earlier in
+  the same batch included.
+
+Items of a batch that reach the same article (a URL key in common, or the same stored
+article) are written in successive rounds, in their order, each seeing what the one before
+wrote; items that reach different articles cannot affect each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from monitor import stories
+from monitor.crawl.items import ArticleData
+from monitor.dedup import canonical_url, content_hash, url_key
+from monitor.errors import StorageError
+from monitor.matching import Hit as MatchHit
+from monitor.store.models import (
+    Article,
+    ArticleRevision,
+    ArticleUrl,
+    Hit,
+    Source,
+    StoryBand,
+    utcnow,
+)
+from monitor.store.upsert import any_of, insert_rows, next_ids
+
+_ARTICLES: Table = Article.__table__  # type: ignore[assignment]
+_URLS: Table = ArticleUrl.__table__  # type: ignore[assignment]
+_HITS: Table = Hit.__table__  # type: ignore[assignment]
+_BANDS: Table = StoryBand.__table__  # type: ignore[assignment]
+
+#: Stored articles compared with a new one at most (those sharing the most recent bands).
+MAX_CANDIDATES = 200
+#: Values bound in one IN (...): SQLite allows 32,766 parameters a statement.
+_IN_CHUNK = 10_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An article as the crawl hands it over: what it knows, the watchlists it hits, and the
+    MinHash of its text (``monitor.stories.signature``) for story clustering."""
+
+    data: ArticleData
+    hits: Sequence[MatchHit] = ()
+    signature: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    article_id: int
+    new_article: bool
+    new_hits: tuple[str, ...]  # watchlists newly hit
+    revised: bool = False  # a stored article whose title or text changed
+    story_id: int | None = None
+
+
+@dataclass
+class _Item:
+    """One incoming article within a batch, and what writing it found."""
+
+    index: int
+    incoming: Incoming
+    urls: dict[str, str]  # URL key -> canonical URL, every URL it was reached by
+    main_key: str  # the key of the URL that names it when new
+    article_id: int | None = None
+    new: bool = False
+    revised: bool = False
+    story_id: int | None = None
+    new_hits: list[str] = field(default_factory=list)
+
+    @property
+    def data(self) -> ArticleData:
+        return self.incoming.data
+
+
+def store_article(
+    session: Session, data: ArticleData, hits: Sequence[MatchHit], signature: bytes | None = None
+) -> Stored:
+    """Insert or complete (or revise) the article reached by any of its URLs, and its
+    hits: a batch of one."""
+    return store_articles(session, [Incoming(data, hits, signature)])[0]
+
+
+def store_articles(
+    session: Session, batch: Sequence[Incoming], source_ids: dict[str, int] | None = None
+) -> list[Stored]:
+    """Write ``batch`` as if its articles were stored one after the other, in order; one
+    ``Stored`` each. ``source_ids`` (name -> id) is a cache the caller may keep across
+    batches: sources are never deleted while the monitor runs."""
+    items = [_prepare(i, incoming) for i, incoming in enumerate(batch)]
+    sources = _source_ids(session, {it.data.source for it in items}, source_ids)
+    pending = items
+    while pending:
+        now, pending = _next_round(pending, _stored_ids(session, pending))
+        _write_round(session, now, sources)
+    return [_stored(it) for it in items]
+
+
+def _stored(it: _Item) -> Stored:
+    assert it.article_id is not None  # every round gives its items an article
+    return Stored(it.article_id, it.new, tuple(it.new_hits), it.revised, it.story_id)
+
+
+def _prepare(index: int, incoming: Incoming) -> _Item:
+    data = incoming.data
+    urls = {url_key(u): canonical_url(u) for u in [data.url, *data.other_urls] if u}
+    # The canonical URL, when the page gave one, names the article; else the link.
+    main = data.other_urls[-1] if data.other_urls else data.url
+    return _Item(index, incoming, urls, url_key(main))
+
+
+def _chunks(values: Collection[T]) -> Iterator[list[T]]:
+    items = list(values)
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
+
+
+def _source_ids(session: Session, names: set[str], cache: dict[str, int] | None) -> dict[str, int]:
+    cache = {} if cache is None else cache
+    missing = names - cache.keys()
+    if missing:
+        stmt = select(Source.name, Source.id).where(Source.name.in_(missing))
+        cache.update((name, id_) for name, id_ in session.execute(stmt))
+    unknown = names - cache.keys()
+    if unknown:
+        raise StorageError(f"articles of unknown sources: {', '.join(sorted(unknown))}")
+    return cache
+
+
+def _stored_ids(session: Session, items: Sequence[_Item]) -> dict[str, int]:
+    """URL key -> stored article, for every URL of these items that is known."""
+    known: dict[str, int] = {}
+    for keys in _chunks({k for it in items for k in it.urls}):
+        stmt = select(ArticleUrl.url_key, ArticleUrl.article_id).where(
+            any_of(session, _URLS.c.url_key, keys)
+        )
+        known.update((key, id_) for key, id_ in session.execute(stmt))
+    return known
+
+
+def _next_round(pending: list[_Item], known: dict[str, int]) -> tuple[list[_Item], list[_Item]]:
+    """The items that can be written together now, and the rest: an item waits for every
+    earlier one that shares a URL key or a stored article with it (the first never waits)."""
+    now: list[_Item] = []
+    later: list[_Item] = []
+    keys: set[str] = set()
+    articles: set[int] = set()
+    for it in pending:
+        stored = next((known[k] for k in it.urls if k in known), None)
+        if keys.isdisjoint(it.urls) and stored not in articles:
+            it.article_id = stored
+            now.append(it)
+        else:
+            later.append(it)
+        keys.update(it.urls)
+        if stored is not None:
+            articles.add(stored)
+    return now, later
+
+
+def _write_round(session: Session, items: list[_Item], sources: dict[str, int]) -> None:
+    """Write items that reach distinct articles."""
+    seen_again = [it for it in items if it.article_id is not None]
+    if seen_again:
+        # One SELECT puts them in the session, where _complete_or_revise finds each.
+        ids = [it.article_id for it in seen_again]
+        session.scalars(select(Article).where(any_of(session, _ARTICLES.c.id, ids))).all()
+        for it in seen_again:
+            assert it.article_id is not None
+            it.revised = _complete_or_revise(session, it.article_id, it.data, it.incoming.signature)
+    fresh = [it for it in items if it.article_id is None]
+    if fresh:
+        _insert_articles(session, fresh, sources)
+    urls = [
+        {"url_key": k, "url": u, "article_id": it.article_id}
+        for it in items
+        for k, u in it.urls.items()
+    ]
+    insert_rows(session, _URLS, urls, ignore=["url_key"])
+    _insert_hits(session, items)
+
+
+def _insert_articles(session: Session, items: list[_Item], sources: dict[str, int]) -> None:
+    """New articles, each with its story, in one INSERT. Their ids are drawn first, so that
+    each row carries its story_id: an UPDATE afterwards would write every row twice (on
+    PostgreSQL recomputing its tsvector and adding to every index)."""
+    for it, id_ in zip(items, next_ids(session, _ARTICLES, len(items)), strict=True):
+        it.article_id = id_
+    bands = {  # distinct, so that they can be inserted without ON CONFLICT
+        it.index: list(dict.fromkeys(stories.bands(s)))
+        for it in items
+        if (s := it.incoming.signature)
+    }
+    roots = _choose_stories(items, bands, _stored_candidates(session, bands))
+    rows = [
+        {
+            "id": it.article_id,
+            "url_key": it.main_key,
+            "url": it.urls[it.main_key],
+            "source_id": sources[it.data.source],
+            "title": it.data.title,
+            "summary": it.data.summary,
+            "text": it.data.text,
+            "published_at": it.data.published_at,
+            "first_seen_at": utcnow(),
+            "fetch_error": it.data.fetch_error,
+            "fetch_attempts": 1,
+            "content_hash": content_hash(it.data.title, it.data.text or it.data.summary),
+            "feed_title": it.data.feed_title,
+            "minhash": it.incoming.signature,
+            # A story named after another new article is set once that one is stored.
+            "story_id": None if it.index in roots else it.story_id,
+        }
+        for it in items
+    ]
+    returned = insert_rows(
+        session, _ARTICLES, rows, ignore=["url_key"], returning=[_ARTICLES.c.url_key]
+    )
+    inserted = {key for (key,) in returned}
+    # Not inserted: another crawl stored the article since the URL lookup.
+    others = [it.main_key for it in items if it.main_key not in inserted]
+    existing: dict[str, int] = {}
+    if others:
+        stmt = select(Article.url_key, Article.id).where(
+            any_of(session, _ARTICLES.c.url_key, others)
+        )
+        existing.update((key, id_) for key, id_ in session.execute(stmt))
+    for it in items:
+        it.new = it.main_key in inserted
+        if not it.new:
+            it.article_id, it.story_id = existing[it.main_key], None
+    _store_stories(session, [it for it in items if it.new], bands, roots)
+
+
+def _choose_stories(
+    items: list[_Item], bands: dict[int, list[int]], stored: dict[int, list[_Candidate]]
+) -> dict[int, _Item]:
+    """The story of each new article: that of the most similar recent article above the
+    threshold (stored before, or earlier in the batch), else its own. Returns, for stories
+    named after another article of the batch, that article (item index -> item)."""
+    roots: dict[int, _Item] = {}
+    in_batch: dict[int, list[_Item]] = {}  # band -> new articles of this batch before
+    for it in items:
+        it.story_id = it.article_id
+        signature = it.incoming.signature
+        if signature is None:
+            continue
+        best = 0.0
+        for cid, cstory, sig in stored[it.index]:
+            sim = stories.similarity(signature, sig) if sig is not None else 0.0
+            if cid != it.article_id and sim >= stories.THRESHOLD and sim > best:
+                best, it.story_id = sim, cstory or cid
+                roots.pop(it.index, None)
+        earlier = {o.index: o for b in bands[it.index] for o in in_batch.get(b, ())}
+        for o in earlier.values():
+            sim = stories.similarity(signature, _signature_of(o))
+            if sim >= stories.THRESHOLD and sim > best:
+                best, it.story_id = sim, o.story_id
+                root = roots.get(o.index, o if o.story_id == o.article_id else None)
+                if root is None:
+                    roots.pop(it.index, None)
+                else:
+                    roots[it.index] = root
+        for b in bands[it.index]:
+            in_batch.setdefault(b, []).append(it)
+    return roots
+
+
+def _signature_of(it: _Item) -> bytes:
+    assert it.incoming.signature is not None
+    return it.incoming.signature
+
+
+def _store_stories(
+    session: Session, items: list[_Item], bands: dict[int, list[int]], roots: dict[int, _Item]
+) -> None:
+    """The stories named after another new article, and the bands of the new articles,
+    for the articles that come later."""
+    named = []
+    for it in items:
+        root = roots.get(it.index)
+        if root is not None:
+            # The one it copies was stored by another crawl meanwhile: a story of its own.
+            it.story_id = root.article_id if root.new else it.article_id
+            named.append({"b_id": it.article_id, "b_story": it.story_id})
+    if named:
+        session.execute(
+            update(_ARTICLES)
+            .where(_ARTICLES.c.id == bindparam("b_id"))
+            .values(story_id=bindparam("b_story")),
+            named,
+        )
+    rows = [
+        {"band": b, "article_id": it.article_id} for it in items for b in bands.get(it.index, ())
+    ]
+    # No conflict is possible: the articles are new (a plain INSERT is 1.5-2x faster on
+    # PostgreSQL than ON CONFLICT DO NOTHING).
+    insert_rows(session, _BANDS, rows, ignore=None)
+
+
+_Candidate = tuple[int, int | None, bytes | None]  # article id, story id, signature
+
+
+def _stored_candidates(
+    session: Session, bands: dict[int, list[int]]
+) -> dict[int, list[_Candidate]]:
+    """Item index -> the stored articles sharing a band with it (two queries a batch)."""
+    by_band: dict[int, set[int]] = {}
+    for chunk in _chunks({b for keys in bands.values() for b in keys}):
+        stmt = select(StoryBand.band, StoryBand.article_id).where(
+            any_of(session, _BANDS.c.band, chunk)
+        )
+        for band, article_id in session.execute(stmt):
+            by_band.setdefault(band, set()).add(article_id)
+    ids = {
+        index: sorted(set().union(*(by_band.get(b, ()) for b in keys)), reverse=True)[
+            :MAX_CANDIDATES
+        ]
+        for index, keys in bands.items()
+    }
+    found: dict[int, _Candidate] = {}
+    for chunk in _chunks({c for cs in ids.values() for c in cs}):
+        stmt_sigs = select(Article.id, Article.story_id, Article.minhash).where(
+            any_of(session, _ARTICLES.c.id, chunk)
+        )
+        found.update((aid, (aid, story, sig)) for aid, story, sig in session.execute(stmt_sigs))
+    return {index: [found[c] for c in cs if c in found] for index, cs in ids.items()}
+
+
+def _insert_hits(session: Session, items: list[_Item]) -> None:
+    now = utcnow()
+    rows = [
+        {
+            "article_id": it.article_id,
+            "watchlist": h.watchlist,
+            "created_at": now,
+            "changed_at": now,
+            **_hit_fields(h),
+        }
+        for it in items
+        for h in it.incoming.hits
+    ]
+    returning = [_HITS.c.article_id, _HITS.c.watchlist]
+    inserted = set(
+        insert_rows(session, _HITS, rows, ignore=["article_id", "watchlist"], returning=returning)
+    )
+    requeued = []
+    for it in items:
+        for h in it.incoming.hits:
+            if (it.article_id, h.watchlist) in inserted:
+                inserted.discard((it.article_id, h.watchlist))
+                it.new_hits.append(h.watchlist)
+            elif it.revised:
+                # Not a new hit: the same one, due again to whoever had it, marked "updated".
+                requeued.append(
+                    {"b_article": it.article_id, "b_watchlist": h.watchlist, **_hit_fields(h)}
+                )
+    if requeued:
+        session.execute(
+            update(_HITS)
+            .where(
+                _HITS.c.article_id == bindparam("b_article"),
+                _HITS.c.watchlist == bindparam("b_watchlist"),
+            )
+            .values(updated=True, changed_at=now),
+            requeued,
+        )
+
+
+def _hit_fields(h: MatchHit) -> dict[str, Any]:
+    return {
+        "matched": list(h.matched),
+        "matches": [
+            {"term": m.term, "field": m.field, "start": m.start, "end": m.end} for m in h.matches
+        ],
+        "snippet": h.snippet.text,
+        "highlights": [list(r) for r in h.snippet.highlights],
+    }
+
+
+def _complete_or_revise(
+    session: Session, article_id: int, data: ArticleData, signature: bytes | None
+) -> bool:
+    """A stored article seen again: fill in the text if an earlier fetch failed, or keep a
+    revision if its title or text changed. True when it was revised."""
+    art = session.get(Article, article_id)
+    assert art is not None
+    if data.feed_title:
+        art.feed_title = data.feed_title
+    if art.text is None:
+        art.fetch_attempts += 1
+        if data.text is not None:
+            art.text, art.fetch_error = data.text, None
+            art.title = art.title or data.title
+            art.published_at = art.published_at or data.published_at
+            art.content_hash = content_hash(art.title, art.text)
+            art.minhash = signature
+        elif data.fetch_error:
+            art.fetch_error = data.fetch_error
+        return False
+    if data.text is None:
+        return False
+    title = data.title or art.title
+    new_hash = content_hash(title, data.text)
+    if new_hash == art.content_hash:
+        return False
+    now = utcnow()
+    session.add(
+        ArticleRevision(
+            article_id=article_id,
+            seen_at=now,
+            old_title=art.title,
+            new_title=title,
+            old_hash=art.content_hash,
+            new_hash=new_hash,
+        )
+    )
+    art.title, art.text, art.content_hash, art.updated_at = title, data.text, new_hash, now
+    art.minhash = signature or art.minhash
+    return True
