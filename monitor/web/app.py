@@ -99,10 +99,10 @@ class WebView:
         names = [w.name for w in self.config.watchlists]
         wanted = [w for w in request.query_params.getlist("watchlist") if w in names] or names
         until = datetime.now(UTC)
+        first_day = until.date() - timedelta(days=TREND_DAYS - 1)  # today is the last bar
+        since = datetime.combine(first_day, datetime.min.time(), UTC)
         with read_session(self.engine) as s:
-            series = watchlist_series(
-                s, until - timedelta(days=TREND_DAYS), until, watchlists=wanted
-            )
+            series = watchlist_series(s, since, until, watchlists=wanted)
         charts = [(x, bar_chart(x)) for x in series]
         return self.page("trends.html", charts=charts, days=TREND_DAYS)
 
