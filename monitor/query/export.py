@@ -73,4 +73,5 @@ def iter_export(session: Session, f: HitFilter, batch: int = 5000) -> Iterator[t
         Hit.updated,
     ]
     stmt = filtered(session, f, columns).order_by(Hit.id).execution_options(yield_per=batch)
-    yield from session.execute(stmt).tuples()
+    for row in session.execute(stmt):
+        yield tuple(row)

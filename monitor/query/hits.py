@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     bindparam,
     column,
     exists,
@@ -173,19 +172,21 @@ def _after(session: Session, stmt: Select[Any], sort: str, key: tuple[Any, ...])
         found = datetime.fromisoformat(str(key[0]))
         hit_id = int(key[1])
         return stmt.where(Hit.created_at <= found, or_(Hit.created_at < found, Hit.id < hit_id))
-    article_id, hit_id = int(key[0]), int(key[1])
-    cond = and_(Article.id <= article_id, or_(Article.id < article_id, Hit.id < hit_id))
+    article_id = int(key[0])
+    stmt = stmt.where(Article.id < article_id)
     if session.get_bind().dialect.name == "sqlite":
         # Said of the FTS5 rowid too, so the full-text scan itself starts at the cursor.
-        cond = and_(cond, text("articles_fts.rowid <= :fts_last").bindparams(fts_last=article_id))
-    return stmt.where(cond)
+        stmt = stmt.where(text("articles_fts.rowid < :fts_last").bindparams(fts_last=article_id))
+    return stmt
 
 
-def _ordered(session: Session, f: HitFilter, cursor: Cursor | None) -> Select[Any]:
+def _ordered(
+    session: Session, f: HitFilter, cursor: Cursor | None, columns: Sequence[Any] | None = None
+) -> Select[Any]:
     sort = _sort_name(f)
     if cursor is not None and cursor.sort != sort:
         raise BadCursor("this cursor belongs to a query sorted another way")
-    stmt = filtered(session, f)
+    stmt = filtered(session, f, columns)
     if sort == "relevance":
         assert f.search is not None
         stmt = _relevance(session, stmt, f.search)
@@ -194,7 +195,10 @@ def _ordered(session: Session, f: HitFilter, cursor: Cursor | None) -> Select[An
         return stmt
     if sort == "article":
         assert f.search is not None
-        stmt = fulltext.newest_matching(session, stmt, f.search).order_by(Hit.id.desc())
+        # Newest article first and nothing after it: a tie-breaker (hits.id) would make
+        # SQLite sort every match instead of reading the FTS index in order and stopping.
+        # So pages end between articles (page_hits), never inside one.
+        stmt = fulltext.newest_matching(session, stmt, f.search)
     else:
         stmt = stmt.order_by(Hit.created_at.desc(), Hit.id.desc())
     if cursor is not None:
@@ -217,21 +221,38 @@ def _row(r: Any, per_story: bool) -> ListedHit:
 
 
 def page_hits(session: Session, f: HitFilter, *, limit: int, cursor: Cursor | None = None) -> Page:
-    """Up to ``limit`` hits after ``cursor``, and the cursor of the page after them."""
-    stmt = _ordered(session, f, cursor).limit(limit + 1)
-    rows = [_row(r, f.per == "story") for r in session.execute(stmt)]
-    if len(rows) <= limit:
-        return Page(rows, None)
-    rows = rows[:limit]
-    last = rows[-1]
+    """Up to ``limit`` hits after ``cursor``, and the cursor of the page after them.
+
+    Two steps: the page's keys first (hit and article ids, time), a query the indexes
+    answer without reading article rows; then those rows in full. Filtering by a source,
+    say, then reads 50 articles instead of every article of the source.
+    """
     sort = _sort_name(f)
+    keys = [Hit.id, Article.id, Hit.created_at]
+    found = list(session.execute(_ordered(session, f, cursor, keys).limit(limit + 1)))
+    more = len(found) > limit
+    page = found[:limit]
+    if sort == "article" and more:
+        boundary = found[limit][1]  # the next page's article: none of its hits here
+        page = [r for r in page if r[1] != boundary]
+        if not page:  # one article has more hits than a page holds: all of them, then
+            stmt = _ordered(session, f, cursor, keys).where(Article.id >= boundary)
+            page = list(session.execute(stmt))
+    ids = [r[0] for r in page]
+    by_id = {}
+    if ids:
+        stmt = filtered(session, f).where(Hit.id.in_(ids))
+        by_id = {row.id: row for row in (_row(r, f.per == "story") for r in session.execute(stmt))}
+    rows = [by_id[i] for i in ids if i in by_id]
+    if not more:
+        return Page(rows, None)
+    last = page[-1]
     if sort == "time":
-        assert last.created is not None
-        key: tuple[Any, ...] = (last.created.isoformat(), last.id)
+        key: tuple[Any, ...] = (last[2].isoformat(), last[0])
     elif sort == "article":
-        key = (last.article_id, last.id)
+        key = (last[1],)
     else:
-        key = ((int(cursor.key[0]) if cursor else 0) + limit,)
+        key = ((int(cursor.key[0]) if cursor else 0) + len(page),)
     return Page(rows, Cursor(sort, key).encode())
 
 
