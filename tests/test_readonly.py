@@ -7,7 +7,8 @@ from sqlalchemy import Engine, text
 
 from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.store.engine import transaction
-from monitor.store.readonly import check_schema, make_reader, read_session
+from monitor.store.migrate import head_revision
+from monitor.store.readonly import check_schema, make_reader, migrations_head, read_session
 
 
 def test_reader_reads_and_cannot_write(engine: Engine, db_url: str) -> None:
@@ -45,3 +46,7 @@ def test_out_of_date_and_empty_databases_are_refused(engine: Engine, db_url: str
     with pytest.raises(StorageError, match="run `monitor crawl` first"):
         check_schema(reader)
     reader.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics(engine: Engine) -> None:
+    assert migrations_head() == head_revision(engine) is not None

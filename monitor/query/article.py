@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.dedup import url_key
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
 from monitor.store.queries import StoryCopy, story_copies
 
@@ -103,6 +102,8 @@ class ArticleView:
 def find_article_id(session: Session, ref: str) -> int | None:
     """The article named by ``ref``: its id, or any URL it was seen at (tracking
     parameters, ``www.``, AMP and the like do not matter, as in the crawl)."""
+    from monitor.dedup import url_key  # courlan: 0.1 s to import, only needed for a URL
+
     ref = ref.strip()
     if ref.isdigit():
         return session.scalar(select(Article.id).where(Article.id == int(ref)))
