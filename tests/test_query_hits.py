@@ -106,3 +106,14 @@ def test_pages_cover_the_list_once(archive: Archive, f: HitFilter) -> None:
     engine.dispose()
     with pytest.raises(BadCursor):
         Cursor.decode("not a cursor!")
+
+
+def test_relevance_ranks_the_newest_matches_only(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import monitor.query.hits as hits
+
+    monkeypatch.setattr(hits, "RELEVANCE_WINDOW", 3)
+    found = {a for a, _ in listing(archive, HitFilter(search="Tehran", sort="relevance"))}
+    newest = sorted({a for a, _ in listing(archive, HitFilter(search="Tehran"))}, reverse=True)
+    assert found == set(newest[:3])

@@ -147,23 +147,47 @@ def _sort_name(f: HitFilter) -> str:
     return "time"
 
 
+#: Relevance ranks the newest this many matching articles. Scoring is per match (bm25 in
+#: FTS5, ts_rank in PostgreSQL): 355,000 articles mention "Iran" in the 1M benchmark, and
+#: scoring them all takes seconds; the newest 10,000 take tens of milliseconds, and for news
+#: the best match of the recent ones is the one wanted.
+RELEVANCE_WINDOW = 10_000
+
+
 def _relevance(session: Session, stmt: Select[Any], words: str) -> Select[Any]:
     if session.get_bind().dialect.name == "sqlite":
         query = fulltext.fts5_query(words)
         if query is None:
             return stmt.where(false())
-        return (
-            stmt.join(_FTS, _FTS.c.rowid == Article.id)
-            .where(text("articles_fts MATCH :fts").bindparams(fts=query))
-            .order_by(_FTS.c.rank, Hit.id.desc())  # FTS5 rank: bm25, best first
+        floor = session.scalar(
+            text(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q "
+                "ORDER BY rowid DESC LIMIT 1 OFFSET :n"
+            ).bindparams(q=query, n=RELEVANCE_WINDOW - 1)
         )
-    q = text("websearch_to_tsquery('simple', :q)").bindparams(q=words.replace("\x00", " "))
-    rank = func.ts_rank(column("search", type_=None), q)
-    return stmt.where(
-        text("articles.search @@ websearch_to_tsquery('simple', :q2)").bindparams(
-            q2=words.replace("\x00", " ")
+        ranked = select(_FTS.c.rowid.label("id"), _FTS.c.rank.label("score")).where(
+            text("articles_fts MATCH :fts").bindparams(fts=query)
         )
-    ).order_by(rank.desc(), Hit.id.desc())
+        if floor is not None:
+            ranked = ranked.where(_FTS.c.rowid >= floor)
+        best = ranked.subquery("best")
+        # FTS5 rank is bm25, lower is better.
+        return stmt.join(best, best.c.id == Article.id).order_by(best.c.score, Hit.id.desc())
+    cleaned = words.replace("\x00", " ")
+    matches = text("articles.search @@ websearch_to_tsquery('simple', :q)").bindparams(q=cleaned)
+    floor = session.scalar(
+        select(Article.id)
+        .where(matches)
+        .order_by(Article.id.desc())
+        .offset(RELEVANCE_WINDOW - 1)
+        .limit(1)
+    )
+    if floor is not None:
+        stmt = stmt.where(Article.id >= floor)
+    rank = text(
+        "ts_rank(articles.search, websearch_to_tsquery('simple', :q_rank)) DESC"
+    ).bindparams(q_rank=cleaned)
+    return stmt.where(matches).order_by(rank, Hit.id.desc())
 
 
 def _after(session: Session, stmt: Select[Any], sort: str, key: tuple[Any, ...]) -> Select[Any]:
