@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring
 from typing import IO, Any
 
 
@@ -53,38 +54,57 @@ def _cell(value: Any) -> Any:
 
 
 def write_export_jsonl(
-    rows: Iterable[Sequence[Any]], fields: Sequence[str], json_fields: frozenset[str], out: IO[str]
+    rows: Iterable[Sequence[Any]],
+    fields: Sequence[str],
+    json_fields: frozenset[str],
+    bool_fields: frozenset[str],
+    out: IO[str],
 ) -> int:
     """JSON Lines from tuples whose ``json_fields`` already hold JSON text (copied through
-    unparsed: this is the export's hot loop)."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    parts = [(json.dumps(f) + ":", f in json_fields) for f in fields]
+    unparsed) and whose other values are str, int, None or (``bool_fields``) 0/1. This is
+    the export's hot loop: the C string encoder per value, no dict, no parsing."""
+    raw, flag, other = 0, 1, 2
+    keys = [
+        (json.dumps(f) + ":", raw if f in json_fields else flag if f in bool_fields else other)
+        for f in fields
+    ]
+    quote = encode_basestring  # json's C implementation; keeps non-ASCII as is
     n = 0
     write = out.write
     for row in rows:
         items = []
-        for (key, raw), value in zip(parts, row, strict=True):
+        for (key, kind), value in zip(keys, row, strict=True):
             if value is None:
                 items.append(key + "null")
-            elif raw:
+            elif kind == raw:
                 items.append(key + value)
+            elif kind == flag:
+                items.append(key + ("true" if value else "false"))
+            elif isinstance(value, str):
+                items.append(key + quote(value))
             else:
-                items.append(key + encode(value))
+                items.append(key + str(value))
         write("{" + ",".join(items) + "}\n")
         n += 1
     return n
 
 
-def write_export_csv(rows: Iterable[Sequence[Any]], fields: Sequence[str], out: IO[str]) -> int:
-    """CSV from the same tuples; a list of terms becomes "a; b", other JSON stays JSON text."""
+def write_export_csv(
+    rows: Iterable[Sequence[Any]], fields: Sequence[str], bool_fields: frozenset[str], out: IO[str]
+) -> int:
+    """CSV from the same tuples; a list of terms becomes "a; b", other JSON stays JSON text,
+    flags are true/false on every backend."""
     w = csv.writer(out)
     w.writerow(fields)
     terms = fields.index("matched") if "matched" in fields else -1
+    flags = [i for i, f in enumerate(fields) if f in bool_fields]
     n = 0
     for row in rows:
-        if terms >= 0 and row[terms] is not None:
-            row = list(row)
-            row[terms] = "; ".join(json.loads(row[terms]))
-        w.writerow(row)
+        cells = list(row)
+        if terms >= 0 and cells[terms] is not None:
+            cells[terms] = "; ".join(json.loads(cells[terms]))
+        for i in flags:
+            cells[i] = "true" if cells[i] else "false"
+        w.writerow(cells)
         n += 1
     return n

@@ -70,7 +70,7 @@ def _nothing() -> None:
 def list_hits(
     config: Config, *, fmt: str, limit: int | None, after: str | None, **filters: Any
 ) -> None:
-    from monitor.query.hits import iter_hits, page_hits
+    from monitor.query.hits import Page, iter_hits, page_hits
     from monitor.writers import write_csv, write_json_array, write_jsonl
 
     f = _hit_filter(**filters)
@@ -83,7 +83,10 @@ def list_hits(
             if fmt == "table":
                 from monitor.output_query import print_hit_table
 
-                page = page_hits(s, f, limit=limit or 50, cursor=cursor)
+                if limit:
+                    page = page_hits(s, f, limit=limit, cursor=cursor)
+                else:  # --limit 0: all of them, as asked
+                    page = Page(list(iter_hits(s, f, cursor=cursor)), None)
                 if not page.rows:
                     _nothing()
                     return
@@ -160,7 +163,7 @@ def print_hit_stats(
 
 
 def export_hits(config: Config, fmt: str, output: Path | None, **filters: Any) -> None:
-    from monitor.query.export import FIELDS, JSON_FIELDS, iter_export
+    from monitor.query.export import BOOL_FIELDS, FIELDS, JSON_FIELDS, iter_export
     from monitor.writers import write_export_csv, write_export_jsonl
 
     f = _hit_filter(**filters)
@@ -169,9 +172,9 @@ def export_hits(config: Config, fmt: str, output: Path | None, **filters: Any) -
         with read_session(engine) as s, _output(output) as out:
             rows = iter_export(s, f)
             if fmt == "csv":
-                n = write_export_csv(rows, FIELDS, out)
+                n = write_export_csv(rows, FIELDS, BOOL_FIELDS, out)
             else:
-                n = write_export_jsonl(rows, FIELDS, JSON_FIELDS, out)
+                n = write_export_jsonl(rows, FIELDS, JSON_FIELDS, BOOL_FIELDS, out)
     finally:
         engine.dispose()
     click.echo(f"{n} hits exported" + (f" to {output}" if output else ""), err=True)
