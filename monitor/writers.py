@@ -98,11 +98,18 @@ def write_export_csv(
     w.writerow(fields)
     terms = fields.index("matched") if "matched" in fields else -1
     flags = [i for i, f in enumerate(fields) if f in bool_fields]
+    joined: dict[str, str] = {}  # few distinct term lists: parse each once
     n = 0
     for row in rows:
         cells = list(row)
-        if terms >= 0 and cells[terms] is not None:
-            cells[terms] = "; ".join(json.loads(cells[terms]))
+        raw = cells[terms] if terms >= 0 else None
+        if raw is not None:
+            text = joined.get(raw)
+            if text is None:
+                text = joined[raw] = "; ".join(json.loads(raw))
+                if len(joined) > 100_000:
+                    joined.clear()  # flat memory whatever the data
+            cells[terms] = text
         for i in flags:
             cells[i] = "true" if cells[i] else "false"
         w.writerow(cells)

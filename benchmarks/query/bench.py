@@ -305,7 +305,8 @@ def bench_stream(config: Path, label: str, args: list[str], target: Path) -> dic
         "bytes": target.stat().st_size,
     }
     print(
-        f"  {label}: {rows:,} rows in {seconds:.1f} s = {out['rows_per_s']:,}/s, "
+        f"  {label}: {rows:,} rows in {seconds:.1f} s = {out['rows_per_s']:,}/s "
+        f"({out['cpu_s']} s CPU: {out['rows_per_cpu_s']:,} rows per CPU-second), "
         f"peak RSS {out['peak_rss_mb']} MB, RSS at 10/50/90%: {picks} MB",
         file=sys.stderr,
     )
