@@ -94,7 +94,8 @@ def test_stats_marks_the_spike(archive: Archive) -> None:
     data = json.loads(out)
     iran = next(w for w in data["watchlists"] if w["watchlist"] == "iran")
     spikes = [p["start"] for p in iran["periods"] if p["spike"]]
-    assert len(spikes) == 1 and max(p["hits"] for p in iran["periods"]) == 12
+    # The 12 spike hits, and that day's daily report when the time of day puts it there.
+    assert len(spikes) == 1 and max(p["hits"] for p in iran["periods"]) in (12, 13)
     assert {s["source"] for s in data["sources"]} == {"daily", "wire", "hostile"}
     code, out, _ = monitor(archive, "stats")
     assert code == 0 and "▲ " + spikes[0] in out and "busiest sources" in out
