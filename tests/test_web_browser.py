@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,9 +28,21 @@ if CHROMIUM is None or CHROMEDRIVER is None:
     )
 webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 ARTIFACTS = Path(os.environ.get("MONITOR_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def follow(d: Any, element: Any) -> None:
+    """Click, then wait until the next page replaced this one (a click returns before the
+    navigation it starts has finished)."""
+    page = d.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(d, 60).until(expected_conditions.staleness_of(page))
+    WebDriverWait(d, 60).until(
+        lambda drv: drv.execute_script("return document.readyState") == "complete"
+    )
 
 
 @pytest.fixture
@@ -70,21 +83,21 @@ def test_search_filter_article_and_chart(tmp_path: Path, db_url: str, browser: o
 
         box = d.find_element(By.NAME, "q")
         box.send_keys("convoy")
-        d.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        follow(d, d.find_element(By.CSS_SELECTOR, "form.filters button"))
         titles = {a.text for a in d.find_elements(By.CSS_SELECTOR, "a.title")}
         assert titles == {"Drones strike convoy near border", "Convoy hit by drones, Tehran says"}
         assert "q=convoy" in d.current_url
 
         Select(d.find_element(By.NAME, "watchlist")).select_by_visible_text("drones")
         Select(d.find_element(By.NAME, "source")).select_by_visible_text("wire")
-        d.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        follow(d, d.find_element(By.CSS_SELECTOR, "form.filters button"))
         links = d.find_elements(By.CSS_SELECTOR, "a.title")
         assert [a.text for a in links] == ["Drones strike convoy near border"]
         marks = [m.text for m in d.find_elements(By.CSS_SELECTOR, "#hits mark")]
         assert marks and all(m.lower().startswith("drone") for m in marks)
         d.save_screenshot(str(ARTIFACTS / f"web-hits-{backend}.png"))
 
-        links[0].click()
+        follow(d, links[0])
         assert d.find_element(By.ID, "title").text == "Drones strike convoy near border"
         copies = d.find_elements(By.CSS_SELECTOR, "#copies a")
         assert [c.text for c in copies] == ["daily"]
@@ -93,7 +106,7 @@ def test_search_filter_article_and_chart(tmp_path: Path, db_url: str, browser: o
         )
         d.save_screenshot(str(ARTIFACTS / f"web-article-{backend}.png"))
 
-        d.find_element(By.LINK_TEXT, "Trends").click()
+        follow(d, d.find_element(By.LINK_TEXT, "Trends"))
         charts = d.find_elements(By.CSS_SELECTOR, "svg.chart")
         assert len(charts) == 3
         bars = d.find_elements(By.CSS_SELECTOR, "#trend-iran svg.chart rect.bar")
