@@ -242,39 +242,94 @@ def write_preview(msg: EmailMessage, name: str) -> str:
     return str(target)
 
 
+class Until(Since):
+    """Like ``--since``; a bare date means the end of that day (``--until 2026-11-20``
+    includes the 20th)."""
+
+    name = "until"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        d = super().convert(value, param, ctx)
+        if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+            d += timedelta(days=1)
+        return d
+
+
+def hit_filter_options(func: F) -> F:
+    """The filters `monitor hits` and `monitor export` share (the web view has the same)."""
+    options = [
+        click.option(
+            "--watchlist",
+            "-w",
+            "watchlists",
+            multiple=True,
+            metavar="NAME",
+            help="Only this watchlist (repeatable).",
+        ),
+        click.option(
+            "--source",
+            "-s",
+            "sources",
+            multiple=True,
+            metavar="NAME",
+            help="Only this source (repeatable).",
+        ),
+        click.option(
+            "--since",
+            type=Since(),
+            metavar="WHEN",
+            help="Found since: 2d, 12h, or a date/time like 2026-11-01 (UTC).",
+        ),
+        click.option(
+            "--until",
+            type=Until(),
+            metavar="WHEN",
+            help="Found before: 2d (ago) or a date/time; a bare date includes that day.",
+        ),
+        click.option(
+            "--term",
+            "-t",
+            "terms",
+            multiple=True,
+            metavar="TERM",
+            help="Only hits where this term matched (repeatable: any of them).",
+        ),
+        click.option("--updated", is_flag=True, help="Only hits whose article was rewritten."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command()
-@click.option(
-    "--watchlist",
-    "-w",
-    "watchlists",
-    multiple=True,
-    metavar="NAME",
-    help="Only this watchlist (repeatable).",
-)
-@click.option(
-    "--source",
-    "-s",
-    "sources",
-    multiple=True,
-    metavar="NAME",
-    help="Only this source (repeatable).",
-)
-@click.option(
-    "--since",
-    type=Since(),
-    metavar="WHEN",
-    help="First seen since: 2d, 12h, or a date/time like 2026-11-01.",
-)
+@hit_filter_options
 @click.option(
     "--search",
     metavar="WORDS",
     help="Full-text search in the articles' titles and text (all words must appear).",
 )
 @click.option(
+    "--per",
+    type=click.Choice(["copy", "story"]),
+    default="copy",
+    show_default=True,
+    help="One row per copy of a story (each outlet), or one per story (its first copy).",
+)
+@click.option("--story", type=int, metavar="ID", help="Only the copies of this story.")
+@click.option(
+    "--sort",
+    type=click.Choice(["time", "relevance"]),
+    default="time",
+    show_default=True,
+    help="Newest first, or best match first (relevance needs --search).",
+)
+@click.option(
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
     default="table",
     show_default=True,
 )
@@ -283,46 +338,129 @@ def write_preview(msg: EmailMessage, name: str) -> str:
     "-n",
     type=click.IntRange(min=0),
     default=None,
-    help="At most N hits, newest first (default: 50 for a table, all otherwise; 0 = all).",
+    help="At most N hits (default: 50 for a table, all otherwise; 0 = all).",
+)
+@click.option(
+    "--after",
+    metavar="CURSOR",
+    help="The next page: the cursor printed at the end of the previous one.",
 )
 @pass_state
 @reports_errors
-def hits(
+def hits(state: State, fmt: str, limit: int | None, after: str | None, **filters: Any) -> None:
+    """List stored hits, newest first.
+
+    A table shows 50 by default and prints the command for the next page; json, jsonl and
+    csv stream every hit (jsonl in constant memory, for millions). An empty result exits 0
+    with a note on stderr.
+    """
+    from monitor.query.commands import list_hits
+
+    list_hits(state.config, fmt=fmt, limit=limit, after=after, **filters)
+
+
+@cli.command()
+@click.argument("ref", metavar="ID|URL")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_state
+@reports_errors
+def show(state: State, ref: str, fmt: str) -> None:
+    """One article: its hits with snippets and match offsets, revisions, the URLs it was
+    seen at and the other outlets' copies of its story. ID is the id column of `monitor
+    hits`; any URL the article was seen at works too."""
+    from monitor.query.commands import show_article
+
+    show_article(state.config, ref, fmt)
+
+
+@cli.command()
+@click.option("--watchlist", "-w", "watchlists", multiple=True, metavar="NAME")
+@click.option("--since", type=Since(), metavar="WHEN", help="From (default: 30d).")
+@click.option("--until", type=Until(), metavar="WHEN", help="Until (default: now).")
+@click.option("--by", "every", type=click.Choice(["day", "week"]), default="day", show_default=True)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@pass_state
+@reports_errors
+def stats(
     state: State,
     watchlists: tuple[str, ...],
-    sources: tuple[str, ...],
     since: datetime | None,
-    search: str | None,
+    until: datetime | None,
+    every: str,
     fmt: str,
-    limit: int | None,
 ) -> None:
-    """List stored hits, newest first."""
-    from monitor.output import print_hits
-    from monitor.store.engine import transaction
-    from monitor.store.open import open_store
-    from monitor.store.queries import find_hits
+    """Hits per watchlist per day or week, with a sparkline, and per source. A spike (a day
+    far above the watchlist's usual level over the 28 days before it) is marked."""
+    from monitor.query.commands import print_hit_stats
 
-    if limit is None:
-        limit = 50 if fmt == "table" else 0
-    with transaction(open_store(state.config)) as s:
-        rows = find_hits(
-            s,
-            watchlists=watchlists,
-            sources=sources,
-            since=since,
-            search=search,
-            limit=(limit + 1) if limit else None,
-        )
-    more = bool(limit) and len(rows) > limit
-    rows = rows[:limit] if limit else rows
-    if not rows:
-        click.echo("No hits match.", err=True)
-        if fmt == "json":
-            click.echo("[]")
-        return
-    print_hits(rows, fmt, zone=state.config.digest.zone)
-    if more:
-        click.echo(f"(showing the newest {limit}; use --limit 0 for all)", err=True)
+    print_hit_stats(state.config, watchlists, since, until, every, fmt)
+
+
+@cli.command()
+@hit_filter_options
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write here instead of standard output.",
+)
+@pass_state
+@reports_errors
+def export(state: State, fmt: str, output: Path | None, **filters: Any) -> None:
+    """Every hit with its match metadata (terms, offsets, story id), oldest first, for
+    spreadsheets and notebooks. Streams: flat memory however many hits."""
+    from monitor.query.commands import export_hits
+
+    export_hits(state.config, fmt, output, **filters)
+
+
+@cli.command()
+@click.argument("watchlist", required=False)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the feed here (default: standard output).",
+)
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
+@pass_state
+@reports_errors
+def feed(state: State, watchlist: str | None, output: Path | None, limit: int) -> None:
+    """An Atom feed of the latest hits of WATCHLIST (default: all watchlists), for a feed
+    reader. `monitor web` serves the same feeds."""
+    from monitor.query.commands import write_feed
+
+    write_feed(state.config, watchlist, output, limit)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@pass_state
+@reports_errors
+def web(state: State, host: str, port: int) -> None:
+    """A read-only web view of the archive: hits with filters and search, articles, trend
+    charts, source health and Atom feeds. Listens on 127.0.0.1 unless told otherwise."""
+    from monitor.web.serve import serve
+
+    serve(state.config, host, port)
 
 
 @cli.command()

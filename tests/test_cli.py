@@ -31,11 +31,12 @@ def crawled(tmp_path: Path, site: FixtureSite) -> Path:
 def test_help_lists_every_command() -> None:
     result = run_monitor("--help")
     assert result.returncode == 0
-    for command in ("run", "crawl", "digest", "hits", "sources", "demo", "db"):
+    commands = ("run", "crawl", "digest", "hits", "sources", "demo", "db")
+    for command in (*commands, "show", "stats", "export", "feed", "web"):
         assert f"  {command} " in result.stdout
     assert "monitor demo" in result.stdout
     hits_help = run_monitor("hits", "--help").stdout
-    assert "--since WHEN" in hits_help and "--format [table|json|csv]" in hits_help
+    assert "--since WHEN" in hits_help and "--format [table|json|jsonl|csv]" in hits_help
 
 
 def test_hits_json_csv_table(crawled: Path) -> None:

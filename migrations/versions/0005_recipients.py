@@ -1,4 +1,4 @@
-"""Per-recipient delivery: recipients, deliveries, hits.changed_at.
+"""Per-recipient delivery: recipients, deliveries, hits.changed_at; an index of revised hits.
 
 Until now a hit was sent once, to everyone (hits.digest_id). Each recipient now has its own
 watchlists and schedule, so what was delivered is recorded per recipient. The digests sent
@@ -78,6 +78,12 @@ def upgrade() -> None:
             postgresql_where=sa.text("digest_id IS NULL"),
         )
         batch_op.create_index("ix_hits_watchlist_changed", ["watchlist", "changed_at"])
+        batch_op.create_index(
+            "ix_hits_updated",
+            ["created_at"],
+            sqlite_where=sa.text("updated = 1"),
+            postgresql_where=sa.text("updated = true"),
+        )
     _deliveries_of_the_old_digest()
 
 
@@ -120,6 +126,11 @@ def downgrade() -> None:
     )
     with op.batch_alter_table("hits", schema=None) as batch_op:
         batch_op.drop_index("ix_hits_watchlist_changed")
+        batch_op.drop_index(
+            "ix_hits_updated",
+            sqlite_where=sa.text("updated = 1"),
+            postgresql_where=sa.text("updated = true"),
+        )
         batch_op.create_index(
             "ix_hits_unsent",
             ["watchlist"],

@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -193,6 +194,13 @@ class Hit(Base):
         Index("ix_hits_watchlist_created", "watchlist", "created_at"),
         # The digest's question: what changed in these watchlists since the recipient's floor.
         Index("ix_hits_watchlist_changed", "watchlist", "changed_at"),
+        # `monitor hits --updated`: the few revised hits, newest first, without a scan.
+        Index(
+            "ix_hits_updated",
+            "created_at",
+            sqlite_where=text("updated = 1"),
+            postgresql_where=text("updated = true"),
+        ),
     )
 
 

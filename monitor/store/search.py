@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, TextClause, column, func, select, table, text
+from sqlalchemy import Select, TextClause, column, false, func, select, table, text
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Article, Hit
@@ -84,6 +84,29 @@ def newest_matching(
         if limit is not None and len(rows) >= limit:
             break
     return rows
+
+
+def matching_newest_first(session: Session, stmt: Select[Any], user_text: str) -> Select[Any]:
+    """``stmt`` restricted to matching articles, newest article first and no order within
+    an article: the form keyset pages build on (monitor.query.hits), which on SQLite reads
+    the FTS index in rowid order and stops at the page's end, sorting nothing."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        query = fts5_query(user_text)
+        if query is None:
+            return stmt.where(false())
+        return (
+            stmt.join(_FTS, _FTS.c.rowid == Article.id)
+            .where(text("articles_fts MATCH :fts").bindparams(fts=query))
+            .order_by(_FTS.c.rowid.desc())
+        )
+    if dialect == "postgresql":
+        if not _WORDS.search(user_text):
+            return stmt.where(false())
+        cleaned = user_text.replace("\x00", " ")  # PostgreSQL text cannot hold NUL
+        condition = text("articles.search @@ websearch_to_tsquery('simple', :q)")
+        return stmt.where(condition.bindparams(q=cleaned)).order_by(Article.id.desc())
+    raise NotImplementedError(f"no full-text search on {dialect}")
 
 
 def _newest_matches(stmt: Select[Any], match: TextClause, size: int | None) -> Select[Any]:

@@ -1,0 +1,168 @@
+"""One article and everything the archive knows of it, for `monitor show` and the web view's
+article page: its hits (with snippets and match offsets), revisions, URLs and story copies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
+from monitor.store.queries import StoryCopy, story_copies
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    id: int
+    watchlist: str
+    matched: list[str]
+    matches: list[dict[str, Any]]
+    snippet: str
+    highlights: list[list[int]]
+    found: datetime
+    sent_at: datetime | None
+    updated: bool
+
+
+@dataclass(frozen=True)
+class Revision:
+    seen_at: datetime
+    old_title: str | None
+    new_title: str | None
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    id: int
+    url: str
+    title: str | None
+    summary: str | None
+    text: str | None
+    source: str
+    published: datetime | None
+    first_seen: datetime
+    updated_at: datetime | None
+    fetch_error: str | None
+    story_id: int | None
+    hits: list[ArticleHit]
+    revisions: list[Revision]
+    aliases: list[str]  # every URL seen for it, the canonical one included
+    copies: list[StoryCopy]  # the other articles of its story, earliest first
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(d: datetime | None) -> str | None:
+            return d.isoformat() if d else None
+
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "source": self.source,
+            "published": iso(self.published),
+            "first_seen": iso(self.first_seen),
+            "updated_at": iso(self.updated_at),
+            "fetch_error": self.fetch_error,
+            "story_id": self.story_id,
+            "summary": self.summary,
+            "text": self.text,
+            "hits": [
+                {
+                    "id": h.id,
+                    "watchlist": h.watchlist,
+                    "matched": h.matched,
+                    "matches": h.matches,
+                    "snippet": h.snippet,
+                    "highlights": h.highlights,
+                    "found": iso(h.found),
+                    "sent_at": iso(h.sent_at),
+                    "updated": h.updated,
+                }
+                for h in self.hits
+            ],
+            "revisions": [
+                {"seen_at": iso(r.seen_at), "old_title": r.old_title, "new_title": r.new_title}
+                for r in self.revisions
+            ],
+            "aliases": self.aliases,
+            "copies": [
+                {
+                    "id": c.article_id,
+                    "source": c.source,
+                    "url": c.url,
+                    "published": iso(c.published),
+                }
+                for c in self.copies
+            ],
+        }
+
+
+def find_article_id(session: Session, ref: str) -> int | None:
+    """The article named by ``ref``: its id, or any URL it was seen at (tracking
+    parameters, ``www.``, AMP and the like do not matter, as in the crawl)."""
+    from monitor.dedup import url_key  # courlan: 0.1 s to import, only needed for a URL
+
+    ref = ref.strip()
+    if ref.isdigit():
+        return session.scalar(select(Article.id).where(Article.id == int(ref)))
+    return session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url_key == url_key(ref)))
+
+
+def load_article(session: Session, article_id: int) -> ArticleView | None:
+    row = session.execute(
+        select(Article, Source.name)
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.id == article_id)
+    ).first()
+    if row is None:
+        return None
+    a, source = row
+    hits = [
+        ArticleHit(
+            h.id,
+            h.watchlist,
+            list(h.matched),
+            list(h.matches),
+            h.snippet,
+            list(h.highlights),
+            h.created_at,
+            h.sent_at,
+            h.updated,
+        )
+        for h in session.scalars(
+            select(Hit).where(Hit.article_id == article_id).order_by(Hit.watchlist)
+        )
+    ]
+    revisions = [
+        Revision(r.seen_at, r.old_title, r.new_title)
+        for r in session.scalars(
+            select(ArticleRevision)
+            .where(ArticleRevision.article_id == article_id)
+            .order_by(ArticleRevision.seen_at, ArticleRevision.id)
+        )
+    ]
+    urls = select(ArticleUrl.url).where(ArticleUrl.article_id == article_id)
+    aliases = list(session.scalars(urls.order_by(ArticleUrl.id)))
+    copies = []
+    if a.story_id is not None:
+        story = story_copies(session, [a.story_id]).get(a.story_id, [])
+        copies = [c for c in story if c.article_id != a.id]
+    return ArticleView(
+        a.id,
+        a.url,
+        a.title,
+        a.summary,
+        a.text,
+        source,
+        a.published_at,
+        a.first_seen_at,
+        a.updated_at,
+        a.fetch_error,
+        a.story_id,
+        hits,
+        revisions,
+        aliases,
+        copies,
+    )

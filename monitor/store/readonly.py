@@ -1,0 +1,141 @@
+"""Read-only access to the store, for the commands that only look (`hits`, `show`, `stats`,
+`export`, `feed`) and for the web view, which must never write (issue #7).
+
+Why not :func:`monitor.store.engine.make_engine`: its SQLite transactions start with
+``BEGIN IMMEDIATE``, which takes the write lock, so a 40-second export would stall the daemon's
+writes for 40 seconds. Here SQLite is opened with ``mode=ro`` and ``query_only`` and reads in
+a plain (deferred) ``BEGIN``, a snapshot that WAL lets the writer work beside; PostgreSQL
+sessions are ``default_transaction_read_only``. A write through these engines fails in the
+database itself, not by convention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config import Config
+from monitor.errors import SchemaOutOfDate, StorageError
+from monitor.store.engine import BUSY_TIMEOUT_MS, describe, sqlite_path
+
+
+def make_reader(url: str) -> Engine:
+    """An engine on ``url`` that cannot write."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"invalid database URL {describe(url)!r}: {exc}") from None
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return create_engine(
+                url,
+                pool_pre_ping=True,
+                connect_args={"options": "-c default_transaction_read_only=on"},
+            )
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StorageError(f"cannot use database {describe(url)}: {exc}") from None
+    path = sqlite_path(url)
+    if path is None:
+        raise StorageError(f"{describe(url)}: a read-only view needs a database file")
+    uri = f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&uri=true"
+    engine = create_engine(uri, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # BEGIN is ours, below
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA query_only=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")  # deferred: a read snapshot, no lock on writers
+
+    _WHERE[engine] = describe(url)
+    return engine
+
+
+#: What to call a reader in messages: the configured URL, not the ``file:...?mode=ro`` one.
+_WHERE: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
+
+
+def _where(engine: Engine) -> str:
+    return _WHERE.get(engine) or describe(str(engine.url))
+
+
+_REVISION = re.compile(r'^(down_)?revision(?:: [^=]+)? = (?:"([^"]*)"|None)', re.MULTILINE)
+
+
+def migrations_head() -> str | None:
+    """The newest migration's revision, read from the migration files' ``revision`` and
+    ``down_revision`` lines. Why not Alembic's ScriptDirectory: importing Alembic's runtime
+    costs 0.3 s, the better part of a `monitor hits` that takes 10 ms to query (the store
+    tests check that both agree)."""
+    import migrations
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (Path(migrations.__file__).parent / "versions").glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text("utf-8")):
+            (parents if down else revisions).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse a database this monitor cannot read (never made, or at another revision)."""
+    where = _where(engine)
+    try:
+        with engine.connect() as c:
+            if not inspect(c).has_table("alembic_version"):
+                current = None
+            else:
+                current = c.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot open the database {where}: {exc}") from None
+    head = migrations_head()
+    if current is None:
+        raise StorageError(f"the database {where} is empty: run `monitor crawl` first")
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database {where} is at schema revision {current}, this monitor needs {head}. "
+            "Back it up, then run: monitor db upgrade"
+        )
+
+
+def open_reader(config: Config) -> Engine:
+    """The configured store, read-only. A SQLite file that does not exist yet is created and
+    migrated first, as every other command does, so a fresh install reads an empty archive."""
+    path = sqlite_path(config.database_url)
+    if path is not None and not Path(path).exists():
+        from monitor.store.open import open_store
+
+        open_store(config).dispose()
+    engine = make_reader(config.database_url)
+    check_schema(engine)
+    return engine
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session in one read transaction (one snapshot), rolled back at the end."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    try:
+        with factory() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()  # nothing to commit, by construction
+    except SQLAlchemyError as exc:
+        raise StorageError(f"database error on {_where(engine)}: {exc}") from exc

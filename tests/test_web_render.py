@@ -1,0 +1,20 @@
+"""Pure: the templates' helpers that keep hostile feed text in its place."""
+
+from __future__ import annotations
+
+from monitor.web.render import marked, web_link
+
+
+def test_only_web_urls_become_links() -> None:
+    assert web_link("https://example.org/a") == "https://example.org/a"
+    for bad in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "//x.org", None):
+        assert web_link(bad) is None
+
+
+def test_marked_cuts_the_snippet_at_its_highlights() -> None:
+    assert marked("Iran and Tehran", [[9, 15], [0, 4]]) == [
+        ("Iran", True),
+        (" and ", False),
+        ("Tehran", True),
+    ]
+    assert marked("short", [[2, 99], [3, 1]]) == [("short", False)]  # bad offsets ignored
