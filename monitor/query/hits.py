@@ -73,6 +73,7 @@ def _columns(f: HitFilter) -> list[Any]:
         Article.story_id,
         Hit.updated,
         Hit.created_at,
+        Hit.changed_at,
         Article.id,
     ]
     if f.per == "story":
