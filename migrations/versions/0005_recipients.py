@@ -84,6 +84,12 @@ def upgrade() -> None:
             sqlite_where=sa.text("updated = 1"),
             postgresql_where=sa.text("updated = true"),
         )
+        batch_op.create_index(
+            "ix_hits_updated_watchlist",
+            ["watchlist", "created_at"],
+            sqlite_where=sa.text("updated = 1"),
+            postgresql_where=sa.text("updated = true"),
+        )
     _deliveries_of_the_old_digest()
 
 
@@ -128,6 +134,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_hits_watchlist_changed")
         batch_op.drop_index(
             "ix_hits_updated",
+            sqlite_where=sa.text("updated = 1"),
+            postgresql_where=sa.text("updated = true"),
+        )
+        batch_op.drop_index(
+            "ix_hits_updated_watchlist",
             sqlite_where=sa.text("updated = 1"),
             postgresql_where=sa.text("updated = true"),
         )

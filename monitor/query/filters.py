@@ -29,7 +29,7 @@ class HitFilter:
     since: datetime | None = None  # hits found at or after
     until: datetime | None = None  # hits found before
     terms: tuple[str, ...] = ()  # any of these matched terms (case-insensitive)
-    updated_only: bool = False  # only hits whose article changed after it was sent
+    updated_only: bool = False  # only hits whose article changed after the hit was found
     story: int | None = None  # only the copies of this story
     per: Per = "copy"  # "story": the first copy of each story, with how many there are
     search: str | None = None  # full-text, every word in the title or text

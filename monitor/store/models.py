@@ -194,9 +194,17 @@ class Hit(Base):
         Index("ix_hits_watchlist_created", "watchlist", "created_at"),
         # The digest's question: what changed in these watchlists since the recipient's floor.
         Index("ix_hits_watchlist_changed", "watchlist", "changed_at"),
-        # `monitor hits --updated`: the few revised hits, newest first, without a scan.
+        # `monitor hits --updated` (with or without --watchlist): the few revised hits,
+        # newest first, without walking every hit.
         Index(
             "ix_hits_updated",
+            "created_at",
+            sqlite_where=text("updated = 1"),
+            postgresql_where=text("updated = true"),
+        ),
+        Index(
+            "ix_hits_updated_watchlist",
+            "watchlist",
             "created_at",
             sqlite_where=text("updated = 1"),
             postgresql_where=text("updated = true"),
