@@ -90,6 +90,9 @@ class Nginx:
         for _ in range(100):
             try:
                 urllib.request.urlopen(url, timeout=1).read()
+                time.sleep(0.3)
+                if self.proc.poll() is not None:  # another server holds the addresses
+                    raise SystemExit(f"nginx exited: see {self.root / 'nginx-error.log'}")
                 return self
             except OSError:
                 if self.proc.poll() is not None:
@@ -102,7 +105,7 @@ class Nginx:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)  # graceful
+            self.proc.send_signal(signal.SIGTERM)  # fast shutdown: no keep-alive waits
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
