@@ -1,6 +1,6 @@
 """Crawl throughput, side by side with peers: the one command of the crawl benchmark.
 
-    python benchmarks/crawl/bench.py                      # full scale (about 40-60 min)
+    python benchmarks/crawl/bench.py                      # full scale (30-40 min when quiet)
     python benchmarks/crawl/bench.py --small              # 50 feeds, 500 articles: a check
     python benchmarks/crawl/bench.py --only floor,cold    # some steps; --out results.json
 
