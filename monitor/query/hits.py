@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from monitor.query.filters import BadCursor, Cursor, HitFilter
 from monitor.store import search as fulltext
 from monitor.store.models import Article, Hit, Source
-from monitor.store.queries import HitRow
+from monitor.store.queries import HitRow, hit_columns
 
 _FTS = table("articles_fts", column("rowid"), column("rank"))
 
@@ -58,24 +58,7 @@ class Page:
 
 
 def _columns(f: HitFilter) -> list[Any]:
-    cols: list[Any] = [
-        Hit.id,
-        Hit.watchlist,
-        Hit.matched,
-        Article.url,
-        Article.title,
-        Source.name,
-        Article.published_at,
-        Article.first_seen_at,
-        Hit.snippet,
-        Hit.highlights,
-        Hit.sent_at,
-        Article.story_id,
-        Hit.updated,
-        Hit.created_at,
-        Hit.changed_at,
-        Article.id,
-    ]
+    cols: list[Any] = [*hit_columns(), Article.id]
     if f.per == "story":
         other = aliased(Article)
         cols.append(

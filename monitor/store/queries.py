@@ -50,25 +50,31 @@ class HitRow:
         }
 
 
+def hit_columns(updated: Any = Hit.updated) -> list[Any]:
+    """The columns of a ``HitRow``, in the order of its fields (the hit list adds its own
+    after them)."""
+    return [
+        Hit.id,
+        Hit.watchlist,
+        Hit.matched,
+        Article.url,
+        Article.title,
+        Source.name,
+        Article.published_at,
+        Article.first_seen_at,
+        Hit.snippet,
+        Hit.highlights,
+        Hit.sent_at,
+        Article.story_id,
+        updated,
+        Hit.created_at,
+        Hit.changed_at,
+    ]
+
+
 def _hit_select(updated: Any = Hit.updated) -> Select[Any]:
     return (
-        select(
-            Hit.id,
-            Hit.watchlist,
-            Hit.matched,
-            Article.url,
-            Article.title,
-            Source.name,
-            Article.published_at,
-            Article.first_seen_at,
-            Hit.snippet,
-            Hit.highlights,
-            Hit.sent_at,
-            Article.story_id,
-            updated,
-            Hit.created_at,
-            Hit.changed_at,
-        )
+        select(*hit_columns(updated))
         .join(Article, Article.id == Hit.article_id)
         .join(Source, Source.id == Article.source_id)
     )
