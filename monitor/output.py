@@ -16,20 +16,6 @@ from rich.text import Text
 
 from monitor.store.queries import HitRow, SourceRow
 
-FORMATS = ("table", "json", "csv")
-HIT_CSV_FIELDS = [
-    "id",
-    "watchlist",
-    "matched",
-    "title",
-    "url",
-    "source",
-    "published",
-    "first_seen",
-    "snippet",
-    "sent_at",
-]
-
 
 def _console(out: IO[str]) -> Console:
     # A pipe gets plain text at a generous width rather than 80 columns of wrapping.
@@ -55,33 +41,6 @@ def snippet_text(row: HitRow) -> Text:
     for start, end in row.highlights:
         text.stylize("bold yellow", start, end)
     return text
-
-
-def print_hits(
-    rows: Sequence[HitRow], fmt: str, out: IO[str] = sys.stdout, zone: ZoneInfo | None = None
-) -> None:
-    if fmt == "json":
-        json.dump([r.as_dict() for r in rows], out, ensure_ascii=False, indent=2)
-        out.write("\n")
-    elif fmt == "csv":
-        w = csv.DictWriter(out, fieldnames=HIT_CSV_FIELDS, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            d = r.as_dict()
-            d["matched"] = "; ".join(r.matched)
-            w.writerow(d)
-    else:
-        table = Table(show_lines=True, expand=False)
-        table.add_column("first seen", no_wrap=True)
-        table.add_column("watchlist", no_wrap=True)
-        table.add_column("source", no_wrap=True)
-        table.add_column("title / link", ratio=2, overflow="fold")
-        table.add_column("snippet", ratio=3)
-        for r in rows:
-            title = Text(r.title or "(no title)", style="bold")
-            title.append("\n" + r.url, style="dim")
-            table.add_row(_when(r.first_seen, zone), r.watchlist, r.source, title, snippet_text(r))
-        _console(out).print(table)
 
 
 def print_sources(rows: Sequence[SourceRow], fmt: str, out: IO[str] = sys.stdout) -> None:

@@ -15,10 +15,12 @@ from monitor.crawl.runner import run_crawl
 from monitor.demo.server import FixtureSite
 from monitor.digest.job import run_now
 from monitor.errors import MonitorError
-from monitor.output import print_crawl_summary, print_hits
+from monitor.output import print_crawl_summary
+from monitor.output_query import print_hit_table
+from monitor.query.filters import HitFilter
+from monitor.query.hits import page_hits
 from monitor.store.engine import transaction
 from monitor.store.open import open_store
-from monitor.store.queries import find_hits
 
 MARKER = ".monitor-demo"
 
@@ -100,9 +102,9 @@ def run_demo(target: Path | None = None, *, verbose: bool = False) -> int:
     print_crawl_summary(summary)
     engine = open_store(config)
     with transaction(engine) as s:
-        rows = find_hits(s)
+        rows = page_hits(s, HitFilter(), limit=100).rows
     out.write(f"\n{len(rows)} hits:\n")
-    print_hits(rows, "table", zone=config.digest.zone)
+    print_hit_table(rows, zone=config.digest.zone)  # the table `monitor hits` prints
     [outcome] = run_now(config, engine)
     out.write(f"\nDigest ({outcome.hits} hits) written to {outcome.destination}\n")
     out.write(
