@@ -213,3 +213,37 @@ def test_pipeline_batch_that_fails_is_stored_one_by_one(store: Engine) -> None:
     assert stored_urls(store) == {"http://wire.test/1", "http://daily.test/1"}
     assert pipe.ctx.tally.store_errors == 1
     assert pipe.ctx.tally.of("nowhere").articles_done == 0
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["one", "batch"])
+def test_hits_keep_their_articles_source(store: Engine, batched: bool) -> None:
+    """A hit's source is its article's, also when another source reaches the article (an
+    alias) and its revised text adds a watchlist: `monitor hits --source` reads it."""
+    first = incoming("http://wire.test/x", story("wire_full"), title="Iran talks")
+    again = incoming(
+        "http://daily.test/x",
+        story("wire_full") + " Rail links too.",
+        title="Iran talks and a rail deal",
+        other_urls=["http://wire.test/x"],
+    )
+    fresh = incoming("http://daily.test/y", story("other_same_event"), title="Russia rail")
+    with transaction(store) as s:
+        store_article(s, first.data, first.hits, first.signature)
+    with transaction(store) as s:
+        if batched:
+            store_articles(s, [again, fresh])
+        else:
+            for item in (again, fresh):
+                store_article(s, item.data, item.hits, item.signature)
+    with transaction(store) as s:
+        source = {name: id_ for name, id_ in s.execute(select(Source.name, Source.id))}
+        rows = s.execute(
+            select(Article.url, Hit.watchlist, Hit.source_id, Article.source_id).join(Hit)
+        ).all()
+    assert {(url, w) for url, w, _, _ in rows} >= {
+        ("http://wire.test/x", "rail"),
+        ("http://daily.test/y", "rail"),
+    }
+    assert all(hit_src == art_src for _, _, hit_src, art_src in rows)
+    assert {src for url, _, src, _ in rows if "wire.test" in url} == {source["wire"]}
+    assert {src for url, _, src, _ in rows if "daily.test" in url} == {source["daily"]}

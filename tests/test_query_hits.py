@@ -117,3 +117,31 @@ def test_relevance_ranks_the_newest_matches_only(
     found = {a for a, _ in listing(archive, HitFilter(search="Tehran", sort="relevance"))}
     newest = sorted({a for a, _ in listing(archive, HitFilter(search="Tehran"))}, reverse=True)
     assert found == set(newest[:3])
+
+
+def test_search_pages_through_windows_match_the_whole_list(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL tries windows of the newest ids before every match (tiny ones here, so a
+    page crosses several); the pages must still be the whole list, newest article first."""
+    import monitor.store.search as search
+
+    monkeypatch.setattr(search, "PG_WINDOWS", (1, 2, 5))
+    engine = make_reader(archive.url)
+    with read_session(engine) as s:
+        for words in ("report", "Tehran", "no such wordd"):
+            f = HitFilter(search=words)
+            whole = [(h.article_id, h.id) for h in iter_hits(s, f)]
+            paged: list[tuple[int, int]] = []
+            cursor = None
+            for _ in range(200):
+                page = page_hits(s, f, limit=3, cursor=cursor)
+                paged += [(h.article_id, h.id) for h in page.rows]
+                if page.next is None:
+                    break
+                cursor = Cursor.decode(page.next)
+            assert sorted(paged) == sorted(whole) and len(paged) == len(set(paged))
+            articles = [a for a, _ in paged]
+            assert articles == sorted(articles, reverse=True)
+            assert (len(whole) > 3) == (words != "no such wordd")
+    engine.dispose()

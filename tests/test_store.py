@@ -191,7 +191,15 @@ def test_unique_constraint_holds_without_the_lookup(store: Engine) -> None:
     put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
     with pytest.raises(StorageError), transaction(store) as s:
         s.add(
-            Hit(article_id=1, watchlist="iran", matched=[], matches=[], snippet="", highlights=[])
+            Hit(
+                article_id=1,
+                source_id=1,
+                watchlist="iran",
+                matched=[],
+                matches=[],
+                snippet="",
+                highlights=[],
+            )
         )
 
 
@@ -607,6 +615,9 @@ def test_upgrade_and_downgrade_keep_the_data(db_url: str) -> None:
     assert counts() == [1, 1, 1, 1]
     with transaction(e) as s:
         assert [h.title for h in find_hits(s, search="vienna")] == ["Iran talks"]
+        # 0006 gave the hit its article's source.
+        assert [h.title for h in find_hits(s, sources=["wire"])] == ["Iran talks"]
+        assert s.scalars(select(Hit.source_id)).all() == [1]
     downgrade(e, "0001")
     assert counts() == [1, 1, 1, 1]
     upgrade(e)

@@ -372,6 +372,7 @@ def generate(
                 hit.update(
                     id=hit_id,
                     article_id=aid,
+                    source_id=sid,
                     created_at=seen,
                     changed_at=seen,
                     digest_id=digest_id,

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from monitor.query.filters import BadCursor, Cursor, HitFilter
 from monitor.store import search as fulltext
 from monitor.store.models import Article, Hit, Source
-from monitor.store.queries import HitRow, hit_columns
+from monitor.store.queries import HitRow, hit_columns, of_sources
 
 _FTS = table("articles_fts", column("rowid"), column("rank"))
 
@@ -110,7 +110,7 @@ def filtered(session: Session, f: HitFilter, columns: Sequence[Any] | None = Non
     if f.watchlists:
         stmt = stmt.where(Hit.watchlist.in_(list(f.watchlists)))
     if f.sources:
-        stmt = stmt.where(Source.name.in_(list(f.sources)))
+        stmt = stmt.where(of_sources(f.sources))
     if f.since is not None:
         stmt = stmt.where(Hit.created_at >= f.since)
     if f.until is not None:
@@ -175,47 +175,45 @@ def _relevance(session: Session, stmt: Select[Any], words: str) -> Select[Any]:
     return stmt.where(matches).order_by(rank, Hit.id.desc())
 
 
-def _after(session: Session, stmt: Select[Any], sort: str, key: tuple[Any, ...]) -> Select[Any]:
-    """Rows strictly after ``key`` in the sort order (descending keys)."""
-    if sort == "time":
-        found = datetime.fromisoformat(str(key[0]))
-        hit_id = int(key[1])
-        return stmt.where(Hit.created_at <= found, or_(Hit.created_at < found, Hit.id < hit_id))
-    article_id = int(key[0])
-    stmt = stmt.where(Article.id < article_id)
-    if session.get_bind().dialect.name == "sqlite":
-        # Said of the FTS5 rowid too, so the full-text scan itself starts at the cursor.
-        stmt = stmt.where(text("articles_fts.rowid < :fts_last").bindparams(fts_last=article_id))
-    return stmt
+def _after(stmt: Select[Any], key: tuple[Any, ...]) -> Select[Any]:
+    """Rows strictly after ``key`` (time, hit id) in the time order (descending keys)."""
+    found = datetime.fromisoformat(str(key[0]))
+    hit_id = int(key[1])
+    return stmt.where(Hit.created_at <= found, or_(Hit.created_at < found, Hit.id < hit_id))
 
 
 def _ordered(
-    session: Session, f: HitFilter, cursor: Cursor | None, columns: Sequence[Any] | None = None
+    session: Session,
+    f: HitFilter,
+    cursor: Cursor | None,
+    columns: Sequence[Any] | None = None,
+    *,
+    window: int | None = None,
 ) -> Select[Any]:
+    """The filter's rows in its order, after ``cursor``. ``window``: see
+    :func:`monitor.store.search.keyset_windows` (searches newest first only)."""
     sort = _sort_name(f)
     if cursor is not None and cursor.sort != sort:
         raise BadCursor("this cursor belongs to a query sorted another way")
     stmt = filtered(session, f, columns)
-    if sort == "relevance":
-        assert f.search is not None
-        stmt = _relevance(session, stmt, f.search)
-        if cursor is not None:
-            stmt = stmt.offset(int(cursor.key[0]))
-        return stmt
-    if sort == "article":
-        assert f.search is not None
-        # Newest article first and nothing after it: a tie-breaker (hits.id) would make
-        # SQLite sort every match instead of reading the FTS index in order and stopping.
-        # So pages end between articles (page_hits), never inside one.
-        stmt = fulltext.matching_newest_first(session, stmt, f.search)
-    else:
+    try:
+        if sort == "relevance":
+            assert f.search is not None
+            stmt = _relevance(session, stmt, f.search)
+            return stmt if cursor is None else stmt.offset(int(cursor.key[0]))
+        if sort == "article":
+            assert f.search is not None
+            # Newest article first and nothing after it: a tie-breaker (hits.id) would make
+            # SQLite sort every match instead of reading the FTS index in order and
+            # stopping. So pages end between articles (page_hits), never inside one.
+            below = None if cursor is None else int(cursor.key[0])
+            return fulltext.matching_newest_first(
+                session, stmt, f.search, window=window, below=below
+            )
         stmt = stmt.order_by(Hit.created_at.desc(), Hit.id.desc())
-    if cursor is not None:
-        try:
-            stmt = _after(session, stmt, sort, cursor.key)
-        except (ValueError, IndexError, TypeError):
-            raise BadCursor("this cursor does not fit this query") from None
-    return stmt
+        return stmt if cursor is None else _after(stmt, cursor.key)
+    except (ValueError, IndexError, TypeError):
+        raise BadCursor("this cursor does not fit this query") from None
 
 
 _FIELDS = [f.name for f in fields(ListedHit)]
@@ -238,7 +236,14 @@ def page_hits(session: Session, f: HitFilter, *, limit: int, cursor: Cursor | No
     """
     sort = _sort_name(f)
     keys = [Hit.id, Article.id, Hit.created_at]
-    found = list(session.execute(_ordered(session, f, cursor, keys).limit(limit + 1)))
+    found: list[Any] = []
+    # A window holding more than a page holds that page exactly: every article outside
+    # it is older than every article in it.
+    for window in fulltext.keyset_windows(session) if sort == "article" else (None,):
+        stmt = _ordered(session, f, cursor, keys, window=window).limit(limit + 1)
+        found = list(session.execute(stmt))
+        if len(found) > limit:
+            break
     more = len(found) > limit
     page = found[:limit]
     if sort == "article" and more:

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Date, cast, func, select
 from sqlalchemy.orm import Session
 
 from monitor.query.trend import BASELINE_DAYS, by_week, fill_days, sparkline, spikes
-from monitor.store.models import Article, Hit, Source
+from monitor.store.models import Hit, Source
 
 
 def _day(session: Session) -> ColumnElement[Any]:
@@ -51,8 +51,7 @@ def source_counts(
     n = func.count(Hit.id)
     stmt = (
         select(Source.name, Hit.watchlist, n)
-        .join(Article, Article.id == Hit.article_id)
-        .join(Source, Source.id == Article.source_id)
+        .join(Source, Source.id == Hit.source_id)
         .where(Hit.created_at >= since, Hit.created_at < until)
         .group_by(Source.name, Hit.watchlist)
         .order_by(n.desc(), Source.name, Hit.watchlist)

@@ -82,6 +82,7 @@ class _Item:
     urls: dict[str, str]  # URL key -> canonical URL, every URL it was reached by
     main_key: str  # the key of the URL that names it when new
     article_id: int | None = None
+    source_id: int | None = None  # the stored article's source (maybe not the item's)
     new: bool = False
     revised: bool = False
     story_id: int | None = None
@@ -183,9 +184,11 @@ def _write_round(session: Session, items: list[_Item], sources: dict[str, int]) 
     if seen_again:
         # One SELECT puts them in the session, where _complete_or_revise finds each.
         ids = [it.article_id for it in seen_again]
-        session.scalars(select(Article).where(any_of(session, _ARTICLES.c.id, ids))).all()
+        loaded = session.scalars(select(Article).where(any_of(session, _ARTICLES.c.id, ids)))
+        source_of = {a.id: a.source_id for a in loaded}
         for it in seen_again:
             assert it.article_id is not None
+            it.source_id = source_of[it.article_id]
             it.revised = _complete_or_revise(session, it.article_id, it.data, it.incoming.signature)
     fresh = [it for it in items if it.article_id is None]
     if fresh:
@@ -238,16 +241,18 @@ def _insert_articles(session: Session, items: list[_Item], sources: dict[str, in
     inserted = {key for (key,) in returned}
     # Not inserted: another crawl stored the article since the URL lookup.
     others = [it.main_key for it in items if it.main_key not in inserted]
-    existing: dict[str, int] = {}
+    existing: dict[str, tuple[int, int]] = {}
     if others:
-        stmt = select(Article.url_key, Article.id).where(
+        stmt = select(Article.url_key, Article.id, Article.source_id).where(
             any_of(session, _ARTICLES.c.url_key, others)
         )
-        existing.update((key, id_) for key, id_ in session.execute(stmt))
+        existing.update((key, (id_, src)) for key, id_, src in session.execute(stmt))
     for it in items:
         it.new = it.main_key in inserted
-        if not it.new:
-            it.article_id, it.story_id = existing[it.main_key], None
+        if it.new:
+            it.source_id = sources[it.data.source]
+        else:
+            (it.article_id, it.source_id), it.story_id = existing[it.main_key], None
     _store_stories(session, [it for it in items if it.new], bands, roots)
 
 
@@ -351,6 +356,7 @@ def _insert_hits(session: Session, items: list[_Item]) -> None:
     rows = [
         {
             "article_id": it.article_id,
+            "source_id": it.source_id,
             "watchlist": h.watchlist,
             "created_at": now,
             "changed_at": now,

@@ -171,6 +171,11 @@ class Hit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    # The article's source, kept here too (an article never changes source) so that a
+    # source's hits, newest first, are one index range: `monitor hits --source`.
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", name="fk_hits_source_id_sources")
+    )
     watchlist: Mapped[str] = mapped_column(String(64))
     matched: Mapped[list[Any]]  # distinct terms that matched
     matches: Mapped[list[Any]]  # [{term, field, start, end}] character offsets per field
@@ -192,6 +197,7 @@ class Hit(Base):
         UniqueConstraint("article_id", "watchlist", name="uq_hits_article_watchlist"),
         Index("ix_hits_created_at", "created_at"),
         Index("ix_hits_watchlist_created", "watchlist", "created_at"),
+        Index("ix_hits_source_created", "source_id", "created_at"),
         # The digest's question: what changed in these watchlists since the recipient's floor.
         Index("ix_hits_watchlist_changed", "watchlist", "changed_at"),
         # `monitor hits --updated` (with or without --watchlist): the few revised hits,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from monitor.store import search as fulltext
@@ -80,6 +80,11 @@ def _hit_select(updated: Any = Hit.updated) -> Select[Any]:
     )
 
 
+def of_sources(names: Sequence[str]) -> ColumnElement[bool]:
+    """Hits of these sources: a range of ``ix_hits_source_created`` per source."""
+    return Hit.source_id.in_(select(Source.id).where(Source.name.in_(list(names))))
+
+
 def _rows(session: Session, stmt: Select[Any]) -> list[HitRow]:
     return [HitRow(*r) for r in session.execute(stmt)]
 
@@ -99,7 +104,7 @@ def find_hits(
     if watchlists:
         stmt = stmt.where(Hit.watchlist.in_(list(watchlists)))
     if sources:
-        stmt = stmt.where(Source.name.in_(list(sources)))
+        stmt = stmt.where(of_sources(sources))
     if since is not None:
         stmt = stmt.where(Hit.created_at >= since)
     if search:
@@ -240,12 +245,7 @@ def source_rows(
         .group_by(Article.source_id)
         .subquery()
     )
-    hits = (
-        select(Article.source_id, func.count(Hit.id).label("n"))
-        .join(Hit, Hit.article_id == Article.id)
-        .group_by(Article.source_id)
-        .subquery()
-    )
+    hits = select(Hit.source_id, func.count(Hit.id).label("n")).group_by(Hit.source_id).subquery()
     stmt = (
         select(
             Source.name,
