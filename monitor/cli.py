@@ -668,6 +668,24 @@ def db_upgrade(state: State) -> None:
         click.echo(
             f"{where} migrated from {before or 'empty'} to {after} (head {head_revision(engine)})."
         )
+        # A migration may rebuild tables (SQLite) and lose their statistics with them.
+        from monitor.store.maintenance import refresh_statistics
+
+        click.echo(f"planner statistics refreshed in {refresh_statistics(engine):.1f} s.")
+
+
+@db.command("analyze")
+@pass_state
+@reports_errors
+def db_analyze(state: State) -> None:
+    """Refresh the query planner's statistics (the daemon does it daily; run it from cron
+    after big imports if you crawl without the daemon)."""
+    from monitor.store.engine import describe, make_engine
+    from monitor.store.maintenance import refresh_statistics
+
+    engine = make_engine(state.config.database_url)
+    seconds = refresh_statistics(engine)
+    click.echo(f"{describe(state.config.database_url)}: statistics refreshed in {seconds:.1f} s.")
 
 
 @db.command("status")

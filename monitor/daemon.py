@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC
+from datetime import UTC, timedelta
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,6 +26,7 @@ from monitor.config import Config
 from monitor.digest.job import run_due
 from monitor.store.engine import describe, transaction
 from monitor.store.lock import daemon_lock
+from monitor.store.maintenance import refresh_statistics
 from monitor.store.models import utcnow
 from monitor.store.open import open_store
 from monitor.store.repo import due_sources
@@ -34,6 +35,10 @@ log = logging.getLogger("monitor.daemon")
 
 #: Seconds between checks of which digests are due (at most; a shorter tick is used).
 DIGEST_CHECK = 30.0
+#: The planner's statistics: a first refresh soon after start (a restart after an upgrade
+#: finds them fresh), then daily.
+STATISTICS_FIRST = 600.0
+STATISTICS_EVERY = 24 * 3600.0
 #: Seconds a crawl child gets to finish its in-flight items after SIGTERM.
 CHILD_GRACE = 10.0
 
@@ -93,6 +98,15 @@ class Daemon:
             id="digests",
             name="digests due",
         )
+        # The planner's statistics, as the archive grows (SQLite keeps none by itself).
+        self.scheduler.add_job(
+            self.refresh_statistics,
+            "interval",
+            seconds=STATISTICS_EVERY,
+            next_run_time=now + timedelta(seconds=STATISTICS_FIRST),
+            id="statistics",
+            name="refresh planner statistics",
+        )
         previous = {
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
         }
@@ -113,6 +127,14 @@ class Daemon:
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         log.info("signal received signal=%s", signal.Signals(signum).name)
         self.stopping.set()
+
+    def refresh_statistics(self) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            refresh_statistics(self.engine)
+        except Exception:
+            log.exception("cannot refresh the planner's statistics")
 
     def crawl_due(self) -> None:
         if self.stopping.is_set():

@@ -158,10 +158,23 @@ def test_db_upgrade_status_and_out_of_date_refusal(crawled: Path, db_url: str) -
     upgraded = run_monitor("db", "upgrade", config=crawled)
     assert upgraded.returncode == 0, upgraded.stderr
     assert f"migrated from 0001 to {head}" in upgraded.stdout
+    assert "planner statistics refreshed" in upgraded.stdout
     assert run_monitor("hits", config=crawled).returncode == 0
     assert db_query("SELECT count(*) FROM hits") == hits_before  # nothing lost
     search = run_monitor("hits", "--search", "Baku", "--format", "json", config=crawled)
     assert len(json.loads(search.stdout)) == 3  # the search index was rebuilt
+
+
+def test_db_analyze_gathers_the_planners_statistics(crawled: Path, db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        stats = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'hits'"
+        assert db_query("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'") == [(0,)]
+    else:
+        stats = "SELECT count(*) FROM pg_stats WHERE tablename = 'hits' AND attname = 'source_id'"
+    done = run_monitor("db", "analyze", config=crawled)
+    assert done.returncode == 0, done.stderr
+    assert "statistics refreshed in" in done.stdout
+    assert db_query(stats)[0][0] > 0
 
 
 def test_python_dash_m_and_console_script_agree() -> None:
