@@ -114,6 +114,7 @@ def test_relevance_ranks_the_newest_matches_only(
     import monitor.query.hits as hits
 
     monkeypatch.setattr(hits, "RELEVANCE_WINDOW", 3)
+    monkeypatch.setattr(hits, "PG_RELEVANCE_WINDOW", 3)
     found = {a for a, _ in listing(archive, HitFilter(search="Tehran", sort="relevance"))}
     newest = sorted({a for a, _ in listing(archive, HitFilter(search="Tehran"))}, reverse=True)
     assert found == set(newest[:3])
