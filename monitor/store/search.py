@@ -12,10 +12,11 @@ Windows are exact: every article outside one is older than every article inside 
 - SQLite: the newest N matches, read from the FTS index in descending rowid order (that
   order alone: FTS5 cannot return rows ordered by ``rowid, hits.id``, so ordering the join
   by both sorted every match again).
-- PostgreSQL: the matching articles among the newest N ids, materialized through the GIN
-  index. Asked for ``ORDER BY id DESC LIMIT n`` in one query, the planner walks the primary
-  key backwards whenever it underestimates how rare a word is (any word outside its
-  statistics, misspellings first), de-TOASTing every tsvector: 5-26 s at a million articles.
+- PostgreSQL: the matching articles among the newest N ids, by a plan chosen here for the
+  window's size (pg_matching_ids). Asked for ``ORDER BY id DESC LIMIT n`` in one query, the
+  planner walks the primary key backwards whenever it underestimates how rare a word is
+  (any word outside its statistics, misspellings first), de-TOASTing every tsvector: 5-26 s
+  at a million articles.
 """
 
 from __future__ import annotations
@@ -73,11 +74,12 @@ def newest_matching(
     elif dialect == "postgresql":
         if not _WORDS.search(user_text):
             return []
-        cleaned = user_text.replace("\x00", " ")  # PostgreSQL text cannot hold NUL
-        condition = text("articles.search @@ websearch_to_tsquery('simple', :q)").bindparams(
-            q=cleaned
-        )
-        window, default = (lambda size: _matches_in_newest(stmt, condition, size)), PG_WINDOWS
+
+        def window(size: int | None) -> Select[Any]:
+            ids = pg_matching_ids(session, user_text, window=size)
+            return stmt.where(any_of(session, Article.__table__.c.id, ids))
+
+        default = PG_WINDOWS
     else:
         raise NotImplementedError(f"no full-text search on {dialect}")
     sizes = () if limit is None else default if windows is None else windows
@@ -178,15 +180,3 @@ def _newest_matches(stmt: Select[Any], match: TextClause, size: int | None) -> S
     if size is not None:
         ids = ids.order_by(_FTS.c.rowid.desc()).limit(size)
     return stmt.where(Article.id.in_(ids))
-
-
-def _matches_in_newest(stmt: Select[Any], condition: TextClause, size: int | None) -> Select[Any]:
-    """``stmt`` restricted to the matching articles among the newest ``size`` ids (all
-    when None), found through the GIN index first (MATERIALIZED keeps the planner from
-    folding the search back into a walk of the primary key)."""
-    ids = select(Article.id).where(condition)
-    if size is not None:
-        newest = select(func.max(Article.id)).correlate(None).scalar_subquery()
-        ids = ids.where(Article.id > newest - size)
-    matching = ids.cte("matching").prefix_with("MATERIALIZED")
-    return stmt.where(Article.id.in_(select(matching.c.id)))
