@@ -1,8 +1,12 @@
-"""Main-text extraction with trafilatura, in a process pool.
+"""Main-text extraction with trafilatura, in a process pool, and the per-article work that
+can go with it: matching the watchlists and the story signature.
 
 trafilatura is not thread-safe (adbar/trafilatura#840, #925) and is the CPU bottleneck of a
 crawl, so it runs in worker processes: both safe and the only way to use a second core.
-``workers = 0`` extracts inline (tests, tiny crawls).
+The crawl process sends each page's body once, as bytes (decoded in the worker), with the
+article's feed data; the worker returns the article filled from the page, sanitized, with
+its hits and MinHash signature, so the crawl process does not match or sign it again
+(``monitor.crawl.pipelines``). ``workers = 0`` does all of it inline (tests, tiny crawls).
 """
 
 from __future__ import annotations
@@ -10,11 +14,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
+
+from monitor import stories
+from monitor.crawl.items import Analysis, ArticleData
+from monitor.matching import Matcher
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +45,19 @@ _PUBLISHED_XPATH = (
     "@itemprop='datePublished' or @name='pubdate' or @name='date']/@content"
     " | //time[@datetime][1]/@datetime"
 )
+_CANONICAL_XPATH = "//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href"
+# trafilatura's own limit (its Extractor's max_file_size), for the parse we do for it.
+_MAX_FILE_SIZE = 20_000_000
 
 
-def _page_meta(html: bytes | str, url: str) -> tuple[str | None, datetime | None]:
+def _page_meta(tree: HtmlElement, url: str) -> tuple[str | None, datetime | None]:
     """The page's rel=canonical and its full publication timestamp (trafilatura keeps only
     the day). A canonical URL is kept only on the page's own site: a hostile page must not
     claim another site's article."""
-    from parsel import Selector
-
-    text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
-    sel = Selector(text=text[:300_000])
-    published = next((d for d in map(_date, sel.xpath(_PUBLISHED_XPATH).getall()) if d), None)
-    href = sel.xpath("//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href").get()
+    found = tree.xpath(_PUBLISHED_XPATH)
+    published = next((d for d in map(_date, map(str, found)) if d), None)
+    hrefs = tree.xpath(_CANONICAL_XPATH)
+    href = str(hrefs[0]) if hrefs else None
     if not href:
         return None, published
     full = urljoin(url, href.strip())
@@ -65,17 +79,24 @@ def _date(value: str | None) -> datetime | None:
 
 
 def extract_article(html: bytes | str, url: str) -> Extracted:
-    """Title, main text, date and canonical URL of an article page (pure, CPU-bound)."""
-    import trafilatura
+    """Title, main text, date and canonical URL of an article page (pure, CPU-bound).
 
+    The page is parsed once, by trafilatura's loader: our two XPaths read that tree, then
+    trafilatura extracts from it (it works on a copy, cheaper than a second parse)."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    tree = load_html(html, _MAX_FILE_SIZE)
+    if tree is None:  # not HTML at all: trafilatura would find nothing either
+        return Extracted(title=None, text=None, published_at=None, canonical_url=None)
+    canonical, published = _page_meta(tree, url)
     doc = trafilatura.bare_extraction(
-        html, url=url, include_comments=False, include_tables=False, with_metadata=True
+        tree, url=url, include_comments=False, include_tables=False, with_metadata=True
     )
     title = (getattr(doc, "title", None) or None) if doc is not None else None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if title and text.startswith(title):  # the headline is kept as the title, not the text
         text = text[len(title) :].lstrip()
-    canonical, published = _page_meta(html, url)
     return Extracted(
         title=title,
         text=text or None,
@@ -84,33 +105,90 @@ def extract_article(html: bytes | str, url: str) -> Extracted:
     )
 
 
-def _warm_up() -> None:
+def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) -> ArticleData:
+    """The article filled from its page (``url``: where the page was fetched), sanitized,
+    with the watchlists it matches and its story signature: what the store pipeline would
+    otherwise compute in the crawl process."""
+    found = extract_article(html, url)
+    item.text = found.text or ""
+    item.title = item.title or found.title  # the feed's headline comes first
+    item.published_at = item.published_at or found.published_at
+    if found.canonical_url:
+        item.other_urls.append(found.canonical_url)
+    item.sanitize()
+    item.analysis = Analysis(
+        hits=matcher.match(item.fields(), source=item.source),
+        signature=stories.signature(item.text),
+    )
+    return item
+
+
+_worker_matcher: Matcher | None = None
+
+
+def _init_worker(watchlists: Mapping[str, str], lists: Mapping[str, Sequence[str]]) -> None:
+    """Once per worker process: trafilatura imported and the watchlists compiled."""
+    global _worker_matcher
     import trafilatura  # noqa: F401  (import once per worker, not per article)
+    from datasketch import MinHash  # noqa: F401  (stories.signature's, imported lazily)
+
+    _worker_matcher = Matcher(watchlists, lists)
+
+
+def _analyse_in_worker(html: bytes, item: ArticleData, url: str) -> ArticleData:
+    assert _worker_matcher is not None, "the pool's initializer compiles the matcher"
+    return analyse_article(html, item, url, _worker_matcher)
 
 
 class ExtractorPool:
-    def __init__(self, workers: int) -> None:
+    def __init__(
+        self,
+        workers: int,
+        watchlists: Mapping[str, str] | None = None,
+        lists: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.workers = workers
+        self._matcher_args: tuple[dict[str, str], dict[str, list[str]]] = (
+            dict(watchlists or {}),
+            {k: list(v) for k, v in (lists or {}).items()},
+        )
+        self._matcher: Matcher | None = None  # inline only
         self._pool: Executor | None = None
 
     def _executor(self) -> Executor:
         if self._pool is None:
             # spawn, not fork: the crawl process runs a reactor and threads.
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=self._matcher_args,
             )
         return self._pool
 
     async def extract(self, html: bytes, url: str) -> Extracted:
+        """Extraction alone (no matching)."""
+        return await self._run(extract_article, html, url)
+
+    async def analyse(self, html: bytes, item: ArticleData, url: str) -> ArticleData:
+        """``analyse_article`` in a worker: the returned item is a filled copy of ``item``."""
         if self.workers <= 0:
-            return extract_article(html, url)
+            if self._matcher is None:
+                self._matcher = Matcher(*self._matcher_args)
+            return analyse_article(html, item, url, self._matcher)
+        result: ArticleData = await self._run(_analyse_in_worker, html, item, url)
+        return result
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        if self.workers <= 0:
+            return fn(*args)
         for attempt in (1, 2):
             try:
-                fut = self._executor().submit(extract_article, html, url)
+                fut = self._executor().submit(fn, *args)
                 return await asyncio.wrap_future(fut)
             except BrokenProcessPool:
                 # A worker died (out of memory, a crash in a C library): start a new pool.
-                log.warning("extraction worker died url=%s attempt=%d", url, attempt)
+                log.warning("extraction worker died url=%s attempt=%d", args[-1], attempt)
                 self.close()
         raise RuntimeError("extraction workers keep dying")
 
