@@ -1,4 +1,4 @@
-"""The store pipeline takes the extraction workers' hits and signatures, matches only what
+"""The store pipeline takes the extraction workers' hits, matches only what comes without
 comes without them, and records sources' results in batches."""
 
 from __future__ import annotations
@@ -25,9 +25,7 @@ def test_pipeline_takes_the_workers_analysis_and_matches_items_without(store: En
     pipe, _ = pipeline(store, batch=10)
     # The worker matched this article (to "iran" only): its hits are stored as they are.
     worker = ArticleData(source="wire", url="http://wire.test/a", title="Iran", text="Russia")
-    worker.analysis = Analysis(
-        hits=pipe.ctx.matcher.match({"title": "Iran"}, source="wire"), signature=None
-    )
+    worker.analysis = Analysis(hits=pipe.ctx.matcher.match({"title": "Iran"}, source="wire"))
     # A feed entry alone (its page failed): the pipeline matches it.
     entry = ArticleData(source="wire", url="http://wire.test/b", title="Russia", fetch_error="x")
     pipe.process_item(worker)

@@ -19,10 +19,9 @@ def clean(value: str | None) -> str | None:
 @dataclass(frozen=True)
 class Analysis:
     """What an extraction worker computed for a sanitized article (``monitor.crawl.extract``):
-    the store pipeline uses it instead of matching and signing the article itself."""
+    the store pipeline uses it instead of matching the article itself."""
 
     hits: list[Hit]
-    signature: bytes | None
 
 
 @dataclass
@@ -38,7 +37,7 @@ class ArticleData:
     other_urls: list[str] = field(default_factory=list)  # redirect target, rel=canonical
     fetch_error: str | None = None
     feed_title: str | None = None  # the headline the feed entry showed
-    # Hits and signature from the extraction worker; None: the pipeline computes them.
+    # Hits from the extraction worker; None: the pipeline matches the article itself.
     analysis: Analysis | None = field(default=None, repr=False)
 
     def sanitize(self) -> None:

@@ -1,7 +1,8 @@
 """The store pipeline: write articles and their hits, and sources' results, in batches.
 
-Articles come matched and signed by the extraction workers (``monitor.crawl.extract``); the
-pipeline matches only those that come without (the feed entry alone, after a failed fetch).
+Articles come matched by the extraction workers (``monitor.crawl.extract``); the pipeline
+matches only those that come without (the feed entry alone, after a failed fetch), and signs
+them all (``monitor.stories.signature``).
 
 Articles are buffered and written ``MONITOR_STORE_BATCH`` at a time in one transaction
 (``monitor.store.ingest.store_articles``), or after ``MONITOR_STORE_BATCH_SECONDS`` when
@@ -131,16 +132,15 @@ class StorePipeline:
                 save_validators(s, status.source, status)
 
     def _article(self, item: ArticleData) -> None:
-        """Match now (CPU, no I/O), unless an extraction worker did; store with the next
-        batch. Items without a worker's analysis (the feed entry alone, after a failed
-        fetch or extraction) are matched and signed here."""
+        """Match (unless an extraction worker did) and sign now (CPU, no I/O); store with
+        the next batch. Items without a worker's analysis (the feed entry alone, after a
+        failed fetch or extraction) are matched here."""
         item.sanitize()
         if item.analysis is not None:
-            hits, signature = item.analysis.hits, item.analysis.signature
+            hits = item.analysis.hits
         else:
             hits = self.ctx.matcher.match(item.fields(), source=item.source)
-            signature = stories.signature(item.text)
-        self.buffer.append(_Buffered(item, Incoming(item, hits, signature)))
+        self.buffer.append(_Buffered(item, Incoming(item, hits, stories.signature(item.text))))
         if len(self.buffer) >= self.batch:
             self.flush()
         else:
