@@ -1,5 +1,5 @@
 """The store pipeline takes the extraction workers' hits, matches only what comes without
-comes without them, and records sources' results in batches."""
+them, and records sources' results in batches."""
 
 from __future__ import annotations
 
