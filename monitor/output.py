@@ -182,27 +182,54 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def print_crawl_summary(summary: Any, out: IO[str] = sys.stdout) -> None:
-    """The end of `monitor crawl`: one row per source, failures named."""
-    table = Table(
-        title=f"crawl run {summary.run_id}: {summary.articles_new} new articles, "
+#: Above this many sources the summary lists only those that failed or had news.
+SUMMARY_ALL_SOURCES = 30
+
+
+def print_crawl_summary(
+    summary: Any, out: IO[str] = sys.stdout, all_sources: int = SUMMARY_ALL_SOURCES
+) -> None:
+    """The end of `monitor crawl`: one row per source, failures named. With many sources,
+    only those that failed or had news get a row, and one line counts the others: a table
+    of 1,200 quiet rows hid the news and took 0.6 s to print (benchmarks/README.md)."""
+    title = (
+        f"crawl run {summary.run_id}: {summary.articles_new} new articles, "
         f"{summary.hits_new} new hits in {summary.seconds:.1f}s"
     )
-    for col in ("source", "result", "entries", "fetched", "new articles", "new hits"):
-        table.add_column(col, overflow="fold")
-    for name, t in summary.sources.items():
-        result = Text(t.error, style="red") if t.error else Text("ok", style="green")
-        if not t.error and t.article_errors:
-            result = Text(f"ok, {t.article_errors} article pages failed", style="yellow")
-        table.add_row(
-            name,
-            result,
-            "" if t.entries is None else str(t.entries),
-            str(t.new),
-            str(t.articles_new),
-            str(t.hits_new),
+    rows = list(summary.sources.items())
+    short = len(rows) > all_sources
+    if short:
+        rows = [
+            (name, t)
+            for name, t in rows
+            if t.error or t.article_errors or t.articles_new or t.hits_new or t.revised
+        ]
+    if rows or not short:
+        table = Table(title=title)
+        for col in ("source", "result", "entries", "fetched", "new articles", "new hits"):
+            table.add_column(col, overflow="fold")
+        for name, t in rows:
+            result = Text(t.error, style="red") if t.error else Text("ok", style="green")
+            if not t.error and t.article_errors:
+                result = Text(f"ok, {t.article_errors} article pages failed", style="yellow")
+            table.add_row(
+                name,
+                result,
+                "" if t.entries is None else str(t.entries),
+                str(t.new),
+                str(t.articles_new),
+                str(t.hits_new),
+            )
+        _console(out).print(table)
+    else:
+        out.write(title + "\n")
+    if short:
+        fetched = sum(t.new for t in summary.sources.values())
+        out.write(
+            f"{len(summary.sources)} sources: {len(summary.errors)} failed, "
+            f"{len(summary.sources) - len(rows)} ok with no news (not listed); "
+            f"{fetched} article pages fetched.\n"
         )
-    _console(out).print(table)
     if summary.errors:
         out.write(
             f"{len(summary.errors)} of {len(summary.sources)} sources failed; "

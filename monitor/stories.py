@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-
-import numpy as np
-from datasketch import MinHash
+from functools import cache
+from typing import Any
 
 from monitor.matching.fold import fold
 
@@ -22,12 +21,19 @@ BANDS, ROWS = 32, 4  # 32 x 4 = 128: candidates from a similarity of about 0.42 
 THRESHOLD = 0.5
 MIN_WORDS = 40  # shorter texts (briefs, failed extractions) are stories of their own
 _WORDS = re.compile(r"\w+")
-# The 128 permutations depend only on the seed: drawn once, not for every article (0.33 ->
-# 0.21 ms a signature, benchmarks/README.md). The same scheme keeps the signatures identical.
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)
-_SCHEME: dict[str, str] = (
-    {"scheme": _TEMPLATE.scheme} if hasattr(_TEMPLATE, "scheme") else {}  # datasketch >= 2
-)
+
+
+@cache
+def _template() -> tuple[Any, dict[str, str]]:
+    """The 128 permutations depend only on the seed: drawn once, not for every article (0.33
+    -> 0.21 ms a signature, benchmarks/README.md). The same scheme keeps the signatures
+    identical. Imported on first use: datasketch pulls in scipy (about 0.5 s and 40 MB),
+    which a crawl that signs no article (a warm cycle, the extraction workers sign) skips."""
+    from datasketch import MinHash
+
+    template = MinHash(num_perm=NUM_PERM, seed=1)
+    scheme = {"scheme": template.scheme} if hasattr(template, "scheme") else {}  # datasketch >= 2
+    return template, scheme
 
 
 def shingles(text: str) -> set[bytes]:
@@ -41,7 +47,11 @@ def signature(text: str | None) -> bytes | None:
     """The MinHash of a text, as bytes for the store; None when too short to compare."""
     if not text or len(_WORDS.findall(text)) < MIN_WORDS:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=1, permutations=_TEMPLATE.permutations, **_SCHEME)
+    import numpy as np
+    from datasketch import MinHash
+
+    template, scheme = _template()
+    m = MinHash(num_perm=NUM_PERM, seed=1, permutations=template.permutations, **scheme)
     m.update_batch(list(shingles(text)))
     return m.hashvalues.astype(np.uint32).tobytes()
 
@@ -60,4 +70,6 @@ def bands(sig: bytes) -> list[int]:
 
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of the texts behind two signatures."""
+    import numpy as np
+
     return float(np.mean(np.frombuffer(a, np.uint32) == np.frombuffer(b, np.uint32)))

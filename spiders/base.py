@@ -156,15 +156,10 @@ class SourceSpider(scrapy.Spider):
             item.fetch_error = f"NotHtml: the article is not a web page ({ctype or 'no type'})"
         else:
             try:
-                found = await self.ctx.extractor.extract(response.body, response.url)
+                # The body as bytes, once: the worker decodes, extracts, matches and signs.
+                item = await self.ctx.extractor.analyse(response.body, item, response.url)
             except Exception as exc:  # a crash in the extractor must not stop the crawl
                 item.fetch_error = f"ExtractionFailed: {type(exc).__name__}: {exc}"
-            else:
-                item.text = found.text or ""
-                item.title = item.title or found.title
-                item.published_at = item.published_at or found.published_at
-                if found.canonical_url:
-                    item.other_urls.append(found.canonical_url)
         yield item
 
     def article_failed(self, failure: Failure) -> Iterator[ArticleData]:

@@ -513,3 +513,14 @@ def test_gone_source_is_broken_and_a_moved_one_is_followed(
     assert status.returncode == 0, status.stderr
     assert "daemon:   not running" in status.stdout
     assert "broken: gone since" in status.stdout and "HTTP 410 Gone" in status.stdout
+
+
+def test_robots_txt_fetched_once_per_host_for_both_spiders(
+    tmp_path: Path, site: FixtureSite
+) -> None:
+    """The feed and section spiders are two crawlers: they share the host's robots.txt."""
+    config = write_config(tmp_path, four_sources(site))
+    result = run_monitor("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+    assert site.requests.count("/robots.txt") == 1
+    assert "/section/" in site.requests and "/feeds/rss2.xml" in site.requests

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from monitor.crawl.extract import ExtractorPool, extract_article
+from monitor.crawl.extract import Extracted, ExtractorPool, _date, extract_article
+from monitor.crawl.items import ArticleData
+from monitor.matching import Matcher
 from tests.conftest import DATA
 
 BASE = "http://news.test"
@@ -44,3 +48,68 @@ def test_pool_gives_the_same_result_as_inline() -> None:
     finally:
         pool.close()
     assert pooled == extract_article(html(), BASE + PATH + ".html")
+
+
+WATCHLISTS = {
+    "caspian": "Caspian",
+    "drones": "drone*",
+    "baku": "Baku AND source:world",
+    "elsewhere": "Baku AND source:other",
+}
+
+
+def feed_item() -> ArticleData:
+    return ArticleData(
+        source="world", url=BASE + PATH + ".html", summary="Drones over the sea\x00 near Baku"
+    )
+
+
+def test_worker_analysis_equals_what_the_pipeline_computes() -> None:
+    """The hits a worker returns are those the store pipeline computes from the same item
+    (the fallback it keeps for items without them)."""
+    pool = ExtractorPool(workers=1, watchlists=WATCHLISTS)
+    try:
+        got = asyncio.run(pool.analyse(html(), feed_item(), BASE + PATH + ".html"))
+    finally:
+        pool.close()
+    assert got.analysis is not None
+    assert got.title == "Drones Cross the Caspian" and got.text
+    assert got.summary == "Drones over the sea near Baku"  # sanitized before matching
+    assert got.other_urls == [BASE + PATH]
+    expected = replace(got, analysis=None)
+    expected.sanitize()
+    assert got.analysis.hits == Matcher(WATCHLISTS).match(expected.fields(), source="world")
+    assert {h.watchlist for h in got.analysis.hits} == {"caspian", "drones", "baku"}
+    inline = asyncio.run(
+        ExtractorPool(workers=0, watchlists=WATCHLISTS).analyse(
+            html(), feed_item(), BASE + PATH + ".html"
+        )
+    )
+    assert inline == got and inline.analysis == got.analysis
+
+
+def test_not_html_gives_nothing() -> None:
+    assert extract_article(b"\x89PNG\r\n\x1a\n\x00\x00", BASE + "/x.png") == Extracted(
+        None, None, None, None
+    )
+
+
+def test_same_title_and_text_as_trafilaturas_full_metadata_pass() -> None:
+    """Only the title (and, for pages without a date of their own, htmldate's day) is taken
+    from trafilatura's metadata: the result is what its full metadata pass gives."""
+    import trafilatura
+
+    pages = sorted((DATA / "site").rglob("*-a2*.html"))
+    assert len(pages) >= 4
+    for page in pages:
+        body = page.read_bytes().replace(b"{{BASE}}", BASE.encode())
+        url = BASE + "/" + str(page.relative_to(DATA / "site"))
+        full = trafilatura.bare_extraction(
+            body, url=url, include_comments=False, include_tables=False, with_metadata=True
+        )
+        assert full is not None
+        ours = extract_article(body, url)
+        assert ours.title == full.title
+        assert ours.text is not None and full.text.strip().endswith(ours.text)
+        undated = re.sub(rb"<meta[^>]*published_time[^>]*>|<time[^>]*>", b"", body)
+        assert extract_article(undated, url).published_at == _date(full.date)

@@ -13,6 +13,8 @@
    kind and status from nginx's access log; the 1-minute load average at the start.
 3. Steps, in this order:
    - ``floor``: trafilatura alone over the article files, ``--workers`` processes (floor.py);
+   - ``floor_monitor``: the monitor's extraction function alone, the same way
+     (``floor.py --call monitor``: one parse, of the metadata only what the monitor keeps);
    - ``cold``: ``python -m monitor --config CONFIG crawl`` on a new SQLite database;
    - ``warm``: the same again, nothing changed; ``fixed``: one unchanged feed only (the
      cost of starting a crawl process, to separate from the per-feed cost);
@@ -46,7 +48,17 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 from serve import Nginx, check_speed  # noqa: E402
 
-STEPS = ["floor", "cold", "warm", "fixed", "reader", "trickle", "naive", "newsplease"]
+STEPS = [
+    "floor",
+    "floor_monitor",
+    "cold",
+    "warm",
+    "fixed",
+    "reader",
+    "trickle",
+    "naive",
+    "newsplease",
+]
 PEERS = {"reader": ["reader==3.26", "sgmllib3k"], "newsplease": ["news-please==1.6.16"]}
 
 CONFIG_HEAD = """
@@ -367,17 +379,19 @@ def main() -> int:
     with Nginx(args.dir) as server:
         results["server"] = check_speed(server)
         print(f"server: {results['server']}", file=sys.stderr)
-        if "floor" in steps:
+        for step, call in (("floor", "trafilatura"), ("floor_monitor", "monitor")):
+            if step not in steps:
+                continue
             cmd = [here, str(HERE / "floor.py"), "--dir", str(args.dir), "--workers",
-                   str(args.workers)]  # fmt: skip
+                   str(args.workers), "--call", call]  # fmt: skip
             if args.floor_limit:
                 cmd += ["--limit", str(args.floor_limit)]
-            r = measure("floor", cmd, work=args.work)
+            r = measure(step, cmd, work=args.work)
             r["articles_per_s"] = round(
                 r["reported"]["articles"] / r["reported"]["extract_wall_s"], 1
             )
             cpu_rate(r, r["reported"]["articles"], args.workers)
-            report("floor", r)
+            report(step, r)
         if "cold" in steps:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)

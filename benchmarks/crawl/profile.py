@@ -33,8 +33,10 @@ FOCUS = [
     "StorePipeline._article", "store_article", "assign_story", "signature", "Matcher.match",
     "ArticleData.sanitize", "transaction", "StorePipeline._source", "record_source_result",
     "SourceSpider.parse_source", "parse_feed", "find_article_links", "SourceSpider.triage",
-    "SourceSpider.parse_article", "ExtractorPool.extract", "_ExecutorManagerThread.run",
-    "Queue._feed", "print_crawl_summary", "_find_and_load",
+    "SourceSpider.parse_article", "ExtractorPool.extract", "ExtractorPool.analyse",
+    "_ExecutorManagerThread.run", "Queue._feed", "print_crawl_summary", "_find_and_load",
+    "StorePipeline.flush", "StorePipeline._record_sources", "store_articles",
+    "RobotsTxtMiddleware.robot_parser",
 ]  # fmt: skip
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scrapy.crawler import Crawler
+from scrapy.robotstxt import RobotParser
 from sqlalchemy import Engine
+from twisted.internet.defer import Deferred
 
 from monitor.config import Config, load_config
 from monitor.crawl.extract import ExtractorPool
@@ -55,10 +57,15 @@ class CrawlContext:
     def __init__(self, config: Config, engine: Engine | None = None) -> None:
         self.config = config
         self.engine = engine or open_store(config)
-        self.matcher = Matcher({w.name: w.query for w in config.watchlists}, config.lists)
-        self.extractor = ExtractorPool(config.crawl.extract_workers)
+        watchlists = {w.name: w.query for w in config.watchlists}
+        self.matcher = Matcher(watchlists, config.lists)
+        # The workers compile the same watchlists: articles are matched where extracted.
+        self.extractor = ExtractorPool(config.crawl.extract_workers, watchlists, config.lists)
         self.tally = CrawlTally()
         self.requested: set[str] = set()  # URL keys requested by any spider of this crawl
+        # robots.txt parsers per host (or the Deferred of the fetch under way), shared by
+        # the spiders' middlewares (monitor.crawl.robots).
+        self.robots: dict[str, RobotParser | Deferred[RobotParser | None] | None] = {}
 
     def close(self) -> None:
         self.extractor.close()

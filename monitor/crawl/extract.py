@@ -1,8 +1,14 @@
-"""Main-text extraction with trafilatura, in a process pool.
+"""Main-text extraction with trafilatura, in a process pool, and the matching that goes with
+it.
 
 trafilatura is not thread-safe (adbar/trafilatura#840, #925) and is the CPU bottleneck of a
 crawl, so it runs in worker processes: both safe and the only way to use a second core.
-``workers = 0`` extracts inline (tests, tiny crawls).
+The crawl process sends each page's body once, as bytes (decoded in the worker), with the
+article's feed data; the worker returns the article filled from the page, sanitized, with
+its hits, so the crawl process does not match it again (``monitor.crawl.pipelines``).
+The story signature stays in the crawl process: datasketch imports scipy, about 40 MB in
+each worker, and with it the cold crawl's processes passed 500 MB together
+(benchmarks/README.md). ``workers = 0`` does all of it inline (tests, tiny crawls).
 """
 
 from __future__ import annotations
@@ -10,11 +16,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
+
+from monitor.crawl.items import Analysis, ArticleData
+from monitor.matching import Matcher
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +46,19 @@ _PUBLISHED_XPATH = (
     "@itemprop='datePublished' or @name='pubdate' or @name='date']/@content"
     " | //time[@datetime][1]/@datetime"
 )
+_CANONICAL_XPATH = "//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href"
+# trafilatura's own limit (its Extractor's max_file_size), for the parse we do for it.
+_MAX_FILE_SIZE = 20_000_000
 
 
-def _page_meta(html: bytes | str, url: str) -> tuple[str | None, datetime | None]:
+def _page_meta(tree: HtmlElement, url: str) -> tuple[str | None, datetime | None]:
     """The page's rel=canonical and its full publication timestamp (trafilatura keeps only
     the day). A canonical URL is kept only on the page's own site: a hostile page must not
     claim another site's article."""
-    from parsel import Selector
-
-    text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
-    sel = Selector(text=text[:300_000])
-    published = next((d for d in map(_date, sel.xpath(_PUBLISHED_XPATH).getall()) if d), None)
-    href = sel.xpath("//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href").get()
+    found = tree.xpath(_PUBLISHED_XPATH)
+    published = next((d for d in map(_date, map(str, found)) if d), None)
+    hrefs = tree.xpath(_CANONICAL_XPATH)
+    href = str(hrefs[0]) if hrefs else None
     if not href:
         return None, published
     full = urljoin(url, href.strip())
@@ -65,52 +80,145 @@ def _date(value: str | None) -> datetime | None:
 
 
 def extract_article(html: bytes | str, url: str) -> Extracted:
-    """Title, main text, date and canonical URL of an article page (pure, CPU-bound)."""
-    import trafilatura
+    """Title, main text, date and canonical URL of an article page (pure, CPU-bound).
 
+    The page is parsed once, by trafilatura's loader: our XPaths and trafilatura's title
+    rules read that tree, then trafilatura extracts the text from it (on a copy, cheaper
+    than a second parse). Of trafilatura's metadata only the title is used, and the date
+    when the page has none of its own: its full metadata pass (authors, site name, tags,
+    licence, and htmldate's search for a date) took about 40% of the extraction's CPU."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    tree = load_html(html, _MAX_FILE_SIZE)
+    if tree is None:  # not HTML at all: trafilatura would find nothing either
+        return Extracted(title=None, text=None, published_at=None, canonical_url=None)
+    canonical, published = _page_meta(tree, url)
+    title, meta_url = _title(tree)
     doc = trafilatura.bare_extraction(
-        html, url=url, include_comments=False, include_tables=False, with_metadata=True
+        tree, url=url, include_comments=False, include_tables=False, with_metadata=False
     )
-    title = (getattr(doc, "title", None) or None) if doc is not None else None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    if doc is None:
+        title = None  # as with trafilatura's metadata: nothing extracted, nothing kept
     if title and text.startswith(title):  # the headline is kept as the title, not the text
         text = text[len(title) :].lstrip()
-    canonical, published = _page_meta(html, url)
+    if published is None and doc is not None:
+        published = _date(_trafilatura_date(tree, meta_url, url))
     return Extracted(
-        title=title,
-        text=text or None,
-        published_at=published or (_date(getattr(doc, "date", None)) if doc else None),
-        canonical_url=canonical,
+        title=title, text=text or None, published_at=published, canonical_url=canonical
     )
 
 
-def _warm_up() -> None:
+def _title(tree: HtmlElement) -> tuple[str | None, str | None]:
+    """The title as trafilatura's metadata gives it (meta tags, then JSON-LD, then the
+    page's headings), and the URL its meta tags name (for the date's search)."""
+    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+    from trafilatura.settings import Document
+
+    meta = examine_meta(tree)
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # trafilatura's own guard: its JSON-LD reader has bugs
+        log.debug("JSON-LD metadata unreadable")
+    doc = Document()
+    doc.title = meta.title or extract_title(tree)
+    doc.clean_and_trim()  # trafilatura's length limit and whitespace rules
+    return doc.title or None, meta.url
+
+
+def _trafilatura_date(tree: HtmlElement, meta_url: str | None, url: str) -> str | None:
+    """The day htmldate finds, with the settings and URL trafilatura's metadata gives it
+    (called last: it may change the tree)."""
+    from htmldate import find_date
+    from trafilatura.metadata import extract_url, set_date_params
+
+    params = set_date_params(True)  # trafilatura's default: an extensive search
+    params["url"] = meta_url or extract_url(tree, url)
+    found: str | None = find_date(tree, **params)
+    return found
+
+
+def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) -> ArticleData:
+    """The article filled from its page (``url``: where the page was fetched), sanitized,
+    with the watchlists it matches: what the store pipeline would otherwise compute in the
+    crawl process."""
+    found = extract_article(html, url)
+    item.text = found.text or ""
+    item.title = item.title or found.title  # the feed's headline comes first
+    item.published_at = item.published_at or found.published_at
+    if found.canonical_url:
+        item.other_urls.append(found.canonical_url)
+    item.sanitize()
+    item.analysis = Analysis(hits=matcher.match(item.fields(), source=item.source))
+    return item
+
+
+_worker_matcher: Matcher | None = None
+
+
+def _init_worker(watchlists: Mapping[str, str], lists: Mapping[str, Sequence[str]]) -> None:
+    """Once per worker process: trafilatura imported and the watchlists compiled."""
+    global _worker_matcher
     import trafilatura  # noqa: F401  (import once per worker, not per article)
+
+    _worker_matcher = Matcher(watchlists, lists)
+
+
+def _analyse_in_worker(html: bytes, item: ArticleData, url: str) -> ArticleData:
+    assert _worker_matcher is not None, "the pool's initializer compiles the matcher"
+    return analyse_article(html, item, url, _worker_matcher)
 
 
 class ExtractorPool:
-    def __init__(self, workers: int) -> None:
+    def __init__(
+        self,
+        workers: int,
+        watchlists: Mapping[str, str] | None = None,
+        lists: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.workers = workers
+        self._matcher_args: tuple[dict[str, str], dict[str, list[str]]] = (
+            dict(watchlists or {}),
+            {k: list(v) for k, v in (lists or {}).items()},
+        )
+        self._matcher: Matcher | None = None  # inline only
         self._pool: Executor | None = None
 
     def _executor(self) -> Executor:
         if self._pool is None:
             # spawn, not fork: the crawl process runs a reactor and threads.
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=self._matcher_args,
             )
         return self._pool
 
     async def extract(self, html: bytes, url: str) -> Extracted:
+        """Extraction alone (no matching)."""
+        return await self._run(extract_article, html, url)
+
+    async def analyse(self, html: bytes, item: ArticleData, url: str) -> ArticleData:
+        """``analyse_article`` in a worker: the returned item is a filled copy of ``item``."""
         if self.workers <= 0:
-            return extract_article(html, url)
+            if self._matcher is None:
+                self._matcher = Matcher(*self._matcher_args)
+            return analyse_article(html, item, url, self._matcher)
+        result: ArticleData = await self._run(_analyse_in_worker, html, item, url)
+        return result
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        if self.workers <= 0:
+            return fn(*args)
         for attempt in (1, 2):
             try:
-                fut = self._executor().submit(extract_article, html, url)
+                fut = self._executor().submit(fn, *args)
                 return await asyncio.wrap_future(fut)
             except BrokenProcessPool:
                 # A worker died (out of memory, a crash in a C library): start a new pool.
-                log.warning("extraction worker died url=%s attempt=%d", url, attempt)
+                log.warning("extraction worker died url=%s attempt=%d", args[-1], attempt)
                 self.close()
         raise RuntimeError("extraction workers keep dying")
 

@@ -6,12 +6,22 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitor.matching import Hit
+
 # C0 controls but tab and newlines: feed text is hostile, and PostgreSQL refuses NUL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean(value: str | None) -> str | None:
     return _CONTROL.sub("", value) if value else value
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What an extraction worker computed for a sanitized article (``monitor.crawl.extract``):
+    the store pipeline uses it instead of matching the article itself."""
+
+    hits: list[Hit]
 
 
 @dataclass
@@ -27,6 +37,8 @@ class ArticleData:
     other_urls: list[str] = field(default_factory=list)  # redirect target, rel=canonical
     fetch_error: str | None = None
     feed_title: str | None = None  # the headline the feed entry showed
+    # Hits from the extraction worker; None: the pipeline matches the article itself.
+    analysis: Analysis | None = field(default=None, repr=False)
 
     def sanitize(self) -> None:
         """Drop control characters before matching and storing (offsets then agree)."""

@@ -1,4 +1,8 @@
-"""The store pipeline: match each article, then write articles and their hits in batches.
+"""The store pipeline: write articles and their hits, and sources' results, in batches.
+
+Articles come matched by the extraction workers (``monitor.crawl.extract``); the pipeline
+matches only those that come without (the feed entry alone, after a failed fetch), and signs
+them all (``monitor.stories.signature``).
 
 Articles are buffered and written ``MONITOR_STORE_BATCH`` at a time in one transaction
 (``monitor.store.ingest.store_articles``), or after ``MONITOR_STORE_BATCH_SECONDS`` when
@@ -6,14 +10,17 @@ they trickle in, and whatever is left when the spider closes: one article per tr
 was bound at about 100 articles/s by its 9-10 statements and commit (benchmarks/README.md).
 An article counts as handled (tallies, logs, a source's validators) only once its batch is
 committed, so a crawl that is killed loses nothing the next crawl would not fetch again.
+Sources' results are buffered the same way and recorded first in each flush; one that is
+lost leaves its source due, so the next crawl checks it again.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.utils.reactor import CallLaterOnce
@@ -27,6 +34,7 @@ from monitor.store.ingest import Incoming, Stored, store_articles
 from monitor.store.repo import record_source_result, save_validators, set_feed_title
 
 log = logging.getLogger("monitor.crawl")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class StorePipeline:
         self.stats = crawler.stats
         self.batch, self.seconds = max(1, batch), seconds
         self.buffer: list[_Buffered] = []
+        self.sources: list[SourceStatus] = []  # results to record with the next flush
         self.source_ids: dict[str, int] = {}  # sources are not deleted while a crawl runs
         self._later: CallLaterOnce[None] = CallLaterOnce(self.flush)
         # source -> [articles still to handle, its status]: validators are saved at zero.
@@ -93,25 +102,44 @@ class StorePipeline:
             log.info("source unchanged source=%s", item.source)
         else:
             log.info("source ok source=%s entries=%s new=%s", item.source, item.entries, item.new)
+        if item.error is None and not item.not_modified and item.new:
+            self.waiting[item.source] = [item.new, item]
+        # Recorded with the next flush, many sources to a transaction (a warm cycle is
+        # mostly sources: one transaction each was a fifth of it), before the articles.
+        self.sources.append(item)
+        if len(self.sources) >= self.batch:
+            self.flush()
+        else:
+            self._later.schedule(self.seconds)
+
+    def _record_sources(self, batch: list[SourceStatus]) -> None:
         with transaction(self.ctx.engine) as s:
-            record_source_result(
-                s,
-                item.source,
-                error=item.error,
-                entries=item.entries,
-                status=item,
-                max_interval=self.max_interval.get(item.source),
-            )
-            if item.error is None and not item.not_modified:
-                if item.new:
-                    self.waiting[item.source] = [item.new, item]
-                else:
+            for item in batch:
+                record_source_result(
+                    s,
+                    item.source,
+                    error=item.error,
+                    entries=item.entries,
+                    status=item,
+                    max_interval=self.max_interval.get(item.source),
+                )
+                if item.error is None and not item.not_modified and not item.new:
                     save_validators(s, item.source, item)
 
+    def _save_validators(self, done: list[SourceStatus]) -> None:
+        with transaction(self.ctx.engine) as s:
+            for status in done:
+                save_validators(s, status.source, status)
+
     def _article(self, item: ArticleData) -> None:
-        """Match now (CPU, no I/O); store with the next batch."""
+        """Match (unless an extraction worker did) and sign now (CPU, no I/O); store with
+        the next batch. Items without a worker's analysis (the feed entry alone, after a
+        failed fetch or extraction) are matched here."""
         item.sanitize()
-        hits = self.ctx.matcher.match(item.fields(), source=item.source)
+        if item.analysis is not None:
+            hits = item.analysis.hits
+        else:
+            hits = self.ctx.matcher.match(item.fields(), source=item.source)
         self.buffer.append(_Buffered(item, Incoming(item, hits, stories.signature(item.text))))
         if len(self.buffer) >= self.batch:
             self.flush()
@@ -119,36 +147,48 @@ class StorePipeline:
             self._later.schedule(self.seconds)
 
     def flush(self) -> None:
-        """Store the buffered articles in one transaction. When that fails, each is tried
-        on its own, so one bad article costs only itself."""
+        """Record the buffered sources' results, then store the buffered articles, each in
+        one transaction. When one fails, each item is tried on its own, so one bad item
+        costs only itself."""
         self._later.cancel()
+        sources, self.sources = self.sources, []
+        self._in_batches(sources, self._record_sources, lambda st: st.source, "sources")
         batch, self.buffer = self.buffer, []
+        self._in_batches(batch, self._store, lambda b: b.item.source, "articles")
+
+    def _in_batches(
+        self,
+        batch: list[_T],
+        write: Callable[[list[_T]], None],
+        source: Callable[[_T], str],
+        what: str,
+    ) -> None:
         if not batch:
             return
         try:
-            self._store(batch)
+            write(batch)
         except StorageError as exc:
             if len(batch) == 1:
-                self._failed(batch[0].item.source, exc)
+                self._failed(source(batch[0]), exc)
                 return
-            log.warning("store batch failed articles=%d error=%s", len(batch), exc)
+            log.warning("store batch failed %s=%d error=%s", what, len(batch), exc)
             for one in batch:
                 try:
-                    self._store([one])
+                    write([one])
                 except StorageError as exc_one:
-                    self._failed(one.item.source, exc_one)
+                    self._failed(source(one), exc_one)
 
     def _store(self, batch: list[_Buffered]) -> None:
         with transaction(self.ctx.engine) as s:
             stored = store_articles(s, [b.incoming for b in batch], self.source_ids)
         done = [self._handled(b.item, st) for b, st in zip(batch, stored, strict=True)]
-        for status in done:
-            if status is not None:
-                try:
-                    with transaction(self.ctx.engine) as s:
-                        save_validators(s, status.source, status)
-                except StorageError as exc:  # the articles are stored: the next crawl
-                    self._failed(status.source, exc)  # asks for the whole feed again
+        # The articles are stored: if this fails, the next crawl asks for the whole feed again.
+        self._in_batches(
+            [st for st in done if st is not None],
+            self._save_validators,
+            lambda st: st.source,
+            "sources",
+        )
 
     def _handled(self, item: ArticleData, stored: Stored) -> SourceStatus | None:
         """Count and log a stored article; its source's status once every article the

@@ -1,0 +1,68 @@
+"""The store pipeline takes the extraction workers' hits, matches only what comes without
+them, and records sources' results in batches."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from monitor.crawl.items import Analysis, ArticleData, SourceStatus
+from monitor.store.engine import transaction
+from monitor.store.models import Article, Hit, Source
+from tests.test_ingest import pipeline, store  # noqa: F401  (store: a fixture)
+
+
+def hits_by_url(engine: Engine) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    with transaction(engine) as s:
+        for url, watchlist in s.execute(
+            select(Article.url, Hit.watchlist).join(Hit, Hit.article_id == Article.id)
+        ):
+            out.setdefault(url, set()).add(watchlist)
+    return out
+
+
+def test_pipeline_takes_the_workers_analysis_and_matches_items_without(store: Engine) -> None:  # noqa: F811
+    pipe, _ = pipeline(store, batch=10)
+    # The worker matched this article (to "iran" only): its hits are stored as they are.
+    worker = ArticleData(source="wire", url="http://wire.test/a", title="Iran", text="Russia")
+    worker.analysis = Analysis(hits=pipe.ctx.matcher.match({"title": "Iran"}, source="wire"))
+    # A feed entry alone (its page failed): the pipeline matches it.
+    entry = ArticleData(source="wire", url="http://wire.test/b", title="Russia", fetch_error="x")
+    pipe.process_item(worker)
+    pipe.process_item(entry)
+    pipe.close_spider()
+    assert hits_by_url(store) == {
+        "http://wire.test/a": {"iran"},
+        "http://wire.test/b": {"russia"},
+    }
+
+
+def checked(engine: Engine) -> dict[str, str | None]:
+    with transaction(engine) as s:
+        rows = s.execute(select(Source.name, Source.last_error, Source.last_checked_at)).all()
+    return {name: error for name, error, at in rows if at is not None}
+
+
+def test_pipeline_records_sources_in_batches_before_their_articles(store: Engine) -> None:  # noqa: F811
+    pipe, timer = pipeline(store, batch=3)
+    pipe.process_item(SourceStatus("wire", error=None, not_modified=True))
+    pipe.process_item(SourceStatus("daily", error="HTTP 500"))
+    assert checked(store) == {} and timer.scheduled == 1.0  # buffered
+    pipe.flush()  # what the delayed call does
+    assert checked(store) == {"wire": None, "daily": "HTTP 500"}
+    # A source with new articles: its validators only once they are stored.
+    pipe.process_item(SourceStatus("wire", error=None, entries=1, new=1, etag='"v3"'))
+    pipe.process_item(ArticleData(source="wire", url="http://wire.test/1", title="Iran"))
+    pipe.close_spider()
+    with transaction(store) as s:
+        assert s.scalar(select(Source.etag).where(Source.name == "wire")) == '"v3"'
+    assert pipe.ctx.tally.store_errors == 0
+
+
+def test_pipeline_source_batch_that_fails_is_recorded_one_by_one(store: Engine) -> None:  # noqa: F811
+    pipe, _ = pipeline(store, batch=3)
+    pipe.process_item(SourceStatus("wire", error=None, not_modified=True))
+    pipe.process_item(SourceStatus("nowhere", error=None, not_modified=True))
+    pipe.process_item(SourceStatus("daily", error=None, not_modified=True))
+    assert set(checked(store)) == {"wire", "daily"}
+    assert pipe.ctx.tally.store_errors == 1
