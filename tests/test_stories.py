@@ -7,16 +7,19 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from datasketch import MinHash
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select, update
+from sqlalchemy import text as sql
 
 from monitor.config import Source as SourceConfig
 from monitor.crawl.items import ArticleData
 from monitor.digest.build import build_digest
 from monitor.matching import Matcher
-from monitor.store.engine import transaction
-from monitor.store.models import Article, StoryBand
+from monitor.store import story_index
+from monitor.store.engine import make_engine, transaction
+from monitor.store.migrate import downgrade, upgrade
+from monitor.store.models import Article
 from monitor.store.queries import find_hits, story_copies
-from monitor.store.repo import prune_story_bands, store_article, sync_sources
+from monitor.store.repo import store_article, sync_sources
 from monitor.stories import NUM_PERM, THRESHOLD, shingles, signature, similarity
 from tests.conftest import DATA
 
@@ -131,10 +134,76 @@ def test_store_clusters_copies_and_keeps_every_copy(store: Engine) -> None:
     assert len(iran.entries) == 3  # the wire story, and the two other stories
 
 
-def test_old_bands_are_pruned(store: Engine) -> None:
-    put(store, "afp-wire", "wire_full", 0)
+def test_writers_with_indexes_of_their_own_cluster_each_others_copies(
+    store: Engine, db_url: str
+) -> None:
+    """Two crawl processes: each keeps its own in-memory index, and each sees the articles
+    the other stored since it last looked (two engines: two indexes, as two processes)."""
+    other = make_engine(db_url)
+    try:
+        first, _ = put(store, "afp-wire", "wire_full", 0)  # builds the first index
+        unrelated, _ = put(other, "daily-c", "other_same_event", 1)  # builds the second
+        assert put(other, "daily-a", "wire_truncated", 2)[1] == first  # read from the store
+        assert put(store, "daily-d", "other_same_event", 3)[1] == unrelated  # refreshed
+        assert put(store, "daily-b", "wire_edited", 4)[1] == first
+        assert put(other, "daily-b", "other_same_event_2", 5)[1] not in (first, unrelated)
+    finally:
+        other.dispose()
+
+
+def test_articles_older_than_the_window_are_not_candidates(store: Engine) -> None:
+    first, _ = put(store, "afp-wire", "wire_full", 0)
     with transaction(store) as s:
-        assert s.scalar(select(StoryBand.article_id).limit(1)) is not None
-        assert prune_story_bands(s, datetime.now(UTC) - timedelta(days=14)) == 0
-        assert prune_story_bands(s, datetime.now(UTC) + timedelta(days=1)) == 32
-        assert s.scalar(select(StoryBand.article_id).limit(1)) is None
+        old = datetime.now(UTC) - story_index.WINDOW - timedelta(hours=1)
+        s.execute(update(Article).where(Article.id == first).values(first_seen_at=old))
+    story_index.forget(store)  # a new process builds its index from the store
+    copy, story = put(store, "daily-a", "wire_truncated", 2)
+    assert story == copy  # a story of its own: its original is too old
+    assert put(store, "daily-b", "wire_edited", 3)[1] == copy  # recent copies still cluster
+
+
+def test_migration_0006_drops_the_bands_and_its_downgrade_rebuilds_the_recent_ones(
+    db_url: str,
+) -> None:
+    e = make_engine(db_url)
+    try:
+        upgrade(e, "0005")
+        recent, old = signature(text("wire_full")), signature(text("other_same_event"))
+        assert recent is not None and old is not None
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with e.begin() as c:
+            c.execute(
+                sql(
+                    "INSERT INTO sources (id, name, kind, url, interval_seconds, "
+                    "consecutive_failures) VALUES (1, 'wire', 'feed', 'http://w/', 60, 0)"
+                )
+            )
+            for id_, sig, seen in ((1, recent, now), (2, old, now - timedelta(days=20))):
+                c.execute(
+                    sql(
+                        "INSERT INTO articles (id, url_key, url, source_id, first_seen_at, "
+                        "content_hash, fetch_attempts, minhash) "
+                        "VALUES (:id, :key, 'http://w/a', 1, :seen, 'h', 1, :sig)"
+                    ),
+                    {"id": id_, "key": f"k{id_}", "seen": seen, "sig": sig},
+                )
+        upgrade(e)
+        assert "story_bands" not in inspect(e).get_table_names()
+        downgrade(e, "0005")
+        with e.connect() as c:
+            rows = c.execute(sql("SELECT band, article_id FROM story_bands")).all()
+        assert sorted(rows) == sorted((b, 1) for b in set(_bands_before_0006(recent)))
+        upgrade(e)
+    finally:
+        e.dispose()
+
+
+def _bands_before_0006(sig: bytes) -> list[int]:
+    """monitor.stories.bands as it was until 0006, written out again."""
+    import hashlib
+
+    out = []
+    for i in range(32):
+        digest = hashlib.blake2b(bytes([i]) + sig[i * 16 : (i + 1) * 16], digest_size=8)
+        out.append(int.from_bytes(digest.digest(), "big", signed=True))
+    return out
