@@ -8,10 +8,10 @@ the digest run, and the crawl's ingest path, with the monitor's own code.
 2. A seeded, generated archive loaded in bulk (SQLAlchemy Core executemany on SQLite, COPY on
    PostgreSQL, into the tables of ``monitor.store.models``): N articles over 3 years from 500
    sources, about 2 hits per article over 10 watchlists, one article URL per article, daily
-   digests that sent 99% of the hits, story bands and MinHash signatures for the last 14 days
-   (the crawl prunes older bands). Secondary indexes, and on SQLite the full-text triggers,
-   are dropped during the load and recreated exactly as the migrations made them (checked),
-   then ANALYZE (SQLite) / VACUUM ANALYZE (PostgreSQL).
+   digests that sent 99% of the hits, MinHash signatures for the last 14 days (what story
+   clustering reads, monitor.store.story_index). Secondary indexes, and on SQLite the
+   full-text triggers, are dropped during the load and recreated exactly as the migrations
+   made them (checked), then ANALYZE (SQLite) / VACUUM ANALYZE (PostgreSQL).
 3. ``find_hits`` by watchlist over 7 days, ``find_hits`` full-text search, ``unsent_hits``:
    median and p95 of 30 runs with different parameters each, each run in its own
    ``transaction`` as the CLI and the digest do; then the ingest path as the crawl pipeline
@@ -63,6 +63,7 @@ from monitor import stories
 from monitor.crawl.items import ArticleData
 from monitor.dedup import content_hash, url_key
 from monitor.matching import Match, Matcher, make_snippet
+from monitor.store import story_index
 from monitor.store.deliveries import recipient_state
 from monitor.store.engine import make_engine, transaction
 from monitor.store.ingest import Incoming, store_articles
@@ -73,7 +74,6 @@ from monitor.store.models import (
     Digest,
     Hit,
     Source,
-    StoryBand,
     UTCDateTime,
     utcnow,
 )
@@ -84,7 +84,7 @@ SQLITE_PATH = Path("/tmp/monitor_bench.db")
 POSTGRES_ADMIN = "postgresql+psycopg://monitor:monitor@127.0.0.1:5432/postgres"
 PG_DATABASE = "monitor_bench"
 YEARS = 3
-STORY_WINDOW = timedelta(days=14)  # monitor.crawl.runner.STORY_WINDOW: bands kept that long
+STORY_WINDOW = story_index.WINDOW  # signatures older than that are not read
 DIGEST_HOUR = 7  # daily digest slots at 07:00 UTC
 BATCH = 10_000  # articles per load transaction
 VOCABULARY = 5_000
@@ -168,7 +168,7 @@ class Batch:
     articles: list[dict[str, Any]] = field(default_factory=list)
     urls: list[dict[str, Any]] = field(default_factory=list)
     hits: list[dict[str, Any]] = field(default_factory=list)
-    bands: list[dict[str, Any]] = field(default_factory=list)
+    signatures: int = 0
 
 
 class Corpus:
@@ -283,7 +283,7 @@ class Plan:
     start: datetime
     first_slot: datetime
     last_slot: datetime  # hits created after it are unsent (about 1%)
-    window_start: datetime  # articles seen after it have signatures and story bands
+    window_start: datetime  # articles seen after it have signatures
 
     @classmethod
     def make(cls, n: int, now: datetime) -> Plan:
@@ -356,10 +356,7 @@ def generate(
                 }
             )
             batch.urls.append({"id": aid, "url_key": key, "url": url, "article_id": aid})
-            if signature is not None:
-                batch.bands.extend(
-                    {"band": b, "article_id": aid} for b in set(stories.bands(signature))
-                )
+            batch.signatures += signature is not None
             digest_id = plan.digest_of(seen)
             fields = {"title": title, "summary": summary, "text": body}
             for w in watchlists:
@@ -512,7 +509,7 @@ class SQLiteBackend(Backend):
         assert sorted(s for _, s in triggers) == sorted(sqlite_fts_triggers()), triggers
         indexes = conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
-            "AND tbl_name IN ('articles', 'article_urls', 'hits', 'story_bands') ORDER BY name"
+            "AND tbl_name IN ('articles', 'article_urls', 'hits') ORDER BY name"
         ).all()
         self.dropped = [(n, s) for n, s in indexes]
         conn.commit()
@@ -528,8 +525,6 @@ class SQLiteBackend(Backend):
             conn.execute(insert(table(ArticleUrl)), batch.urls)
             if batch.hits:
                 conn.execute(insert(table(Hit)), batch.hits)
-            if batch.bands:
-                conn.execute(insert(table(StoryBand)), batch.bands)
 
     def after_load(self, conn: Connection) -> dict[str, float]:
         stats: dict[str, float] = {}
@@ -610,7 +605,7 @@ class PostgresBackend(Backend):
         rows = conn.exec_driver_sql(
             "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
             "JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-            "WHERE t.relname IN ('articles', 'article_urls', 'hits', 'story_bands') "
+            "WHERE t.relname IN ('articles', 'article_urls', 'hits') "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid) "
             "ORDER BY c.relname"
         ).all()
@@ -627,7 +622,6 @@ class PostgresBackend(Backend):
                 (table(Article), batch.articles),
                 (table(ArticleUrl), batch.urls),
                 (table(Hit), batch.hits),
-                (table(StoryBand), batch.bands),
             ):
                 if not rows:
                     continue
@@ -691,13 +685,13 @@ def load(backend: Backend, n: int, now: datetime) -> dict[str, Any]:
             conn.execute(insert(table(Source)), source_rows(plan))
             conn.execute(insert(table(Digest)), digest_rows(plan))
         backend.before_load(conn)
-        articles = hits = bands = 0
+        articles = hits = signatures = 0
         digest_hits: dict[int, int] = {}
         for batch in generate(corpus, plan, stats, digest_hits):
             _timed(stats, "write", lambda b=batch: backend.write(conn, b))  # type: ignore[misc]
             articles += len(batch.articles)
             hits += len(batch.hits)
-            bands += len(batch.bands)
+            signatures += batch.signatures
             if articles % (BATCH * 10) == 0:
                 log(f"{backend.name}: {articles:,} articles, {hits:,} hits")
         with conn.begin():
@@ -722,7 +716,7 @@ def load(backend: Backend, n: int, now: datetime) -> dict[str, Any]:
         "articles": articles,
         "hits": hits,
         "unsent": unsent,
-        "bands": bands,
+        "signatures": signatures,
         "digests": plan.digests(),
         "seconds": stats,
     }
@@ -989,6 +983,14 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
     spent = {"match": 0.0, "signature": 0.0, "store": 0.0, "commit": 0.0}
     source_ids: dict[str, int] = {}
     hits = clustered = 0
+    build = indexed = 0.0
+    if clustering:  # what a crawl process does once, before its first batch
+        story_index.forget(engine)
+        t0 = time.perf_counter()
+        with transaction(engine) as s:
+            indexed = len(story_index.current(s)) / stories.BANDS
+        build = time.perf_counter() - t0
+        log(f"story index built in {build * 1000:.0f} ms: {indexed:,.0f} articles")
     t_all = time.perf_counter()
     with DriverClock(engine) as driver:
         for first in range(0, count, batch):
@@ -1022,6 +1024,9 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
         "statements_per_article": driver.statements / count,
         "seconds": total,
         "rate": count / total,
+        "index_build_seconds": build,
+        "index_articles": indexed,
+        "rate_with_build": count / (total + build),
         "store_rate": count / (spent["store"] + spent["commit"]),
         "ms_per_article": per,
     }
@@ -1070,8 +1075,7 @@ def _times(*names: str) -> list[BindParameter[Any]]:
 
 def mark_ingested_sent(engine: Engine, last_id: int) -> None:
     """Mark the hits the ingest added as sent by the last digest, so that a later
-    ``--no-load`` run finds the same unsent hits. (Deleting the articles instead would
-    take minutes: nothing indexes story_bands.article_id, so each cascade scans the table.)"""
+    ``--no-load`` run finds the same unsent hits."""
     with transaction(engine) as s:
         last = s.execute(select(Digest.id, Digest.created_at).order_by(Digest.id.desc())).first()
         assert last is not None
@@ -1106,7 +1110,7 @@ def report(r: dict[str, Any]) -> str:
         parts = ", ".join(f"{k} {v:.0f} s" for k, v in s.items() if k != "total")
         lines += [
             f"{ld['articles']:,} articles, {ld['hits']:,} hits ({ld['unsent']:,} unsent), "
-            f"{ld['bands']:,} story bands, {ld['digests']:,} digests",
+            f"{ld['signatures']:,} signatures, {ld['digests']:,} digests",
             "",
             f"load: {s['total']:.0f} s ({parts})",
             "",
@@ -1122,17 +1126,23 @@ def report(r: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| ingest (2 cores shared) | articles/s | store only | statements per article | "
-        "ms per article |",
-        "|---|---|---|---|---|",
+        "| ingest (2 cores shared) | articles/s | store only | index build | "
+        "statements per article | ms per article |",
+        "|---|---|---|---|---|---|",
     ]
     for i in r["ingest"]:
         per = ", ".join(f"{k} {v:.2f}" for k, v in i["ms_per_article"].items())
         what = "with" if i["clustering"] else "without"
+        build = (
+            f"{i['index_build_seconds'] * 1000:,.0f} ms, {i['index_articles']:,.0f} articles "
+            f"({i['rate_with_build']:,.0f}/s with it)"
+            if i.get("index_build_seconds")
+            else ""
+        )
         lines.append(
             f"| {what} clustering, batches of {i['batch']} | "
-            f"{i['rate']:,.0f} | {i['store_rate']:,.0f}/s | {i['statements_per_article']:.2f} "
-            f"| {per} |"
+            f"{i['rate']:,.0f} | {i['store_rate']:,.0f}/s | {build} | "
+            f"{i['statements_per_article']:.2f} | {per} |"
         )
     total, parts = r["size"]
     per_m = total / (r["articles"] / 1e6)

@@ -131,10 +131,11 @@ def _stored(it: _Item) -> Stored:
 
 def _prepare(index: int, incoming: Incoming) -> _Item:
     data = incoming.data
-    urls = {url_key(u): canonical_url(u) for u in [data.url, *data.other_urls] if u}
+    keys = {u: url_key(u) for u in [data.url, *data.other_urls] if u}  # courlan: 0.1 ms a URL
+    urls = {k: canonical_url(u) for u, k in keys.items()}
     # The canonical URL, when the page gave one, names the article; else the link.
     main = data.other_urls[-1] if data.other_urls else data.url
-    return _Item(index, incoming, urls, url_key(main))
+    return _Item(index, incoming, urls, keys.get(main) or url_key(main))
 
 
 def _chunks(values: Collection[T]) -> Iterator[list[T]]:
