@@ -740,7 +740,7 @@ def capture(engine: Engine) -> Captured:
     def _seen(
         conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
     ) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             got.statement, got.parameters = statement, parameters
 
     return got
@@ -885,6 +885,12 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
         with transaction(engine) as s:
             return len(due_hits(s, recipient_state(s, "daily"), ws))
 
+    def one_day(ws: list[str]) -> int:
+        with transaction(engine) as s:
+            return len(due_hits(s, recipient_state(s, "oneday"), ws))
+
+    make_one_day_due(engine)
+
     rng = random.Random(SEED + 2)
     subsets = [sorted(rng.sample(names, rng.randint(5, 10)), key=names.index) for _ in range(RUNS)]
     out.append(
@@ -909,6 +915,16 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
             "due_hits(daily, all 10 watchlists)",
             [names] * RUNS,
             daily,
+            [names] * WARMUP,
+        )
+    )
+    out.append(
+        measure(
+            engine,
+            captured,
+            "due_hits(one day due, all 10 watchlists)",
+            [names] * RUNS,
+            one_day,
             [names] * WARMUP,
         )
     )
@@ -1067,6 +1083,62 @@ def make_recipients(engine: Engine, now: datetime, last_slot: datetime) -> None:
         )
 
 
+def loaded_articles(engine: Engine) -> int:
+    """How many articles the load wrote (ids 1..N, each URL ending in ``-a{id}``; the
+    ingest runs' come after): a binary search over the ids."""
+    with engine.connect() as c:
+
+        def loaded(aid: int) -> bool:
+            url = c.execute(text("SELECT url FROM articles WHERE id = :id"), {"id": aid})
+            found = url.scalar()
+            return found is not None and str(found).endswith(f"-a{aid}")
+
+        low, high = 0, count_articles_max(engine)  # loaded(low) holds, or low is 0
+        while low < high:
+            mid = (low + high + 1) // 2
+            if loaded(mid):
+                low = mid
+            else:
+                high = mid - 1
+        return low
+
+
+def make_one_day_due(engine: Engine) -> None:
+    """The recipient "oneday", made afresh: what a daily digest finds the day after the
+    previous one. The archive's last day (up to its newest loaded article) is due; its floor
+    is a day further back, and the hits changed in that older day were delivered, as were
+    the hits the ingest runs added (they are not part of the archive's days)."""
+    last = loaded_articles(engine)
+    with transaction(engine) as s:
+        end = s.scalar(select(Article.first_seen_at).where(Article.id == last))
+        assert end is not None
+        state = recipient_state(s, "oneday", end)
+        state.floor_at = end - timedelta(days=2)
+        s.flush()
+        s.execute(text("DELETE FROM deliveries WHERE recipient_id = :rid"), {"rid": state.id})
+        s.execute(
+            text(
+                "INSERT INTO deliveries (recipient_id, hit_id, hit_changed_at, sent_at) "
+                "SELECT :rid, id, changed_at, :sent FROM hits "
+                "WHERE watchlist IN :ws AND changed_at >= :floor AND changed_at < :sent"
+            ).bindparams(bindparam("ws", expanding=True), *_times("sent", "floor")),
+            {
+                "rid": state.id,
+                "ws": list(WATCHLISTS),
+                "floor": state.floor_at,
+                "sent": end - timedelta(days=1),
+            },
+        )
+        s.execute(
+            text(
+                "INSERT INTO deliveries (recipient_id, hit_id, hit_changed_at, sent_at) "
+                "SELECT :rid, id, changed_at, changed_at FROM hits WHERE article_id > :last"
+            ),
+            {"rid": state.id, "last": last},
+        )
+    log(f"recipient oneday: archive of {last:,} articles up to {end:%Y-%m-%d %H:%M}")
+
+
 def _times(*names: str) -> list[BindParameter[Any]]:
     """Typed parameters for raw SQL: stored as the models store datetimes (UTC, naive text
     on SQLite), so comparisons with the columns hold."""
@@ -1084,7 +1156,7 @@ def mark_ingested_sent(engine: Engine, last_id: int) -> None:
             .where(Hit.article_id > last_id, Hit.digest_id.is_(None))
             .values(digest_id=last.id, sent_at=last.created_at)
         )
-        for name in ("daily", "backlog"):  # and delivered, so the next run finds the same
+        for name in ("daily", "backlog", "oneday"):  # delivered: the next run finds the same
             s.execute(
                 text(
                     "INSERT INTO deliveries (recipient_id, hit_id, hit_changed_at, sent_at) "
