@@ -20,7 +20,7 @@ from monitor.store.migrate import downgrade, upgrade
 from monitor.store.models import Article
 from monitor.store.queries import find_hits, story_copies
 from monitor.store.repo import store_article, sync_sources
-from monitor.stories import NUM_PERM, THRESHOLD, shingles, signature, similarity
+from monitor.stories import NUM_PERM, THRESHOLD, band_keys, shingles, signature, similarity
 from tests.conftest import DATA
 
 
@@ -207,3 +207,32 @@ def _bands_before_0006(sig: bytes) -> list[int]:
         digest = hashlib.blake2b(bytes([i]) + sig[i * 16 : (i + 1) * 16], digest_size=8)
         out.append(int.from_bytes(digest.digest(), "big", signed=True))
     return out
+
+
+def test_index_finds_articles_in_its_sorted_arrays_and_in_those_added_since() -> None:
+    """Built in bulk (sorted arrays), then added to a batch at a time (a dict), then merged
+    into the arrays: every article stays findable by each of its bands, and only by them."""
+    sigs = [signature(text(n)) for n in ("wire_full", "other_same_event", "other_same_event_2")]
+    assert all(sigs)
+    rng = np.random.default_rng(1)
+    noise = [rng.integers(0, 2**32, NUM_PERM, dtype=np.uint32).tobytes() for _ in range(1200)]
+    index = story_index.StoryIndex(built_at=datetime.now(UTC))
+    index.add(list(range(1, 1201)), noise)  # a build
+    index.add([2001], [sigs[0]])  # batches
+    index.add([2002], [sigs[1]])
+    keys = _keys([sigs[0], sigs[1], sigs[2], noise[7]])
+    found = index.lookup(keys[0] + keys[1] + keys[2] + keys[3])
+    assert set().union(*(found.get(k, set()) for k in keys[0])) == {2001}
+    assert set().union(*(found.get(k, set()) for k in keys[1])) == {2002}
+    assert not any(found.get(k) for k in keys[2])
+    assert set().union(*(found.get(k, set()) for k in keys[3])) == {8}
+    index.recent_entries = story_index._MERGE_AT  # the next batch merges
+    index.add([2003], [sigs[2]])
+    assert not index.recent and len(index.keys) == len(index)
+    found = index.lookup(keys[0] + keys[2])
+    assert set().union(*(found.get(k, set()) for k in keys[0])) == {2001}
+    assert set().union(*(found.get(k, set()) for k in keys[2])) == {2003}
+
+
+def _keys(sigs: list[bytes | None]) -> list[list[int]]:
+    return [list(dict.fromkeys(k)) for k in band_keys([s for s in sigs if s]).tolist()]
