@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -236,3 +237,34 @@ def test_index_finds_articles_in_its_sorted_arrays_and_in_those_added_since() ->
 
 def _keys(sigs: list[bytes | None]) -> list[list[int]]:
     return [list(dict.fromkeys(k)) for k in band_keys([s for s in sigs if s]).tolist()]
+
+
+def test_a_writer_waits_for_a_concurrent_one_and_clusters_its_copy(
+    store: Engine, db_url: str
+) -> None:
+    """Two crawls storing copies of one story at the same moment: the second waits for the
+    first's transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: the writers' advisory lock),
+    then finds its article. Without the wait, the second would miss an article whose id
+    is below what it has read already, for good."""
+    other = make_engine(db_url)
+    try:
+        put(other, "daily-c", "other_same_event", 0)  # the second writer's index exists
+        result: list[tuple[int, int | None]] = []
+        with transaction(store) as s:
+            data = ArticleData(
+                source="afp-wire",
+                url="http://afp-wire.test/2026/11/20/wire_full",
+                title="Rail deal",
+                text=text("wire_full"),
+            )
+            first = store_article(s, data, [], signature(text("wire_full"))).article_id
+            second = threading.Thread(
+                target=lambda: result.append(put(other, "daily-a", "wire_truncated", 1))
+            )
+            second.start()
+            second.join(0.5)
+            assert second.is_alive()  # waiting for this transaction
+        second.join(30)
+        assert result and result[0][1] == first
+    finally:
+        other.dispose()
