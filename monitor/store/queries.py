@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, func, null, or_, select
+from sqlalchemy import Select, Table, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from monitor.store import search as fulltext
@@ -134,18 +135,16 @@ def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str])
         select(
             hits.c.id,
             hits.c.watchlist,
-            hits.c.matched,
+            cast(hits.c.matched, Text),  # decoded below, without SQLAlchemy's JSON layers
             articles.c.url,
             articles.c.title,
             sources.c.name,
             articles.c.published_at,
             articles.c.first_seen_at,
             hits.c.snippet,
-            hits.c.highlights,
-            null(),  # sent_at
+            cast(hits.c.highlights, Text),
             articles.c.story_id,
             due.c.updated,
-            null(),  # created
             hits.c.changed_at,
         )
         .select_from(due)
@@ -155,7 +154,13 @@ def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str])
         .order_by(hits.c.watchlist, hits.c.id)
     )
     # Core rows (the columns of the tables, not of the mapped classes): no ORM loading.
-    return [HitRow(*r) for r in session.connection().execute(stmt)]
+    loads = json.loads
+    return [
+        HitRow(i, w, loads(m), u, t, src, pub, seen, snip, loads(hl), None, story, bool(upd),
+               None, changed)
+        for i, w, m, u, t, src, pub, seen, snip, hl, story, upd, changed
+        in session.connection().execute(stmt)
+    ]  # fmt: skip
 
 
 #: How far back "usual" looks, and the least history that makes it meaningful.
