@@ -341,7 +341,9 @@ def _stored_candidates(
         return {i: [] for i in bands}
     by_band = index.lookup(list({b for keys in bands.values() for b in keys}))
     ids = {
-        i: sorted(set().union(*(by_band.get(b, ()) for b in keys)), reverse=True)[:MAX_CANDIDATES]
+        i: sorted(set().union(*shared), reverse=True)[:MAX_CANDIDATES]
+        if (shared := [by_band[b] for b in keys if b in by_band])
+        else []
         for i, keys in bands.items()
     }
     found: dict[int, _Candidate] = {}
