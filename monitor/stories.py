@@ -8,12 +8,17 @@ pass, different stories on the same event that share a quote do not (tests/test_
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from monitor.matching.fold import fold
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NUM_PERM = 128
 SHINGLE = 5
@@ -24,15 +29,14 @@ _WORDS = re.compile(r"\w+")
 
 
 @cache
-def _template() -> tuple[Any, dict[str, str]]:
+def _template() -> tuple[MinHash, dict[str, str]]:
     """The 128 permutations depend only on the seed: drawn once, not for every article (0.33
     -> 0.21 ms a signature, benchmarks/README.md). The same scheme keeps the signatures
-    identical. Imported on first use: datasketch pulls in scipy (about 0.5 s and 40 MB),
-    which a crawl that signs no article (a warm cycle, the extraction workers sign) skips."""
+    identical. datasketch is imported on first use, not at start-up (it pulls in scipy)."""
     from datasketch import MinHash
 
     template = MinHash(num_perm=NUM_PERM, seed=1)
-    scheme = {"scheme": template.scheme} if hasattr(template, "scheme") else {}  # datasketch >= 2
+    scheme = {"scheme": template.scheme} if hasattr(template, "scheme") else {}  # datasketch 2
     return template, scheme
 
 
@@ -47,29 +51,27 @@ def signature(text: str | None) -> bytes | None:
     """The MinHash of a text, as bytes for the store; None when too short to compare."""
     if not text or len(_WORDS.findall(text)) < MIN_WORDS:
         return None
-    import numpy as np
-    from datasketch import MinHash
-
     template, scheme = _template()
-    m = MinHash(num_perm=NUM_PERM, seed=1, permutations=template.permutations, **scheme)
+    m = type(template)(num_perm=NUM_PERM, seed=1, permutations=template.permutations, **scheme)
     m.update_batch(list(shingles(text)))
     return m.hashvalues.astype(np.uint32).tobytes()
 
 
-def bands(sig: bytes) -> list[int]:
-    """One signed 64-bit key per LSH band (fits a BIGINT column)."""
-    size = len(sig) // BANDS
-    out = []
-    for i in range(BANDS):
-        digest = hashlib.blake2b(
-            bytes([i]) + sig[i * size : (i + 1) * size], digest_size=8
-        ).digest()
-        out.append(int.from_bytes(digest, "big", signed=True))
-    return out
+def band_keys(signatures: Sequence[bytes]) -> np.ndarray:
+    """One 64-bit key per LSH band of each signature, shape (n, BANDS): signatures sharing a
+    key agree on that band's ROWS values (or, rarely, collide: candidates are compared
+    anyway). Keys live only in memory (monitor.store.story_index), never in the store, so
+    they may change between versions."""
+    if not signatures:
+        return np.empty((0, BANDS), np.uint64)
+    rows = np.frombuffer(b"".join(signatures), np.uint32).astype(np.uint64)
+    rows = rows.reshape(len(signatures), BANDS, ROWS)
+    key = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    for r in range(ROWS):  # a polynomial over the band's values, wrapping modulo 2**64
+        key = (key ^ rows[:, :, r]) * np.uint64(0x100000001B3 + 2 * r)
+    return key
 
 
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of the texts behind two signatures."""
-    import numpy as np
-
     return float(np.mean(np.frombuffer(a, np.uint32) == np.frombuffer(b, np.uint32)))

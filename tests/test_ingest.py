@@ -19,7 +19,7 @@ from monitor.errors import StorageError
 from monitor.matching import Matcher
 from monitor.store.engine import transaction
 from monitor.store.ingest import Incoming, Stored, store_article, store_articles
-from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source, StoryBand
+from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
 from monitor.store.repo import sync_sources
 from monitor.stories import signature
 from tests.conftest import DATA
@@ -96,7 +96,6 @@ def snapshot(engine: Engine, stored: list[Stored]) -> dict[str, Any]:
                 (key[r.article_id], r.old_title, r.new_title, r.old_hash, r.new_hash)
                 for r in s.scalars(select(ArticleRevision))
             ),
-            "bands": sorted((b.band, key[b.article_id]) for b in s.scalars(select(StoryBand))),
             "stored": [
                 (key[st.article_id], st.new_article, st.new_hits, st.revised,
                  key.get(st.story_id or 0))
@@ -107,7 +106,7 @@ def snapshot(engine: Engine, stored: list[Stored]) -> dict[str, Any]:
 
 def run(engine: Engine, write: Callable[[Any, list[Incoming]], list[Stored]]) -> dict[str, Any]:
     with transaction(engine) as s:
-        for model in (Hit, ArticleRevision, StoryBand, ArticleUrl, Article):
+        for model in (Hit, ArticleRevision, ArticleUrl, Article):
             s.execute(delete(model))
     with transaction(engine) as s:
         for item in base():

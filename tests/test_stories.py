@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 from datasketch import MinHash
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select, update
+from sqlalchemy import text as sql
 
 from monitor.config import Source as SourceConfig
 from monitor.crawl.items import ArticleData
 from monitor.digest.build import build_digest
 from monitor.matching import Matcher
-from monitor.store.engine import transaction
-from monitor.store.models import Article, StoryBand
+from monitor.store import story_index
+from monitor.store.engine import make_engine, transaction
+from monitor.store.migrate import downgrade, upgrade
+from monitor.store.models import Article
 from monitor.store.queries import find_hits, story_copies
-from monitor.store.repo import prune_story_bands, store_article, sync_sources
-from monitor.stories import NUM_PERM, THRESHOLD, shingles, signature, similarity
+from monitor.store.repo import store_article, sync_sources
+from monitor.stories import NUM_PERM, THRESHOLD, band_keys, shingles, signature, similarity
 from tests.conftest import DATA
 
 
@@ -131,10 +135,136 @@ def test_store_clusters_copies_and_keeps_every_copy(store: Engine) -> None:
     assert len(iran.entries) == 3  # the wire story, and the two other stories
 
 
-def test_old_bands_are_pruned(store: Engine) -> None:
-    put(store, "afp-wire", "wire_full", 0)
+def test_writers_with_indexes_of_their_own_cluster_each_others_copies(
+    store: Engine, db_url: str
+) -> None:
+    """Two crawl processes: each keeps its own in-memory index, and each sees the articles
+    the other stored since it last looked (two engines: two indexes, as two processes)."""
+    other = make_engine(db_url)
+    try:
+        first, _ = put(store, "afp-wire", "wire_full", 0)  # builds the first index
+        unrelated, _ = put(other, "daily-c", "other_same_event", 1)  # builds the second
+        assert put(other, "daily-a", "wire_truncated", 2)[1] == first  # read from the store
+        assert put(store, "daily-d", "other_same_event", 3)[1] == unrelated  # refreshed
+        assert put(store, "daily-b", "wire_edited", 4)[1] == first
+        assert put(other, "daily-b", "other_same_event_2", 5)[1] not in (first, unrelated)
+    finally:
+        other.dispose()
+
+
+def test_articles_older_than_the_window_are_not_candidates(store: Engine) -> None:
+    first, _ = put(store, "afp-wire", "wire_full", 0)
     with transaction(store) as s:
-        assert s.scalar(select(StoryBand.article_id).limit(1)) is not None
-        assert prune_story_bands(s, datetime.now(UTC) - timedelta(days=14)) == 0
-        assert prune_story_bands(s, datetime.now(UTC) + timedelta(days=1)) == 32
-        assert s.scalar(select(StoryBand.article_id).limit(1)) is None
+        old = datetime.now(UTC) - story_index.WINDOW - timedelta(hours=1)
+        s.execute(update(Article).where(Article.id == first).values(first_seen_at=old))
+    story_index.forget(store)  # a new process builds its index from the store
+    copy, story = put(store, "daily-a", "wire_truncated", 2)
+    assert story == copy  # a story of its own: its original is too old
+    assert put(store, "daily-b", "wire_edited", 3)[1] == copy  # recent copies still cluster
+
+
+def test_migration_0007_drops_the_bands_and_its_downgrade_rebuilds_the_recent_ones(
+    db_url: str,
+) -> None:
+    e = make_engine(db_url)
+    try:
+        upgrade(e, "0006")
+        recent, old = signature(text("wire_full")), signature(text("other_same_event"))
+        assert recent is not None and old is not None
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with e.begin() as c:
+            c.execute(
+                sql(
+                    "INSERT INTO sources (id, name, kind, url, interval_seconds, "
+                    "consecutive_failures) VALUES (1, 'wire', 'feed', 'http://w/', 60, 0)"
+                )
+            )
+            for id_, sig, seen in ((1, recent, now), (2, old, now - timedelta(days=20))):
+                c.execute(
+                    sql(
+                        "INSERT INTO articles (id, url_key, url, source_id, first_seen_at, "
+                        "content_hash, fetch_attempts, minhash) "
+                        "VALUES (:id, :key, 'http://w/a', 1, :seen, 'h', 1, :sig)"
+                    ),
+                    {"id": id_, "key": f"k{id_}", "seen": seen, "sig": sig},
+                )
+        upgrade(e)
+        assert "story_bands" not in inspect(e).get_table_names()
+        downgrade(e, "0006")
+        with e.connect() as c:
+            rows = c.execute(sql("SELECT band, article_id FROM story_bands")).all()
+        assert sorted(rows) == sorted((b, 1) for b in set(_bands_before_0007(recent)))
+        upgrade(e)
+    finally:
+        e.dispose()
+
+
+def _bands_before_0007(sig: bytes) -> list[int]:
+    """monitor.stories.bands as it was until 0007, written out again."""
+    import hashlib
+
+    out = []
+    for i in range(32):
+        digest = hashlib.blake2b(bytes([i]) + sig[i * 16 : (i + 1) * 16], digest_size=8)
+        out.append(int.from_bytes(digest.digest(), "big", signed=True))
+    return out
+
+
+def test_index_finds_articles_in_its_sorted_arrays_and_in_those_added_since() -> None:
+    """Built in bulk (sorted arrays), then added to a batch at a time (a dict), then merged
+    into the arrays: every article stays findable by each of its bands, and only by them."""
+    sigs = [signature(text(n)) for n in ("wire_full", "other_same_event", "other_same_event_2")]
+    assert all(sigs)
+    rng = np.random.default_rng(1)
+    noise = [rng.integers(0, 2**32, NUM_PERM, dtype=np.uint32).tobytes() for _ in range(1200)]
+    index = story_index.StoryIndex(built_at=datetime.now(UTC))
+    index.add(list(range(1, 1201)), noise)  # a build
+    index.add([2001], [sigs[0]])  # batches
+    index.add([2002], [sigs[1]])
+    keys = _keys([sigs[0], sigs[1], sigs[2], noise[7]])
+    found = index.lookup(keys[0] + keys[1] + keys[2] + keys[3])
+    assert set().union(*(found.get(k, set()) for k in keys[0])) == {2001}
+    assert set().union(*(found.get(k, set()) for k in keys[1])) == {2002}
+    assert not any(found.get(k) for k in keys[2])
+    assert set().union(*(found.get(k, set()) for k in keys[3])) == {8}
+    index.recent_entries = story_index._MERGE_AT  # the next batch merges
+    index.add([2003], [sigs[2]])
+    assert not index.recent and len(index.keys) == len(index)
+    found = index.lookup(keys[0] + keys[2])
+    assert set().union(*(found.get(k, set()) for k in keys[0])) == {2001}
+    assert set().union(*(found.get(k, set()) for k in keys[2])) == {2003}
+
+
+def _keys(sigs: list[bytes | None]) -> list[list[int]]:
+    return [list(dict.fromkeys(k)) for k in band_keys([s for s in sigs if s]).tolist()]
+
+
+def test_a_writer_waits_for_a_concurrent_one_and_clusters_its_copy(
+    store: Engine, db_url: str
+) -> None:
+    """Two crawls storing copies of one story at the same moment: the second waits for the
+    first's transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: the writers' advisory lock),
+    then finds its article. Without the wait, the second would miss an article whose id
+    is below what it has read already, for good."""
+    other = make_engine(db_url)
+    try:
+        put(other, "daily-c", "other_same_event", 0)  # the second writer's index exists
+        result: list[tuple[int, int | None]] = []
+        with transaction(store) as s:
+            data = ArticleData(
+                source="afp-wire",
+                url="http://afp-wire.test/2026/11/20/wire_full",
+                title="Rail deal",
+                text=text("wire_full"),
+            )
+            first = store_article(s, data, [], signature(text("wire_full"))).article_id
+            second = threading.Thread(
+                target=lambda: result.append(put(other, "daily-a", "wire_truncated", 1))
+            )
+            second.start()
+            second.join(0.5)
+            assert second.is_alive()  # waiting for this transaction
+        second.join(30)
+        assert result and result[0][1] == first
+    finally:
+        other.dispose()

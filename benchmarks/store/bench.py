@@ -8,10 +8,10 @@ the digest run, and the crawl's ingest path, with the monitor's own code.
 2. A seeded, generated archive loaded in bulk (SQLAlchemy Core executemany on SQLite, COPY on
    PostgreSQL, into the tables of ``monitor.store.models``): N articles over 3 years from 500
    sources, about 2 hits per article over 10 watchlists, one article URL per article, daily
-   digests that sent 99% of the hits, story bands and MinHash signatures for the last 14 days
-   (the crawl prunes older bands). Secondary indexes, and on SQLite the full-text triggers,
-   are dropped during the load and recreated exactly as the migrations made them (checked),
-   then ANALYZE (SQLite) / VACUUM ANALYZE (PostgreSQL).
+   digests that sent 99% of the hits, MinHash signatures for the last 14 days (what story
+   clustering reads, monitor.store.story_index). Secondary indexes, and on SQLite the
+   full-text triggers, are dropped during the load and recreated exactly as the migrations
+   made them (checked), then ANALYZE (SQLite) / VACUUM ANALYZE (PostgreSQL).
 3. ``find_hits`` by watchlist over 7 days, ``find_hits`` full-text search, ``unsent_hits``:
    median and p95 of 30 runs with different parameters each, each run in its own
    ``transaction`` as the CLI and the digest do; then the ingest path as the crawl pipeline
@@ -49,6 +49,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -63,6 +64,7 @@ from monitor import stories
 from monitor.crawl.items import ArticleData
 from monitor.dedup import content_hash, url_key
 from monitor.matching import Match, Matcher, make_snippet
+from monitor.store import story_index
 from monitor.store.deliveries import recipient_state
 from monitor.store.engine import make_engine, transaction
 from monitor.store.ingest import Incoming, store_articles
@@ -73,7 +75,6 @@ from monitor.store.models import (
     Digest,
     Hit,
     Source,
-    StoryBand,
     UTCDateTime,
     utcnow,
 )
@@ -84,7 +85,7 @@ SQLITE_PATH = Path("/tmp/monitor_bench.db")
 POSTGRES_ADMIN = "postgresql+psycopg://monitor:monitor@127.0.0.1:5432/postgres"
 PG_DATABASE = "monitor_bench"
 YEARS = 3
-STORY_WINDOW = timedelta(days=14)  # monitor.crawl.runner.STORY_WINDOW: bands kept that long
+STORY_WINDOW = story_index.WINDOW  # signatures older than that are not read
 DIGEST_HOUR = 7  # daily digest slots at 07:00 UTC
 BATCH = 10_000  # articles per load transaction
 VOCABULARY = 5_000
@@ -168,7 +169,7 @@ class Batch:
     articles: list[dict[str, Any]] = field(default_factory=list)
     urls: list[dict[str, Any]] = field(default_factory=list)
     hits: list[dict[str, Any]] = field(default_factory=list)
-    bands: list[dict[str, Any]] = field(default_factory=list)
+    signatures: int = 0
 
 
 class Corpus:
@@ -283,7 +284,7 @@ class Plan:
     start: datetime
     first_slot: datetime
     last_slot: datetime  # hits created after it are unsent (about 1%)
-    window_start: datetime  # articles seen after it have signatures and story bands
+    window_start: datetime  # articles seen after it have signatures
 
     @classmethod
     def make(cls, n: int, now: datetime) -> Plan:
@@ -356,10 +357,7 @@ def generate(
                 }
             )
             batch.urls.append({"id": aid, "url_key": key, "url": url, "article_id": aid})
-            if signature is not None:
-                batch.bands.extend(
-                    {"band": b, "article_id": aid} for b in set(stories.bands(signature))
-                )
+            batch.signatures += signature is not None
             digest_id = plan.digest_of(seen)
             fields = {"title": title, "summary": summary, "text": body}
             for w in watchlists:
@@ -513,7 +511,7 @@ class SQLiteBackend(Backend):
         assert sorted(s for _, s in triggers) == sorted(sqlite_fts_triggers()), triggers
         indexes = conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
-            "AND tbl_name IN ('articles', 'article_urls', 'hits', 'story_bands') ORDER BY name"
+            "AND tbl_name IN ('articles', 'article_urls', 'hits') ORDER BY name"
         ).all()
         self.dropped = [(n, s) for n, s in indexes]
         conn.commit()
@@ -529,8 +527,6 @@ class SQLiteBackend(Backend):
             conn.execute(insert(table(ArticleUrl)), batch.urls)
             if batch.hits:
                 conn.execute(insert(table(Hit)), batch.hits)
-            if batch.bands:
-                conn.execute(insert(table(StoryBand)), batch.bands)
 
     def after_load(self, conn: Connection) -> dict[str, float]:
         stats: dict[str, float] = {}
@@ -611,7 +607,7 @@ class PostgresBackend(Backend):
         rows = conn.exec_driver_sql(
             "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
             "JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-            "WHERE t.relname IN ('articles', 'article_urls', 'hits', 'story_bands') "
+            "WHERE t.relname IN ('articles', 'article_urls', 'hits') "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid) "
             "ORDER BY c.relname"
         ).all()
@@ -628,7 +624,6 @@ class PostgresBackend(Backend):
                 (table(Article), batch.articles),
                 (table(ArticleUrl), batch.urls),
                 (table(Hit), batch.hits),
-                (table(StoryBand), batch.bands),
             ):
                 if not rows:
                     continue
@@ -692,13 +687,13 @@ def load(backend: Backend, n: int, now: datetime) -> dict[str, Any]:
             conn.execute(insert(table(Source)), source_rows(plan))
             conn.execute(insert(table(Digest)), digest_rows(plan))
         backend.before_load(conn)
-        articles = hits = bands = 0
+        articles = hits = signatures = 0
         digest_hits: dict[int, int] = {}
         for batch in generate(corpus, plan, stats, digest_hits):
             _timed(stats, "write", lambda b=batch: backend.write(conn, b))  # type: ignore[misc]
             articles += len(batch.articles)
             hits += len(batch.hits)
-            bands += len(batch.bands)
+            signatures += batch.signatures
             if articles % (BATCH * 10) == 0:
                 log(f"{backend.name}: {articles:,} articles, {hits:,} hits")
         with conn.begin():
@@ -723,7 +718,7 @@ def load(backend: Backend, n: int, now: datetime) -> dict[str, Any]:
         "articles": articles,
         "hits": hits,
         "unsent": unsent,
-        "bands": bands,
+        "signatures": signatures,
         "digests": plan.digests(),
         "seconds": stats,
     }
@@ -747,7 +742,7 @@ def capture(engine: Engine) -> Captured:
     def _seen(
         conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
     ) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             got.statement, got.parameters = statement, parameters
 
     return got
@@ -892,6 +887,12 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
         with transaction(engine) as s:
             return len(due_hits(s, recipient_state(s, "daily"), ws))
 
+    def one_day(ws: list[str]) -> int:
+        with transaction(engine) as s:
+            return len(due_hits(s, recipient_state(s, "oneday"), ws))
+
+    make_one_day_due(engine)
+
     rng = random.Random(SEED + 2)
     subsets = [sorted(rng.sample(names, rng.randint(5, 10)), key=names.index) for _ in range(RUNS)]
     out.append(
@@ -916,6 +917,16 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
             "due_hits(daily, all 10 watchlists)",
             [names] * RUNS,
             daily,
+            [names] * WARMUP,
+        )
+    )
+    out.append(
+        measure(
+            engine,
+            captured,
+            "due_hits(one day due, all 10 watchlists)",
+            [names] * RUNS,
+            one_day,
             [names] * WARMUP,
         )
     )
@@ -990,6 +1001,15 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
     spent = {"match": 0.0, "signature": 0.0, "store": 0.0, "commit": 0.0}
     source_ids: dict[str, int] = {}
     hits = clustered = 0
+    build = indexed = 0.0
+    if clustering:  # what a crawl process does once, before its first batch
+        stories.signature(articles[0].text)  # imports datasketch (on first use, 0.5-2 s)
+        story_index.forget(engine)
+        t0 = time.perf_counter()
+        with transaction(engine) as s:
+            indexed = len(story_index.current(s)) / stories.BANDS
+        build = time.perf_counter() - t0
+        log(f"story index built in {build * 1000:.0f} ms: {indexed:,.0f} articles")
     t_all = time.perf_counter()
     with DriverClock(engine) as driver:
         for first in range(0, count, batch):
@@ -1023,6 +1043,9 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
         "statements_per_article": driver.statements / count,
         "seconds": total,
         "rate": count / total,
+        "index_build_seconds": build,
+        "index_articles": indexed,
+        "rate_with_build": count / (total + build),
         "store_rate": count / (spent["store"] + spent["commit"]),
         "ms_per_article": per,
     }
@@ -1063,33 +1086,72 @@ def make_recipients(engine: Engine, now: datetime, last_slot: datetime) -> None:
         )
 
 
+def loaded_articles(engine: Engine) -> int:
+    """How many articles the load wrote (ids 1..N, each URL ending in ``-a{id}``; the
+    ingest runs' come after): a binary search over the ids."""
+    with engine.connect() as c:
+
+        def loaded(aid: int) -> bool:
+            url = c.execute(text("SELECT url FROM articles WHERE id = :id"), {"id": aid})
+            found = url.scalar()
+            return found is not None and str(found).endswith(f"-a{aid}")
+
+        low, high = 0, count_articles_max(engine)  # loaded(low) holds, or low is 0
+        while low < high:
+            mid = (low + high + 1) // 2
+            if loaded(mid):
+                low = mid
+            else:
+                high = mid - 1
+        return low
+
+
+def make_one_day_due(engine: Engine) -> None:
+    """The recipient "oneday", made afresh: what a daily digest finds the day after the
+    previous one. The archive's last day (up to its newest loaded article) is due; its floor
+    is a day further back, and the hits changed in that older day were delivered."""
+    last = loaded_articles(engine)
+    with transaction(engine) as s:
+        end = s.scalar(select(Article.first_seen_at).where(Article.id == last))
+        assert end is not None
+        state = recipient_state(s, "oneday", end)
+        state.floor_at = end - timedelta(days=2)
+        s.flush()
+        s.execute(text("DELETE FROM deliveries WHERE recipient_id = :rid"), {"rid": state.id})
+        s.execute(
+            text(
+                "INSERT INTO deliveries (recipient_id, hit_id, hit_changed_at, sent_at) "
+                "SELECT :rid, id, changed_at, :sent FROM hits "
+                "WHERE watchlist IN :ws AND changed_at >= :floor AND changed_at < :sent"
+            ).bindparams(bindparam("ws", expanding=True), *_times("sent", "floor")),
+            {
+                "rid": state.id,
+                "ws": list(WATCHLISTS),
+                "floor": state.floor_at,
+                "sent": end - timedelta(days=1),
+            },
+        )
+    log(f"recipient oneday: archive of {last:,} articles up to {end:%Y-%m-%d %H:%M}")
+
+
 def _times(*names: str) -> list[BindParameter[Any]]:
     """Typed parameters for raw SQL: stored as the models store datetimes (UTC, naive text
     on SQLite), so comparisons with the columns hold."""
     return [bindparam(n, type_=UTCDateTime(timezone=True)) for n in names]
 
 
-def mark_ingested_sent(engine: Engine, last_id: int) -> None:
-    """Mark the hits the ingest added as sent by the last digest, so that a later
-    ``--no-load`` run finds the same unsent hits. (Deleting the articles instead would
-    take minutes: nothing indexes story_bands.article_id, so each cascade scans the table.)"""
+def remove_ingested(engine: Engine) -> int:
+    """Delete the articles the ingest runs added (those of earlier runs too), with their
+    URLs, hits and deliveries (ON DELETE CASCADE): a ``--no-load`` run then measures the
+    archive as loaded, with one day due to "oneday", not the hits of every earlier run.
+    (Before migration 0007 each delete scanned story_bands, which nothing indexed by
+    article: minutes; the hits were marked sent instead.)"""
+    last = loaded_articles(engine)
+    t = time.perf_counter()
     with transaction(engine) as s:
-        last = s.execute(select(Digest.id, Digest.created_at).order_by(Digest.id.desc())).first()
-        assert last is not None
-        s.execute(
-            update(Hit)
-            .where(Hit.article_id > last_id, Hit.digest_id.is_(None))
-            .values(digest_id=last.id, sent_at=last.created_at)
-        )
-        for name in ("daily", "backlog"):  # and delivered, so the next run finds the same
-            s.execute(
-                text(
-                    "INSERT INTO deliveries (recipient_id, hit_id, hit_changed_at, sent_at) "
-                    "SELECT r.id, h.id, h.changed_at, :now FROM hits h, recipients r "
-                    "WHERE r.name = :name AND h.article_id > :last"
-                ).bindparams(*_times("now")),
-                {"name": name, "last": last_id, "now": last.created_at},
-            )
+        removed = s.execute(delete(table(Article)).where(table(Article).c.id > last)).rowcount
+    log(f"removed the {removed:,} ingested articles in {time.perf_counter() - t:.1f} s")
+    return int(removed or 0)
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -1107,7 +1169,7 @@ def report(r: dict[str, Any]) -> str:
         parts = ", ".join(f"{k} {v:.0f} s" for k, v in s.items() if k != "total")
         lines += [
             f"{ld['articles']:,} articles, {ld['hits']:,} hits ({ld['unsent']:,} unsent), "
-            f"{ld['bands']:,} story bands, {ld['digests']:,} digests",
+            f"{ld['signatures']:,} signatures, {ld['digests']:,} digests",
             "",
             f"load: {s['total']:.0f} s ({parts})",
             "",
@@ -1123,17 +1185,23 @@ def report(r: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| ingest (2 cores shared) | articles/s | store only | statements per article | "
-        "ms per article |",
-        "|---|---|---|---|---|",
+        "| ingest (2 cores shared) | articles/s | store only | index build | "
+        "statements per article | ms per article |",
+        "|---|---|---|---|---|---|",
     ]
     for i in r["ingest"]:
         per = ", ".join(f"{k} {v:.2f}" for k, v in i["ms_per_article"].items())
         what = "with" if i["clustering"] else "without"
+        build = (
+            f"{i['index_build_seconds'] * 1000:,.0f} ms, {i['index_articles']:,.0f} articles "
+            f"({i['rate_with_build']:,.0f}/s with it)"
+            if i.get("index_build_seconds")
+            else ""
+        )
         lines.append(
             f"| {what} clustering, batches of {i['batch']} | "
-            f"{i['rate']:,.0f} | {i['store_rate']:,.0f}/s | {i['statements_per_article']:.2f} "
-            f"| {per} |"
+            f"{i['rate']:,.0f} | {i['store_rate']:,.0f}/s | {build} | "
+            f"{i['statements_per_article']:.2f} | {per} |"
         )
     total, parts = r["size"]
     per_m = total / (r["articles"] / 1e6)
@@ -1157,17 +1225,17 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
         log(f"{backend.name}: load {result['load']['seconds']}")
     engine = make_engine(backend.url)
     try:
+        remove_ingested(engine)  # left by an earlier run (of the code before this one)
         with engine.connect() as c:
             result["articles"] = c.execute(text("SELECT count(*) FROM articles")).scalar_one()
         result["size"] = backend.size(engine)
         result["queries"] = [] if args.ingest_only else measure_queries(engine)
-        last_loaded = count_articles_max(engine)
         result["ingest"] = [
             measure_ingest(engine, args.ingest, clustering=True, batch=args.batch),
             measure_ingest(engine, args.ingest, clustering=False, batch=args.batch),
             measure_ingest(engine, min(args.ingest, 500), clustering=True, batch=1),
         ]
-        mark_ingested_sent(engine, last_loaded)
+        remove_ingested(engine)
     finally:
         engine.dispose()
         if not args.keep:

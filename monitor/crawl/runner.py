@@ -9,7 +9,6 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from scrapy.crawler import CrawlerProcess
 from twisted.internet.task import LoopingCall
@@ -19,11 +18,7 @@ from monitor.crawl.context import CrawlContext, CrawlTally, set_context
 from monitor.crawl.settings import crawl_settings
 from monitor.logs import quiet_libraries
 from monitor.store.engine import transaction
-from monitor.store.models import utcnow
-from monitor.store.repo import finish_run, prune_story_bands, record_source_result, start_run
-
-#: Copies of a wire story appear within days; older articles are not candidates.
-STORY_WINDOW = timedelta(days=14)
+from monitor.store.repo import finish_run, record_source_result, start_run
 
 log = logging.getLogger("monitor.crawl")
 
@@ -75,7 +70,6 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
     ctx = CrawlContext(config)
     with transaction(ctx.engine) as s:
         run_id = start_run(s, [src.name for src in sources], os.getpid())
-        prune_story_bands(s, utcnow() - STORY_WINDOW)
     log.info("crawl started run=%d sources=%d", run_id, len(sources))
     settings = crawl_settings(config, verbose=verbose)
     set_context(ctx)

@@ -1,15 +1,16 @@
 """Writing crawled articles and their hits, a batch at a time, in the caller's transaction.
 
-One statement per table per batch (articles, URLs, hits, story bands), not 9-10 per
-article: the store pipeline writes its items 100 at a time (benchmarks/README.md, "Store at
-scale"). The invariants are those of writing the articles one by one:
+One statement per table per batch (articles, URLs, hits), not 9-10 per article: the store
+pipeline writes its items 100 at a time (benchmarks/README.md, "Store at scale"). The
+invariants are those of writing the articles one by one:
 
 - dedup by the unique keys (articles.url_key, article_urls.url_key, hits (article,
   watchlist)) and ``INSERT ... ON CONFLICT DO NOTHING``, never check-then-insert: two crawls
   writing the same article at once still store one article and one hit per watchlist;
 - a stored article seen again is completed or revised, its hits then due again;
 - a new article joins the story of the most similar recent article, an article earlier in
-  the same batch included.
+  the same batch included (candidates from the writer's in-memory LSH index of the recent
+  articles, ``monitor.store.story_index``, which sees other writers' articles too).
 
 Items of a batch that reach the same article (a URL key in common, or the same stored
 article) are written in successive rounds, in their order, each seeing what the one before
@@ -30,21 +31,13 @@ from monitor.crawl.items import ArticleData
 from monitor.dedup import canonical_url, content_hash, url_key
 from monitor.errors import StorageError
 from monitor.matching import Hit as MatchHit
-from monitor.store.models import (
-    Article,
-    ArticleRevision,
-    ArticleUrl,
-    Hit,
-    Source,
-    StoryBand,
-    utcnow,
-)
+from monitor.store import story_index
+from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source, utcnow
 from monitor.store.upsert import any_of, insert_rows, next_ids
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 _URLS: Table = ArticleUrl.__table__  # type: ignore[assignment]
 _HITS: Table = Hit.__table__  # type: ignore[assignment]
-_BANDS: Table = StoryBand.__table__  # type: ignore[assignment]
 
 #: Stored articles compared with a new one at most (those sharing the most recent bands).
 MAX_CANDIDATES = 200
@@ -71,6 +64,15 @@ class Stored:
     new_hits: tuple[str, ...]  # watchlists newly hit
     revised: bool = False  # a stored article whose title or text changed
     story_id: int | None = None
+
+
+@dataclass
+class _Clustering:
+    """Story clustering within one ``store_articles`` call: the index, brought up to date
+    once before anything is written, and the new articles of its earlier rounds by band key."""
+
+    index: story_index.StoryIndex | None = None
+    earlier: dict[int, list[_Item]] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,10 +111,17 @@ def store_articles(
     batches: sources are never deleted while the monitor runs."""
     items = [_prepare(i, incoming) for i, incoming in enumerate(batch)]
     sources = _source_ids(session, {it.data.source for it in items}, source_ids)
+    clustering = _Clustering()
+    if any(it.incoming.signature is not None for it in items):
+        # Before anything is written: the ids of clustering writers are then drawn, and
+        # committed, in order; and the index reads the signatures as they were before this
+        # batch revised any (storing the articles one by one reads them so too).
+        story_index.lock_writers(session)
+        clustering.index = story_index.current(session)
     pending = items
     while pending:
         now, pending = _next_round(pending, _stored_ids(session, pending))
-        _write_round(session, now, sources)
+        _write_round(session, now, sources, clustering)
     return [_stored(it) for it in items]
 
 
@@ -123,10 +132,11 @@ def _stored(it: _Item) -> Stored:
 
 def _prepare(index: int, incoming: Incoming) -> _Item:
     data = incoming.data
-    urls = {url_key(u): canonical_url(u) for u in [data.url, *data.other_urls] if u}
+    keys = {u: url_key(u) for u in [data.url, *data.other_urls] if u}  # courlan: 0.1 ms a URL
+    urls = {k: canonical_url(u) for u, k in keys.items()}
     # The canonical URL, when the page gave one, names the article; else the link.
     main = data.other_urls[-1] if data.other_urls else data.url
-    return _Item(index, incoming, urls, url_key(main))
+    return _Item(index, incoming, urls, keys.get(main) or url_key(main))
 
 
 def _chunks(values: Collection[T]) -> Iterator[list[T]]:
@@ -178,7 +188,9 @@ def _next_round(pending: list[_Item], known: dict[str, int]) -> tuple[list[_Item
     return now, later
 
 
-def _write_round(session: Session, items: list[_Item], sources: dict[str, int]) -> None:
+def _write_round(
+    session: Session, items: list[_Item], sources: dict[str, int], clustering: _Clustering
+) -> None:
     """Write items that reach distinct articles."""
     seen_again = [it for it in items if it.article_id is not None]
     if seen_again:
@@ -192,7 +204,7 @@ def _write_round(session: Session, items: list[_Item], sources: dict[str, int]) 
             it.revised = _complete_or_revise(session, it.article_id, it.data, it.incoming.signature)
     fresh = [it for it in items if it.article_id is None]
     if fresh:
-        _insert_articles(session, fresh, sources)
+        _insert_articles(session, fresh, sources, clustering)
     urls = [
         {"url_key": k, "url": u, "article_id": it.article_id}
         for it in items
@@ -202,18 +214,19 @@ def _write_round(session: Session, items: list[_Item], sources: dict[str, int]) 
     _insert_hits(session, items)
 
 
-def _insert_articles(session: Session, items: list[_Item], sources: dict[str, int]) -> None:
+def _insert_articles(
+    session: Session, items: list[_Item], sources: dict[str, int], clustering: _Clustering
+) -> None:
     """New articles, each with its story, in one INSERT. Their ids are drawn first, so that
     each row carries its story_id: an UPDATE afterwards would write every row twice (on
     PostgreSQL recomputing its tsvector and adding to every index)."""
+    signed = [it for it in items if it.incoming.signature is not None]
     for it, id_ in zip(items, next_ids(session, _ARTICLES, len(items)), strict=True):
         it.article_id = id_
-    bands = {  # distinct, so that they can be inserted without ON CONFLICT
-        it.index: list(dict.fromkeys(stories.bands(s)))
-        for it in items
-        if (s := it.incoming.signature)
-    }
-    roots = _choose_stories(items, bands, _stored_candidates(session, bands))
+    keys = stories.band_keys([_signature_of(it) for it in signed]).tolist()
+    bands = {it.index: list(dict.fromkeys(k)) for it, k in zip(signed, keys, strict=True)}
+    stored = _stored_candidates(session, bands, clustering.index)
+    roots = _choose_stories(items, bands, stored, clustering.earlier)
     rows = [
         {
             "id": it.article_id,
@@ -253,17 +266,25 @@ def _insert_articles(session: Session, items: list[_Item], sources: dict[str, in
             it.source_id = sources[it.data.source]
         else:
             (it.article_id, it.source_id), it.story_id = existing[it.main_key], None
-    _store_stories(session, [it for it in items if it.new], bands, roots)
+    new = [it for it in items if it.new]
+    _store_stories(session, new, roots)
+    for it in new:  # candidates for the new articles of later rounds
+        for b in bands.get(it.index, ()):
+            clustering.earlier.setdefault(b, []).append(it)
 
 
 def _choose_stories(
-    items: list[_Item], bands: dict[int, list[int]], stored: dict[int, list[_Candidate]]
+    items: list[_Item],
+    bands: dict[int, list[int]],
+    stored: dict[int, list[_Candidate]],
+    earlier_rounds: dict[int, list[_Item]],
 ) -> dict[int, _Item]:
     """The story of each new article: that of the most similar recent article above the
     threshold (stored before, or earlier in the batch), else its own. Returns, for stories
-    named after another article of the batch, that article (item index -> item)."""
+    named after another article of this round, that article (item index -> item)."""
     roots: dict[int, _Item] = {}
-    in_batch: dict[int, list[_Item]] = {}  # band -> new articles of this batch before
+    # band -> new articles of this batch before (earlier rounds' have their final story)
+    in_batch = {b: list(its) for b, its in earlier_rounds.items()}
     for it in items:
         it.story_id = it.article_id
         signature = it.incoming.signature
@@ -295,11 +316,8 @@ def _signature_of(it: _Item) -> bytes:
     return it.incoming.signature
 
 
-def _store_stories(
-    session: Session, items: list[_Item], bands: dict[int, list[int]], roots: dict[int, _Item]
-) -> None:
-    """The stories named after another new article, and the bands of the new articles,
-    for the articles that come later."""
+def _store_stories(session: Session, items: list[_Item], roots: dict[int, _Item]) -> None:
+    """The stories named after another new article of the round."""
     named = []
     for it in items:
         root = roots.get(it.index)
@@ -314,41 +332,32 @@ def _store_stories(
             .values(story_id=bindparam("b_story")),
             named,
         )
-    rows = [
-        {"band": b, "article_id": it.article_id} for it in items for b in bands.get(it.index, ())
-    ]
-    # No conflict is possible: the articles are new (a plain INSERT is 1.5-2x faster on
-    # PostgreSQL than ON CONFLICT DO NOTHING).
-    insert_rows(session, _BANDS, rows, ignore=None)
 
 
 _Candidate = tuple[int, int | None, bytes | None]  # article id, story id, signature
 
 
 def _stored_candidates(
-    session: Session, bands: dict[int, list[int]]
+    session: Session, bands: dict[int, list[int]], index: story_index.StoryIndex | None
 ) -> dict[int, list[_Candidate]]:
-    """Item index -> the stored articles sharing a band with it (two queries a batch)."""
-    by_band: dict[int, set[int]] = {}
-    for chunk in _chunks({b for keys in bands.values() for b in keys}):
-        stmt = select(StoryBand.band, StoryBand.article_id).where(
-            any_of(session, _BANDS.c.band, chunk)
-        )
-        for band, article_id in session.execute(stmt):
-            by_band.setdefault(band, set()).add(article_id)
+    """Item index -> the stored articles sharing a band with it, the most recent first (one
+    query a batch, for their story and current signature)."""
+    if index is None or not bands:
+        return {i: [] for i in bands}
+    by_band = index.lookup(list({b for keys in bands.values() for b in keys}))
     ids = {
-        index: sorted(set().union(*(by_band.get(b, ()) for b in keys)), reverse=True)[
-            :MAX_CANDIDATES
-        ]
-        for index, keys in bands.items()
+        i: sorted(set().union(*shared), reverse=True)[:MAX_CANDIDATES]
+        if (shared := [by_band[b] for b in keys if b in by_band])
+        else []
+        for i, keys in bands.items()
     }
     found: dict[int, _Candidate] = {}
     for chunk in _chunks({c for cs in ids.values() for c in cs}):
-        stmt_sigs = select(Article.id, Article.story_id, Article.minhash).where(
+        stmt = select(Article.id, Article.story_id, Article.minhash).where(
             any_of(session, _ARTICLES.c.id, chunk)
         )
-        found.update((aid, (aid, story, sig)) for aid, story, sig in session.execute(stmt_sigs))
-    return {index: [found[c] for c in cs if c in found] for index, cs in ids.items()}
+        found.update((aid, (aid, story, sig)) for aid, story, sig in session.execute(stmt))
+    return {i: [found[c] for c in cs if c in found] for i, cs in ids.items()}
 
 
 def _insert_hits(session: Session, items: list[_Item]) -> None:

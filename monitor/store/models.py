@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -121,17 +120,6 @@ class Article(Base):
     __table_args__ = (
         Index("ix_articles_first_seen_at", "first_seen_at"),
         Index("ix_articles_source_seen", "source_id", "first_seen_at"),
-    )
-
-
-class StoryBand(Base):
-    """MinHash LSH bands of recent articles: articles sharing a band are candidate copies."""
-
-    __tablename__ = "story_bands"
-
-    band: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
 
 

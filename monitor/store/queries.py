@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from monitor.store import search as fulltext
 from monitor.store.models import Article, CrawlRun, Delivery, Digest, Hit, RecipientState, Source
+
+_HITS: Table = Hit.__table__  # type: ignore[assignment]
+_ARTICLES: Table = Article.__table__  # type: ignore[assignment]
+_SOURCES: Table = Source.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -114,19 +119,53 @@ def find_hits(
 
 def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str]) -> list[HitRow]:
     """Hits this recipient has not had in their current version; ``updated`` when it had
-    an older one."""
+    an older one. Without ``sent_at`` and ``created`` (the digest needs neither)."""
     had = aliased(Delivery)
-    stmt = (
-        _hit_select(updated=had.id.is_not(None))
+    # The due hits first, then their articles: a delivered hit costs an index lookup, not a
+    # read of its article's row (on SQLite the columns after `text`, in overflow pages).
+    # MATERIALIZED keeps SQLite from flattening it into one join that reads every article.
+    due = (
+        select(Hit.id, had.id.is_not(None).label("updated"))
         .outerjoin(had, and_(had.hit_id == Hit.id, had.recipient_id == state.id))
         .where(
             Hit.watchlist.in_(list(watchlists)),
             Hit.changed_at >= state.floor_at,
             or_(had.id.is_(None), had.hit_changed_at < Hit.changed_at),
         )
-        .order_by(Hit.watchlist, Hit.id)
+        .cte("due")
+        .prefix_with("MATERIALIZED")
     )
-    return _rows(session, stmt)
+    hits, articles, sources = _HITS, _ARTICLES, _SOURCES
+    stmt = (
+        select(
+            hits.c.id,
+            hits.c.watchlist,
+            cast(hits.c.matched, Text),  # decoded below, without SQLAlchemy's JSON layers
+            articles.c.url,
+            articles.c.title,
+            sources.c.name,
+            articles.c.published_at,
+            articles.c.first_seen_at,
+            hits.c.snippet,
+            cast(hits.c.highlights, Text),
+            articles.c.story_id,
+            due.c.updated,
+            hits.c.changed_at,
+        )
+        .select_from(due)
+        .join(hits, hits.c.id == due.c.id)
+        .join(articles, articles.c.id == hits.c.article_id)
+        .join(sources, sources.c.id == articles.c.source_id)
+        .order_by(hits.c.watchlist, hits.c.id)
+    )
+    # Core rows (the columns of the tables, not of the mapped classes): no ORM loading.
+    loads = json.loads
+    return [
+        HitRow(i, w, loads(m), u, t, src, pub, seen, snip, loads(hl), None, story, bool(upd),
+               None, changed)
+        for i, w, m, u, t, src, pub, seen, snip, hl, story, upd, changed
+        in session.connection().execute(stmt)
+    ]  # fmt: skip
 
 
 #: How far back "usual" looks, and the least history that makes it meaningful.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor import config as cfg
@@ -19,7 +19,6 @@ from monitor.store.models import (
     ArticleUrl,
     CrawlRun,
     Source,
-    StoryBand,
     utcnow,
 )
 from monitor.store.upsert import insert_ignore
@@ -181,22 +180,6 @@ def set_feed_title(session: Session, url: str, title: str) -> None:
             .where(Article.id == article_id, Article.feed_title.is_(None))
             .values(feed_title=title)
         )
-
-
-def prune_story_bands(session: Session, older_than: datetime) -> int:
-    """Copies of a story appear within days: bands of older articles only cost space."""
-    # The first article seen since the cut-off, through ix_articles_first_seen_at: min(id)
-    # would walk the primary key from the oldest article (1-5 s at a million articles).
-    oldest_kept = session.scalar(
-        select(Article.id)
-        .where(Article.first_seen_at >= older_than)
-        .order_by(Article.first_seen_at, Article.id)
-        .limit(1)
-    )
-    stmt = delete(StoryBand)
-    if oldest_kept is not None:
-        stmt = stmt.where(StoryBand.article_id < oldest_kept)
-    return session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
 
 
 def start_run(session: Session, sources: Sequence[str], pid: int) -> int:
