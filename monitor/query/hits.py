@@ -181,10 +181,9 @@ def _relevance(session: Session, stmt: Select[Any], words: str) -> Select[Any]:
     # newest ids that holds enough of them), then ranked, each tsvector de-TOASTed once.
     ids: list[int] = []
     for window in fulltext.keyset_windows(session):
-        ids = fulltext.pg_matching_ids(session, words, window=window)
+        ids = fulltext.pg_matching_ids(session, words, window=window, limit=PG_RELEVANCE_WINDOW)
         if len(ids) >= PG_RELEVANCE_WINDOW:
             break
-    ids = ids[:PG_RELEVANCE_WINDOW]
     tsquery = func.websearch_to_tsquery(
         literal_column("'simple'::regconfig"), bindparam("q_rank", words.replace("\x00", " "))
     )

@@ -127,10 +127,15 @@ def matching_newest_first(
 
 
 def pg_matching_ids(
-    session: Session, user_text: str, *, window: int | None = None, below: int | None = None
+    session: Session,
+    user_text: str,
+    *,
+    window: int | None = None,
+    below: int | None = None,
+    limit: int | None = None,
 ) -> list[int]:
     """PostgreSQL: the ids of the articles matching ``user_text`` (under ``below``; among
-    the ``window`` ids under it), newest first.
+    the ``window`` ids under it), newest first, at most ``limit``.
 
     The plan is chosen here, not by the planner, which does not count the cost of testing a
     row: its tsvector is read out of line (TOAST). A small window walks its ids and tests
@@ -157,7 +162,7 @@ def pg_matching_ids(
     previous = session.scalar(text("SELECT current_setting(:name)").bindparams(name=off))
     session.execute(text("SELECT set_config(:name, 'off', true)").bindparams(name=off))
     try:
-        return list(session.scalars(stmt.order_by(Article.id.desc())))
+        return list(session.scalars(stmt.order_by(Article.id.desc()).limit(limit)))
     finally:
         session.execute(text("SELECT set_config(:name, :v, true)").bindparams(name=off, v=previous))
 
