@@ -105,7 +105,7 @@ def matching_newest_first(
 
     ``below``: only articles older than this id (the page's cursor). ``window``
     (PostgreSQL; see :func:`keyset_windows`): only the matching articles among the
-    ``window`` ids under ``below`` (or under the newest), found through the GIN index."""
+    ``window`` ids under ``below`` (or under the newest), found by :func:`pg_matching_ids`."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         query = fts5_query(user_text)
