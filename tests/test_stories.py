@@ -230,6 +230,7 @@ def test_index_finds_articles_in_its_sorted_arrays_and_in_those_added_since() ->
     index.recent_entries = story_index._MERGE_AT  # the next batch merges
     index.add([2003], [sigs[2]])
     assert not index.recent and len(index.keys) == len(index)
+    assert (index.keys[:-1] <= index.keys[1:]).all()  # still sorted: lookups rely on it
     found = index.lookup(keys[0] + keys[2])
     assert set().union(*(found.get(k, set()) for k in keys[0])) == {2001}
     assert set().union(*(found.get(k, set()) for k in keys[2])) == {2003}
