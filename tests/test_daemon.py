@@ -170,3 +170,29 @@ def test_immediate_recipient_gets_an_alert_and_no_more_than_one_per_period(
     [eml] = outbox.glob("*.eml")
     assert b"Subject: News monitor alert: " in eml.read_bytes()
     assert db_query("SELECT recipient, status FROM digests") == [("pager", "sent")]
+
+
+def test_the_daemons_statistics_job_gathers_them_and_outlives_a_failure(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The daily job that keeps the planner's statistics fresh (SQLite gathers none by
+    itself); a failure is logged and the daemon carries on."""
+    import monitor.daemon
+    from monitor.config import load_config
+
+    daemon = monitor.daemon.Daemon(load_config(write_config(tmp_path, feed("wire", "http://w/"))))
+    if db_url.startswith("sqlite"):
+        gathered = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+    else:
+        gathered = "SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+    assert db_query(gathered) == [(0,)]
+    daemon.refresh_statistics()
+    wait_for(lambda: db_query(gathered)[0][0] > 0, timeout=10)
+
+    def broken(engine: object) -> float:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(monitor.daemon, "refresh_statistics", broken)
+    daemon.refresh_statistics()  # logged, not raised
+    assert "cannot refresh the planner's statistics" in caplog.text
+    daemon.engine.dispose()
