@@ -100,6 +100,17 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     ctx.obj = State(config_path, verbose)
 
 
+#: ``--format table|json|csv``, for commands that print one table.
+table_json_csv = click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+
+
 @cli.command()
 @pass_state
 @reports_errors
@@ -378,14 +389,7 @@ def show(state: State, ref: str, fmt: str) -> None:
 @click.option("--since", type=Since(), metavar="WHEN", help="From (default: 30d).")
 @click.option("--until", type=Until(), metavar="WHEN", help="Until (default: now).")
 @click.option("--by", "every", type=click.Choice(["day", "week"]), default="day", show_default=True)
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@table_json_csv
 @pass_state
 @reports_errors
 def stats(
@@ -464,14 +468,7 @@ def web(state: State, host: str, port: int) -> None:
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@table_json_csv
 @pass_state
 @reports_errors
 def sources(state: State, fmt: str) -> None:

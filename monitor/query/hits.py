@@ -122,7 +122,8 @@ def filtered(
             .join(Source, Source.id == Hit.source_id)
         )
     else:
-        stmt = select(*(columns or [Hit.id])).select_from(Hit)
+        assert columns is not None, "hits_only names the hits' columns"
+        stmt = select(*columns).select_from(Hit)
     if f.watchlists:
         stmt = stmt.where(Hit.watchlist.in_(list(f.watchlists)))
     if f.sources:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,14 +33,19 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+def parse_url(url: str) -> URL:
+    """``url`` parsed, or a StorageError that shows it without its password."""
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"invalid database URL {describe(url)!r}: {exc}") from None
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite: WAL, busy timeout, foreign keys, and
     ``BEGIN IMMEDIATE`` so a transaction that reads then writes waits for the lock instead
     of failing at once with "database is locked"."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"invalid database URL {describe(url)!r}: {exc}") from None
+    parsed = parse_url(url)
     if parsed.get_backend_name() != "sqlite":
         try:
             return create_engine(url, pool_pre_ping=True)

@@ -20,21 +20,17 @@ from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import Config
 from monitor.errors import SchemaOutOfDate, StorageError
-from monitor.store.engine import BUSY_TIMEOUT_MS, describe, sqlite_path
+from monitor.store.engine import BUSY_TIMEOUT_MS, describe, parse_url, sqlite_path
 
 
 def make_reader(url: str) -> Engine:
     """An engine on ``url`` that cannot write."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"invalid database URL {describe(url)!r}: {exc}") from None
+    parsed = parse_url(url)
     if parsed.get_backend_name() != "sqlite":
         try:
             return create_engine(
