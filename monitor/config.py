@@ -93,6 +93,7 @@ class DigestConfig:
     retry: float = 900.0
     empty: str = "skip"  # skip | send: a digest with no new hits, with source health
     templates: Path | None = None  # a folder whose digest.html / digest.txt replace ours
+    max_per_watchlist: int = 200  # hits shown per watchlist; the rest are counted
 
     @property
     def zone(self) -> ZoneInfo:
@@ -118,6 +119,7 @@ class Recipient:
     every: float = 900.0  # immediate: at most one alert per this many seconds
     quiet: tuple[dtime, dtime] | None = None  # local hours when nothing is sent
     empty: str = "skip"
+    max_per_watchlist: int = 200
 
     @property
     def zone(self) -> ZoneInfo:
@@ -279,6 +281,12 @@ class _Validator:
         v = t.get(key, default)
         if isinstance(v, bool) or not isinstance(v, int | float) or v < minimum:
             raise self.fail(f"{where}.{key}", f"must be a number >= {minimum}, got {v!r}")
+        return v
+
+    def whole(self, t: Mapping[str, Any], key: str, where: str, default: int, minimum: int) -> int:
+        v = t.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+            raise self.fail(f"{where}.{key}", f"must be a whole number >= {minimum}, got {v!r}")
         return v
 
     def flag(self, t: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
@@ -494,7 +502,8 @@ class _Validator:
         t = self.table(
             raw,
             "digest",
-            {"time", "timezone", "recipients", "sender", "outbox", "retry", "empty", "templates"},
+            {"time", "timezone", "recipients", "sender", "outbox", "retry", "empty", "templates"}
+            | {"max_per_watchlist"},
         )
         at = self.clock(t, "time", "digest", "07:00")
         tz = self.zone_name(t, "timezone", "digest", "UTC")
@@ -523,6 +532,7 @@ class _Validator:
             retry=self.duration(t, "retry", "digest", "15m"),
             empty=self.choice(t, "empty", "digest", ("skip", "send"), "skip"),
             templates=templates,
+            max_per_watchlist=self.whole(t, "max_per_watchlist", "digest", 200, minimum=1),
         )
 
     def recipients(
@@ -538,13 +548,14 @@ class _Validator:
                     time=digest.time,
                     timezone=digest.timezone,
                     empty=digest.empty,
+                    max_per_watchlist=digest.max_per_watchlist,
                 )
             )
         items = raw.get("recipients", [])
         if not isinstance(items, list):
             raise self.fail("recipients", "must be an array of tables, written [[recipients]]")
         allowed = {"name", "to", "watchlists", "schedule", "time", "day", "timezone"}
-        allowed |= {"every", "quiet_hours", "empty"}
+        allowed |= {"every", "quiet_hours", "empty", "max_per_watchlist"}
         for i, t in enumerate(items):
             where = f"recipients[{i}]"
             if not isinstance(t, Mapping):
@@ -580,6 +591,9 @@ class _Validator:
                     every=self.duration(t, "every", where, "15m"),
                     quiet=self.hours(quiet, f"{where}.quiet_hours") if quiet else None,
                     empty=self.choice(t, "empty", where, ("skip", "send"), digest.empty),
+                    max_per_watchlist=self.whole(
+                        t, "max_per_watchlist", where, digest.max_per_watchlist, minimum=1
+                    ),
                 )
             )
         return tuple(out)

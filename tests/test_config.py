@@ -310,3 +310,32 @@ def test_bad_recipient_values(
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert message in str(err.value)
+
+
+def test_digest_cap_per_watchlist_is_inherited_and_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NTFY_TOPIC", "t")
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD + RECIPIENTS)
+    assert {r.name: r.max_per_watchlist for r in load_config(path).recipients} == {
+        "default": 200,
+        "desk": 200,
+        "pager": 200,
+    }
+    capped = GOOD.replace('sender = "monitor@example.org"', "sender = 'monitor@example.org'\n"
+                          "max_per_watchlist = 50")  # fmt: skip
+    own = RECIPIENTS.replace('every = "10m"', 'every = "10m"\nmax_per_watchlist = 5')
+    path.write_text(capped + own)
+    assert {r.name: r.max_per_watchlist for r in load_config(path).recipients} == {
+        "default": 50,
+        "desk": 50,
+        "pager": 5,
+    }
+    for bad in ("0", "2.5", '"many"'):
+        path.write_text(GOOD.replace("[smtp]", f"max_per_watchlist = {bad}\n\n[smtp]"))
+        with pytest.raises(ConfigError) as err:
+            load_config(path)
+        assert f"digest.max_per_watchlist: must be a whole number >= 1, got {bad}" in str(
+            err.value
+        ).replace("'", '"')

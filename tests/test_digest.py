@@ -5,7 +5,7 @@ import email.policy
 import os
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,11 +19,11 @@ from monitor.digest.build import build_digest
 from monitor.digest.job import DigestOutcome, run_digest
 from monitor.digest.render import build_message, render_html, render_text
 from monitor.matching import Matcher
-from monitor.store.deliveries import recipient_state
+from monitor.store.deliveries import recipient_state, record_sent
 from monitor.store.engine import transaction
-from monitor.store.models import Digest
+from monitor.store.models import Digest, Hit, utcnow
 from monitor.store.open import open_store
-from monitor.store.queries import HitRow, due_hits
+from monitor.store.queries import HitRow, due_for_digest, due_hits
 from monitor.store.repo import store_article
 from tests.conftest import SmtpRecorder, feed, write_config
 
@@ -425,3 +425,82 @@ def test_html_digest_renders_in_chromium(tmp_path: Path) -> None:
     colours = {pixels[x, y] for x in range(100, 700, 2) for y in range(20, 700, 2)}
     assert (0xFF, 0xF3, 0xA3) in colours  # the highlight of matched terms
     assert any(r < 80 and g < 80 and b < 80 for r, g, b in colours)  # dark text was drawn
+
+
+def store_story(engine: Engine, matcher: Matcher, title: str, hour: int) -> None:
+    data = ArticleData(
+        source="wire",
+        url=f"http://news.test/2026/11/story-{hour}",
+        title=title,
+        text=f"{title}. Different words each time: {hour} {'x' * hour}.",
+        published_at=datetime(2026, 11, 20, tzinfo=UTC) + timedelta(hours=hour),
+    )
+    with transaction(engine) as s:
+        store_article(s, data, matcher.match(data.fields()))
+
+
+def test_a_backlog_shows_the_newest_of_each_watchlist_and_counts_the_rest(
+    tmp_path: Path, db_url: str, smtp: tuple[SmtpRecorder, int]
+) -> None:
+    recorder, port = smtp
+    config_path = write_config(tmp_path, feed("wire", "http://news.test/rss"))
+    text = config_path.read_text().replace(
+        'outbox = "outbox"', 'outbox = "outbox"\nmax_per_watchlist = 3'
+    )
+    config_path.write_text(text)
+    config = smtp_config(config_path, port)
+    engine = open_store(config)
+    matcher = Matcher({"iran": "Iran", "russia": "Russia"})
+    for hour in range(8):  # stored one after the other: the last three are the newest
+        store_story(engine, matcher, f"Iran story {hour}", hour)
+    store_story(engine, matcher, "Russia story", 20)
+    outcome = send(config, engine)
+    assert outcome.status == "sent" and outcome.hits == 9
+    [msg] = received(recorder)
+    assert msg["Subject"] == "News monitor: 9 new hits (iran 8, russia 1)"
+    plain = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    titles = [line for line in plain.splitlines() if line.startswith("* ")]
+    assert titles == ["* Iran story 7", "* Iran story 6", "* Iran story 5", "* Russia story"]
+    today = utcnow().date().isoformat()
+    command = f"monitor hits --watchlist iran --since {today}"
+    assert "== iran (3 shown, 5 more) ==" in plain and "== russia (1) ==" in plain
+    assert "... and 5 more hits, not shown (the newest are above):" in plain
+    assert command in plain and "--watchlist russia" not in plain
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "and 5 more hits, not shown" in html and "<code" in html and command in html
+    with transaction(engine) as s:
+        assert pending(s) == []  # the counted ones too: the next digest does not repeat them
+        assert s.scalars(select(Digest.hit_count)).all() == [9]
+        assert None not in s.scalars(select(Hit.sent_at)).all()  # `monitor hits`: "sent"
+    store_story(engine, matcher, "Iran story 30", 30)
+    again = send(config, engine)
+    assert again.status == "sent" and again.hits == 1
+    assert received(recorder)[1]["Subject"] == "News monitor: 1 new hit (iran 1)"
+
+
+def test_counted_hits_are_those_due_when_the_digest_was_asked_for(
+    with_hits: tuple[Path, Engine],
+) -> None:
+    _, engine = with_hits  # iran 2, russia 2 (one article has both)
+    with transaction(engine) as s:
+        state = recipient_state(s, "default")
+        asked_at = utcnow()
+        due = due_for_digest(s, state, ["iran", "russia"], 1)
+        assert (len(due.hits), due.more) == (2, {"iran": 1, "russia": 1})
+    # Found while the message was being sent: not in it, not counted, so still due after.
+    store_story(engine, Matcher({"iran": "Iran"}), "Iran story late", 9)
+    with transaction(engine) as s:
+        state = recipient_state(s, "default")
+        record_sent(
+            s,
+            state,
+            due.hits,
+            asked_at=asked_at,
+            slot_at=None,
+            addresses=["analyst@example.org"],
+            destination="smtp",
+            message_id="<m@test>",
+            more=due.more,
+        )
+    with transaction(engine) as s:
+        assert [h.title for h in pending(s)] == ["Iran story late"]

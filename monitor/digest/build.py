@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from monitor.dedup import is_web_url
 from monitor.matching import Snippet
@@ -35,6 +35,16 @@ class Entry:
 class Group:
     watchlist: str
     entries: tuple[Entry, ...]
+    more: int = 0  # hits beyond those shown (the digest's cap), counted only
+    more_since: str = ""  # the UTC date of the oldest of them, for `monitor hits --since`
+
+    @property
+    def count(self) -> int:
+        """Stories shown, plus the hits only counted."""
+        return len(self.entries) + self.more
+
+    def more_command(self) -> str:
+        return f"monitor hits --watchlist {self.watchlist} --since {self.more_since}"
 
 
 @dataclass(frozen=True)
@@ -81,15 +91,15 @@ class DigestContent:
 
     @property
     def total(self) -> int:
-        """Stories, counting syndicated copies once."""
-        return sum(len(g.entries) for g in self.groups)
+        """Stories, counting syndicated copies once; and the hits beyond the cap."""
+        return sum(g.count for g in self.groups)
 
     def subject(self) -> str:
         """Counts and watchlist names only: feed text never goes into a header."""
         title = "News monitor alert" if self.kind == "alert" else "News monitor"
         if not self.groups:
             return f"{title}: no new hits"
-        parts = ", ".join(f"{header_safe(g.watchlist)} {len(g.entries)}" for g in self.groups)
+        parts = ", ".join(f"{header_safe(g.watchlist)} {g.count}" for g in self.groups)
         noun = "hit" if self.total == 1 else "hits"
         return f"{title}: {self.total} new {noun} ({parts})"
 
@@ -115,11 +125,16 @@ def build_digest(
     *,
     usual: Mapping[str, float] | None = None,
     kind: str = "digest",
+    more: Mapping[str, int] | None = None,
+    oldest: Mapping[str, datetime] | None = None,
 ) -> DigestContent:
     """Group hits by watchlist, in the configuration's order (unknown ones last), then by
     story: syndicated copies are one entry, shown by their earliest copy, with the other
-    outlets named. Newest stories first."""
+    outlets named. Newest stories first. ``more``: hits beyond the shown ones, counted
+    (watchlist -> how many), ``oldest`` when the oldest of them became due."""
     copies = copies or {}
+    more = more or {}
+    oldest = oldest or {}
     order = {name: i for i, name in enumerate(watchlists)}
     by_list: dict[str, dict[object, list[HitRow]]] = {}
     for h in hits:
@@ -129,10 +144,11 @@ def build_digest(
     for name in sorted(by_list, key=lambda n: (order.get(n, len(order)), n)):
         entries = [_entry(rows, copies) for rows in by_list[name].values()]
         entries.sort(key=lambda e: e.published or now, reverse=True)
-        groups.append(Group(name, tuple(entries)))
+        since = oldest.get(name, now).astimezone(UTC).date().isoformat()
+        groups.append(Group(name, tuple(entries), more.get(name, 0), since))
     per_source = Counter(e.source for g in groups for e in g.entries)
     trends = tuple(
-        Trend(g.watchlist, sum(len(e.hit_ids) for e in g.entries), usual[g.watchlist])
+        Trend(g.watchlist, sum(len(e.hit_ids) for e in g.entries) + g.more, usual[g.watchlist])
         for g in groups
         if usual is not None and g.watchlist in usual
     )

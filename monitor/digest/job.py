@@ -32,7 +32,7 @@ from monitor.store.deliveries import (
 )
 from monitor.store.engine import transaction
 from monitor.store.models import utcnow
-from monitor.store.queries import HitRow, due_hits, source_rows, story_copies, usual_hits
+from monitor.store.queries import HitRow, due_for_digest, source_rows, story_copies, usual_hits
 
 log = logging.getLogger("monitor.digest")
 
@@ -56,13 +56,15 @@ class _Gathered:
     hits: list[HitRow]
     content: DigestContent
     asked_at: datetime
+    more: dict[str, int]  # hits counted, not shown, per watchlist
 
 
 def _gather(config: Config, engine: Engine, r: Recipient, now: datetime) -> _Gathered:
     with transaction(engine) as s:
         state = recipient_state(s, r.name, now)
         asked_at = utcnow()
-        hits = due_hits(s, state, r.watchlists)
+        due = due_for_digest(s, state, r.watchlists, r.max_per_watchlist)
+        hits = due.hits
         copies = story_copies(s, [h.story_id for h in hits if h.story_id is not None])
         attention = []
         if r.schedule != "immediate" and (hits or r.empty == "send"):
@@ -78,8 +80,18 @@ def _gather(config: Config, engine: Engine, r: Recipient, now: datetime) -> _Gat
         span = SPANS.get(r.schedule)
         usual = usual_hits(s, r.watchlists, now, span) if span and hits else None
     kind = "alert" if r.schedule == "immediate" else "digest"
-    content = build_digest(hits, r.watchlists, now, copies, attention, usual=usual, kind=kind)
-    return _Gathered(hits, content, asked_at)
+    content = build_digest(
+        hits,
+        r.watchlists,
+        now,
+        copies,
+        attention,
+        usual=usual,
+        kind=kind,
+        more=due.more,
+        oldest=due.oldest,
+    )
+    return _Gathered(hits, content, asked_at, due.more)
 
 
 def compose(config: Config, engine: Engine, r: Recipient) -> EmailMessage:
@@ -108,7 +120,7 @@ def run_digest(
     dry_run: bool = False,
 ) -> DigestOutcome:
     g = _gather(config, engine, r, utcnow())
-    count = len(g.content.hit_ids)
+    count = len(g.content.hit_ids) + sum(g.more.values())
     send_empty = r.empty == "send" and r.schedule != "immediate"
     if not g.hits and not send_empty:
         if r.schedule == "immediate":  # checked every tick: nothing to record
@@ -146,6 +158,7 @@ def run_digest(
                 destination=delivery.destination,
                 message_id=str(msg["Message-ID"]),
                 error=("refused: " + "; ".join(delivery.refused)) if delivery.refused else None,
+                more=g.more,
             )
     log.info("digest sent recipient=%s hits=%d to=%s", r.name, count, delivery.destination)
     return DigestOutcome(r.name, "sent", count, destination=delivery.destination, message=msg)

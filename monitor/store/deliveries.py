@@ -10,15 +10,15 @@ whole archive.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Delivery, Digest, Hit, RecipientState, utcnow
-from monitor.store.queries import HitRow
-from monitor.store.upsert import insert_ignore, insert_or_update
+from monitor.store.queries import HitRow, due_condition
+from monitor.store.upsert import insert_ignore, insert_or_update, upsert_from_select
 
 #: A new recipient's first digest covers this much of the past.
 FIRST_LOOKBACK = timedelta(days=1)
@@ -59,8 +59,11 @@ def record_sent(
     destination: str,
     message_id: str | None,
     error: str | None = None,
+    more: Mapping[str, int] | None = None,
 ) -> int:
-    """The message was accepted: its hits are delivered to this recipient, in this version."""
+    """The message was accepted: its hits are delivered to this recipient, in this version;
+    and so are the hits it only counted (``more``: watchlist -> how many), those of these
+    watchlists that were due when it was asked for (``queries.due_for_digest``)."""
     now = utcnow()
     digest = _digest(
         session,
@@ -68,11 +71,14 @@ def record_sent(
         status="sent",
         slot_at=slot_at,
         recipients=list(addresses),
-        hit_count=len(hits),
+        hit_count=len(hits) + sum((more or {}).values()),
         destination=destination,
         message_id=message_id,
         error=error,
     )
+    if more:
+        # First, so that the shown hits' rows below keep the exact version the message had.
+        _deliver_counted(session, state, digest.id, list(more), asked_at, now)
     insert_or_update(
         session,
         Delivery.__table__,  # type: ignore[arg-type]
@@ -98,6 +104,44 @@ def record_sent(
     _served(state, slot_at, asked_at)
     state.last_sent_at = now
     return digest.id
+
+
+def _deliver_counted(
+    session: Session,
+    state: RecipientState,
+    digest_id: int,
+    watchlists: list[str],
+    asked_at: datetime,
+    now: datetime,
+) -> None:
+    """Every hit of ``watchlists`` due to the recipient that had changed by ``asked_at``: the
+    counted ones, in the version they had then, without reading them into Python."""
+    had, join, where = due_condition(state, watchlists)
+    due = select(Hit.id).outerjoin(had, join).where(where, Hit.changed_at <= asked_at)
+    session.execute(
+        update(Hit)
+        .where(Hit.id.in_(due.scalar_subquery()), Hit.digest_id.is_(None))
+        .values(digest_id=digest_id, sent_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    rows = (
+        select(
+            literal(state.id).label("recipient_id"),
+            Hit.id,
+            literal(digest_id).label("digest_id"),
+            Hit.changed_at,
+            literal(now, Delivery.sent_at.type).label("sent_at"),
+        )
+        .outerjoin(had, join)
+        .where(where, Hit.changed_at <= asked_at)
+    )
+    upsert_from_select(
+        session,
+        Delivery.__table__,  # type: ignore[arg-type]
+        ["recipient_id", "hit_id"],
+        ["recipient_id", "hit_id", "digest_id", "hit_changed_at", "sent_at"],
+        rows,
+    )
 
 
 def record_empty(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -117,21 +118,59 @@ def find_hits(
     return _rows(session, stmt.order_by(Hit.created_at.desc(), Hit.id.desc()).limit(limit))
 
 
-def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str]) -> list[HitRow]:
-    """Hits this recipient has not had in their current version; ``updated`` when it had
-    an older one. Without ``sent_at`` and ``created`` (the digest needs neither)."""
+@dataclass(frozen=True)
+class Due:
+    """A recipient's due hits: those its message shows, and how many more each watchlist
+    has (counted in the message, marked delivered with the shown ones)."""
+
+    hits: list[HitRow]
+    more: dict[str, int]
+    oldest: dict[str, datetime]  # of the watchlists with more: when their oldest became due
+
+
+def due_condition(
+    state: RecipientState, watchlists: Sequence[str]
+) -> tuple[Any, ColumnElement[bool], ColumnElement[bool]]:
+    """ "Due to this recipient": in its watchlists, changed since its floor, and not delivered
+    in this version. The deliveries alias, the clause to outer-join it on, the WHERE clause."""
     had = aliased(Delivery)
+    join = and_(had.hit_id == Hit.id, had.recipient_id == state.id)
+    where = and_(
+        Hit.watchlist.in_(list(watchlists)),
+        Hit.changed_at >= state.floor_at,
+        or_(had.id.is_(None), had.hit_changed_at < Hit.changed_at),
+    )
+    return had, join, where
+
+
+def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str]) -> list[HitRow]:
+    """Every hit due to this recipient (``due_for_digest`` without a cap)."""
+    return due_for_digest(session, state, watchlists, None).hits
+
+
+def due_for_digest(
+    session: Session, state: RecipientState, watchlists: Sequence[str], per_watchlist: int | None
+) -> Due:
+    """Hits this recipient has not had in their current version, ``updated`` when it had an
+    older one; of each watchlist the newest ``per_watchlist`` (by when they became due), the
+    others only counted: a backlog of days makes a message the mail server still takes, and
+    the question reads the rows it shows, not every due one. Without ``sent_at`` and
+    ``created`` (the digest needs neither)."""
+    had, join, where = due_condition(state, watchlists)
     # The due hits first, then their articles: a delivered hit costs an index lookup, not a
     # read of its article's row (on SQLite the columns after `text`, in overflow pages).
     # MATERIALIZED keeps SQLite from flattening it into one join that reads every article.
+    newest = (Hit.changed_at.desc(), Hit.id.desc())
     due = (
-        select(Hit.id, had.id.is_not(None).label("updated"))
-        .outerjoin(had, and_(had.hit_id == Hit.id, had.recipient_id == state.id))
-        .where(
-            Hit.watchlist.in_(list(watchlists)),
-            Hit.changed_at >= state.floor_at,
-            or_(had.id.is_(None), had.hit_changed_at < Hit.changed_at),
+        select(
+            Hit.id,
+            had.id.is_not(None).label("updated"),
+            func.row_number().over(partition_by=Hit.watchlist, order_by=newest).label("rank"),
+            func.count().over(partition_by=Hit.watchlist).label("total"),
+            func.min(Hit.changed_at).over(partition_by=Hit.watchlist).label("oldest"),
         )
+        .outerjoin(had, join)
+        .where(where)
         .cte("due")
         .prefix_with("MATERIALIZED")
     )
@@ -151,6 +190,8 @@ def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str])
             articles.c.story_id,
             due.c.updated,
             hits.c.changed_at,
+            due.c.total,
+            due.c.oldest,
         )
         .select_from(due)
         .join(hits, hits.c.id == due.c.id)
@@ -158,14 +199,23 @@ def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str])
         .join(sources, sources.c.id == articles.c.source_id)
         .order_by(hits.c.watchlist, hits.c.id)
     )
+    if per_watchlist is not None:
+        stmt = stmt.where(due.c.rank <= per_watchlist)
     # Core rows (the columns of the tables, not of the mapped classes): no ORM loading.
     loads = json.loads
-    return [
-        HitRow(i, w, loads(m), u, t, src, pub, seen, snip, loads(hl), None, story, bool(upd),
-               None, changed)
-        for i, w, m, u, t, src, pub, seen, snip, hl, story, upd, changed
-        in session.connection().execute(stmt)
-    ]  # fmt: skip
+    rows: list[HitRow] = []
+    totals: dict[str, tuple[int, Any]] = {}
+    # fmt: off
+    for i, w, m, u, t, src, pub, seen, snip, hl, story, upd, changed, total, oldest in (
+        session.connection().execute(stmt)
+    ):
+        rows.append(HitRow(i, w, loads(m), u, t, src, pub, seen, snip, loads(hl), None, story,
+                           bool(upd), None, changed))
+        totals[w] = total, oldest
+    # fmt: on
+    shown = Counter(h.watchlist for h in rows)
+    more = {w: n - shown[w] for w, (n, _) in totals.items() if n > shown[w]}
+    return Due(rows, more, {w: totals[w][1] for w in more})
 
 
 #: How far back "usual" looks, and the least history that makes it meaningful.

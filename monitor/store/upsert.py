@@ -8,7 +8,18 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Table, Text, any_, bindparam, cast, func, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -17,10 +28,7 @@ from sqlalchemy.sql.dml import Insert
 
 def insert_ignore(session: Session, table: Table, index_elements: Sequence[str]) -> Insert:
     """An insert that skips rows violating the unique index on ``index_elements``."""
-    name = session.get_bind().dialect.name
-    module: Any = {"sqlite": sqlite, "postgresql": postgresql}.get(name)
-    if module is None:
-        raise NotImplementedError(f"no upsert for the {name} dialect")
+    module = _dialect_module(session)
     return module.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
 
 
@@ -28,10 +36,7 @@ def insert_or_update(
     session: Session, table: Table, index_elements: Sequence[str], rows: list[dict[str, Any]]
 ) -> None:
     """Insert ``rows``; where one exists already, overwrite its other columns."""
-    name = session.get_bind().dialect.name
-    module: Any = {"sqlite": sqlite, "postgresql": postgresql}.get(name)
-    if module is None:
-        raise NotImplementedError(f"no upsert for the {name} dialect")
+    module = _dialect_module(session)
     if not rows:
         return
     stmt = module.insert(table)
@@ -40,6 +45,32 @@ def insert_or_update(
         index_elements=list(index_elements), set_={k: stmt.excluded[k] for k in keys}
     )
     session.execute(stmt, rows)
+
+
+def upsert_from_select(
+    session: Session,
+    table: Table,
+    index_elements: Sequence[str],
+    columns: Sequence[str],
+    rows: Select[*tuple[Any, ...]],
+) -> None:
+    """INSERT INTO table (columns) SELECT ...; where a row exists, overwrite its other
+    columns. (SQLite needs the SELECT to have a WHERE clause to parse ON CONFLICT.)"""
+    module = _dialect_module(session)
+    stmt = module.insert(table).from_select(list(columns), rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(index_elements),
+        set_={k: stmt.excluded[k] for k in columns if k not in index_elements},
+    )
+    session.execute(stmt)
+
+
+def _dialect_module(session: Session) -> Any:
+    name = session.get_bind().dialect.name
+    module: Any = {"sqlite": sqlite, "postgresql": postgresql}.get(name)
+    if module is None:
+        raise NotImplementedError(f"no upsert for the {name} dialect")
+    return module
 
 
 def _is_postgresql(session: Session) -> bool:
