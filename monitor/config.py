@@ -81,6 +81,11 @@ class Watchlist:
     query: str
 
 
+#: Hits a digest shows of each watchlist, the newest; the others are counted. A week of
+#: backlog after a mail outage stays a message servers take (10 MB is a common limit).
+MAX_PER_WATCHLIST = 200
+
+
 @dataclass(frozen=True)
 class DigestConfig:
     """Defaults every recipient inherits, and where mail goes without SMTP."""
@@ -93,7 +98,7 @@ class DigestConfig:
     retry: float = 900.0
     empty: str = "skip"  # skip | send: a digest with no new hits, with source health
     templates: Path | None = None  # a folder whose digest.html / digest.txt replace ours
-    max_per_watchlist: int = 200  # hits shown per watchlist; the rest are counted
+    max_per_watchlist: int = MAX_PER_WATCHLIST  # hits shown per watchlist; the rest counted
 
     @property
     def zone(self) -> ZoneInfo:
@@ -119,7 +124,7 @@ class Recipient:
     every: float = 900.0  # immediate: at most one alert per this many seconds
     quiet: tuple[dtime, dtime] | None = None  # local hours when nothing is sent
     empty: str = "skip"
-    max_per_watchlist: int = 200
+    max_per_watchlist: int = MAX_PER_WATCHLIST
 
     @property
     def zone(self) -> ZoneInfo:
@@ -532,7 +537,9 @@ class _Validator:
             retry=self.duration(t, "retry", "digest", "15m"),
             empty=self.choice(t, "empty", "digest", ("skip", "send"), "skip"),
             templates=templates,
-            max_per_watchlist=self.whole(t, "max_per_watchlist", "digest", 200, minimum=1),
+            max_per_watchlist=self.whole(
+                t, "max_per_watchlist", "digest", MAX_PER_WATCHLIST, minimum=1
+            ),
         )
 
     def recipients(

@@ -63,6 +63,8 @@ def test_grouped_by_watchlist_in_config_order() -> None:
     assert [(g.watchlist, len(g.entries)) for g in d.groups] == [("iran", 2), ("russia", 1)]
     assert d.hit_ids == [2, 3, 1]
     assert d.subject() == "News monitor: 3 new hits (iran 2, russia 1)"
+    counted = build_digest([row(1, "iran", "I")], ["iran"], d.generated_at, more={"iran": 1234})
+    assert counted.subject() == "News monitor: 1,235 new hits (iran 1,235)"
 
 
 def test_text_and_html_show_title_source_time_snippet_link() -> None:

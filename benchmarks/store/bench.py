@@ -61,6 +61,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.sql.elements import BindParameter
 
 from monitor import stories
+from monitor.config import MAX_PER_WATCHLIST
 from monitor.crawl.items import ArticleData
 from monitor.dedup import content_hash, url_key
 from monitor.matching import Match, Matcher, make_snippet
@@ -78,7 +79,7 @@ from monitor.store.models import (
     UTCDateTime,
     utcnow,
 )
-from monitor.store.queries import due_hits, find_hits
+from monitor.store.queries import due_for_digest, find_hits
 
 SEED = 20261128
 SQLITE_PATH = Path("/tmp/monitor_bench.db")
@@ -879,57 +880,37 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
     params, warm = search_params(corpus)
     out.append(measure(engine, captured, "find_hits(search=..., limit=50)", params, search, warm))
 
-    def unsent(ws: list[str]) -> int:
-        with transaction(engine) as s:
-            return len(due_hits(s, recipient_state(s, "backlog"), ws))
+    def question(name: str, cap: int | None = MAX_PER_WATCHLIST) -> Callable[[list[str]], int]:
+        """The digest's question for a recipient: what its message shows (the newest
+        ``cap`` of each watchlist), the rest counted."""
 
-    def daily(ws: list[str]) -> int:
-        with transaction(engine) as s:
-            return len(due_hits(s, recipient_state(s, "daily"), ws))
+        def ask(ws: list[str]) -> int:
+            with transaction(engine) as s:
+                return len(due_for_digest(s, recipient_state(s, name), ws, cap).hits)
 
-    def one_day(ws: list[str]) -> int:
-        with transaction(engine) as s:
-            return len(due_hits(s, recipient_state(s, "oneday"), ws))
+        return ask
 
     make_one_day_due(engine)
 
     rng = random.Random(SEED + 2)
     subsets = [sorted(rng.sample(names, rng.randint(5, 10)), key=names.index) for _ in range(RUNS)]
-    out.append(
-        measure(
-            engine,
-            captured,
-            "due_hits(backlog, 5-10 watchlists)",
-            subsets,
-            unsent,
-            [names] * WARMUP,
-        )
-    )
-    out.append(
-        measure(
-            engine, captured, "due_hits(backlog, all 10 watchlists)", [names] * RUNS, unsent, []
-        )
-    )
-    out.append(
-        measure(
-            engine,
-            captured,
-            "due_hits(daily, all 10 watchlists)",
-            [names] * RUNS,
-            daily,
-            [names] * WARMUP,
-        )
-    )
-    out.append(
-        measure(
-            engine,
-            captured,
-            "due_hits(one day due, all 10 watchlists)",
-            [names] * RUNS,
-            one_day,
-            [names] * WARMUP,
-        )
-    )
+    cap = f"{MAX_PER_WATCHLIST} a watchlist"
+    runs: list[tuple[str, list[list[str]], Callable[[list[str]], int], list[list[str]]]] = [
+        (f"due_for_digest(backlog, 5-10 watchlists, {cap})", subsets, question("backlog"),
+         [names] * WARMUP),
+        (f"due_for_digest(backlog, all 10 watchlists, {cap})", [names] * RUNS,
+         question("backlog"), []),
+        ("due_hits(backlog, all 10 watchlists): every due row, no cap", [names] * RUNS,
+         question("backlog", None), []),
+        (f"due_for_digest(daily, all 10 watchlists, {cap})", [names] * RUNS, question("daily"),
+         [names] * WARMUP),
+        (f"due_for_digest(one day due, all 10 watchlists, {cap})", [names] * RUNS,
+         question("oneday"), [names] * WARMUP),
+        ("due_hits(one day due, all 10 watchlists): no cap", [names] * RUNS,
+         question("oneday", None), [names] * WARMUP),
+    ]  # fmt: skip
+    for label, params, fn, warm in runs:
+        out.append(measure(engine, captured, label, params, fn, warm))
     return out
 
 
@@ -1230,11 +1211,15 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
             result["articles"] = c.execute(text("SELECT count(*) FROM articles")).scalar_one()
         result["size"] = backend.size(engine)
         result["queries"] = [] if args.ingest_only else measure_queries(engine)
-        result["ingest"] = [
-            measure_ingest(engine, args.ingest, clustering=True, batch=args.batch),
-            measure_ingest(engine, args.ingest, clustering=False, batch=args.batch),
-            measure_ingest(engine, min(args.ingest, 500), clustering=True, batch=1),
-        ]
+        result["ingest"] = (
+            []
+            if args.ingest == 0
+            else [
+                measure_ingest(engine, args.ingest, clustering=True, batch=args.batch),
+                measure_ingest(engine, args.ingest, clustering=False, batch=args.batch),
+                measure_ingest(engine, min(args.ingest, 500), clustering=True, batch=1),
+            ]
+        )
         remove_ingested(engine)
     finally:
         engine.dispose()
@@ -1247,7 +1232,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--articles", type=int, default=1_000_000)
-    ap.add_argument("--ingest", type=int, default=2_000, help="articles per ingest run")
+    ap.add_argument(
+        "--ingest", type=int, default=2_000, help="articles per ingest run (0: no ingest)"
+    )
     ap.add_argument(
         "--batch", type=int, default=100, help="articles per ingest transaction (the pipeline's)"
     )

@@ -99,9 +99,9 @@ class DigestContent:
         title = "News monitor alert" if self.kind == "alert" else "News monitor"
         if not self.groups:
             return f"{title}: no new hits"
-        parts = ", ".join(f"{header_safe(g.watchlist)} {g.count}" for g in self.groups)
+        parts = ", ".join(f"{header_safe(g.watchlist)} {g.count:,}" for g in self.groups)
         noun = "hit" if self.total == 1 else "hits"
-        return f"{title}: {self.total} new {noun} ({parts})"
+        return f"{title}: {self.total:,} new {noun} ({parts})"
 
 
 #: Titles longer than this (a broken or hostile feed) are cut for the digest.

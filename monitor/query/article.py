@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
-from monitor.store.queries import StoryCopy, story_copies
+from monitor.store.queries import StoryCopy, iso, story_copies
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,6 @@ class ArticleView:
     copies: list[StoryCopy]  # the other articles of its story, earliest first
 
     def as_dict(self) -> dict[str, Any]:
-        def iso(d: datetime | None) -> str | None:
-            return d.isoformat() if d else None
-
         return {
             "id": self.id,
             "url": self.url,

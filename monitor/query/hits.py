@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 from monitor.query.filters import BadCursor, Cursor, HitFilter
 from monitor.store import search as fulltext
 from monitor.store.models import Article, Hit, Source
-from monitor.store.queries import HitRow, hit_columns, of_sources
+from monitor.store.queries import HitRow, hit_columns, iso, of_sources
 from monitor.store.upsert import any_of
 
 _FTS = table("articles_fts", column("rowid"), column("rank"))
@@ -48,7 +48,7 @@ class ListedHit(HitRow):
     def as_dict(self) -> dict[str, Any]:
         d = super().as_dict()
         d["article_id"] = self.article_id
-        d["found"] = self.created.isoformat() if self.created else None
+        d["found"] = iso(self.created)
         d["copies"] = self.copies
         return d
 

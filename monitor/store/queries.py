@@ -20,6 +20,11 @@ _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 _SOURCES: Table = Source.__table__  # type: ignore[assignment]
 
 
+def iso(d: datetime | None) -> str | None:
+    """A time for JSON output, or null."""
+    return d.isoformat() if d else None
+
+
 @dataclass(frozen=True)
 class HitRow:
     id: int
@@ -46,11 +51,11 @@ class HitRow:
             "url": self.url,
             "title": self.title,
             "source": self.source,
-            "published": self.published.isoformat() if self.published else None,
+            "published": iso(self.published),
             "first_seen": self.first_seen.isoformat(),
             "snippet": self.snippet,
             "highlights": self.highlights,
-            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "sent_at": iso(self.sent_at),
             "story_id": self.story_id,
             "updated": self.updated,
         }
@@ -292,9 +297,6 @@ class SourceRow:
         return self.articles_week / 7
 
     def as_dict(self) -> dict[str, Any]:
-        def iso(d: datetime | None) -> str | None:
-            return d.isoformat() if d else None
-
         return {
             "name": self.name,
             "kind": self.kind,
