@@ -110,6 +110,7 @@ def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = s
             [x.name for x in config.sources],
             now=now,
             broken_after=timedelta(seconds=config.daemon.broken_after),
+            counts=False,
         )
     console = _console(out)
 

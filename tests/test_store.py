@@ -219,6 +219,23 @@ def test_source_results_and_due(store: Engine) -> None:
     assert rows["other"].last_error == "HttpError: HTTP 502"
 
 
+def test_source_counts_only_when_asked(store: Engine) -> None:
+    now = datetime.now(UTC)
+    put(store, ArticleData(source="wire", url="https://news.test/a", title="Iran and Russia"))
+    with transaction(store) as s:
+        record_source_result(s, "other", error="HttpError: HTTP 500", entries=None, now=now)
+        counted = {r.name: r for r in source_rows(s, ["wire", "other"], now=now)}
+        states = {r.name: r for r in source_rows(s, ["wire", "other"], now=now, counts=False)}
+    assert (counted["wire"].articles, counted["wire"].hits, counted["wire"].articles_week) == (
+        1,
+        2,
+        1,
+    )
+    assert (states["wire"].articles, states["wire"].hits, states["wire"].articles_week) == (0, 0, 0)
+    assert {n: r.state for n, r in states.items()} == {n: r.state for n, r in counted.items()}
+    assert states["other"].state == "failing"
+
+
 def test_sync_keeps_state_and_resets_on_new_url(store: Engine) -> None:
     now = datetime(2026, 11, 27, tzinfo=UTC)
     with transaction(store) as s:

@@ -74,6 +74,7 @@ def _gather(config: Config, engine: Engine, r: Recipient, now: datetime) -> _Gat
                     s,
                     [x.name for x in config.sources],
                     broken_after=timedelta(seconds=config.daemon.broken_after),
+                    counts=False,
                 )
                 if row.state in ("failing", "broken")
             ]
