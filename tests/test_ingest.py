@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, event, select
 
 from monitor.config import Source as SourceConfig
 from monitor.crawl.context import CrawlTally
@@ -246,3 +246,33 @@ def test_hits_keep_their_articles_source(store: Engine, batched: bool) -> None:
     assert all(hit_src == art_src for _, _, hit_src, art_src in rows)
     assert {src for url, _, src, _ in rows if "wire.test" in url} == {source["wire"]}
     assert {src for url, _, src, _ in rows if "daily.test" in url} == {source["daily"]}
+
+
+def test_sqlite_gets_a_batchs_articles_in_id_order(store: Engine) -> None:
+    """FTS5 writes out the terms it holds whenever a rowid is smaller than the last one: in
+    url_key order (random), a batch made up to a segment per article."""
+    if store.dialect.name != "sqlite":
+        pytest.skip("the order matters to SQLite's FTS5 only")
+    inserted: list[list[int]] = []
+
+    def capture(conn: Any, cursor: Any, sql: str, params: Any, *args: Any) -> None:
+        if sql.startswith("INSERT INTO articles "):
+            columns = sql[sql.index("(") + 1 : sql.index(")")].split(", ")
+            width = len(columns)
+            flat = list(params)
+            inserted.append(flat[columns.index("id") :: width])
+
+    batch = [incoming(f"http://wire.test/{n}", f"Iran story {n} words") for n in range(30)]
+    event.listen(store, "before_cursor_execute", capture)
+    try:
+        with transaction(store) as s:
+            stored = store_articles(s, batch)
+    finally:
+        event.remove(store, "before_cursor_execute", capture)
+    ids = [st.article_id for st in stored]
+    assert inserted == [sorted(ids)]
+    with store.connect() as c:
+        found = c.exec_driver_sql(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'story' ORDER BY rowid"
+        ).scalars()
+        assert list(found) == sorted(ids)

@@ -970,16 +970,48 @@ class DriverClock:
         self.statements += 1
 
 
+class Phases:
+    """Wall and CPU seconds per phase of the ingest (CPU: this process's, all threads; on a
+    shared machine the wall time waits for the cores, the CPU time much less)."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._at = (0.0, 0.0)
+
+    def start(self) -> None:
+        self._at = (time.perf_counter(), time.process_time())
+
+    def lap(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.wall[name] = self.wall.get(name, 0.0) + wall - self._at[0]
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu - self._at[1]
+        self._at = (wall, cpu)
+
+    def rate(self, count: int, names: Sequence[str], cpu: bool = False) -> float:
+        spent = self.cpu if cpu else self.wall
+        return count / sum(spent.get(n, 0.0) for n in names)
+
+
+#: What the crawl process runs per article once the extraction workers match and sign
+#: (StorePipeline: sanitize, then store_articles, which computes the URL keys, and commit).
+CRAWL_PART = ("sanitize", "store", "commit")
+#: All of the per-article work, wherever it runs.
+ALL_PARTS = ("sanitize", "match", "signature", "store", "commit")
+
+
 def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> dict[str, Any]:
-    """The crawl pipeline's work (StorePipeline): per article, match and the MinHash
-    signature; then ``store_articles`` for every ``batch`` articles, in a transaction each,
-    with the source ids cached across batches. ``batch`` 1 is the pipeline before it
-    buffered (``store_article``, a transaction per article)."""
+    """The crawl pipeline's work (StorePipeline): per article, sanitize, match and the
+    MinHash signature; then ``store_articles`` for every ``batch`` articles, in a transaction
+    each, with the source ids cached across batches. ``batch`` 1 is the pipeline before it
+    buffered (``store_article``, a transaction per article). Reported apart: (a) the crawl
+    process's part, ``CRAWL_PART`` (matching and the signature come from the extraction
+    workers), and (b) all of it, ``ALL_PARTS``."""
     tag = f"{'c' if clustering else 'n'}{batch}x{int(time.time())}-"
     seed = SEED + (3 if clustering else 4) + batch
     articles = ingest_articles(engine, count, tag, seed)
     matcher = Matcher({n: q for n, (q, _) in WATCHLISTS.items()})
-    spent = {"match": 0.0, "signature": 0.0, "store": 0.0, "commit": 0.0}
+    phases = Phases()
     source_ids: dict[str, int] = {}
     hits = clustered = 0
     build = indexed = 0.0
@@ -996,24 +1028,23 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
         for first in range(0, count, batch):
             buffered = []
             for item in articles[first : first + batch]:
-                t0 = time.perf_counter()
+                phases.start()
                 item.sanitize()
+                phases.lap("sanitize")
                 found = matcher.match(item.fields(), source=item.source)
-                t1 = time.perf_counter()
+                phases.lap("match")
                 signature = stories.signature(item.text) if clustering else None
-                spent["match"] += t1 - t0
-                spent["signature"] += time.perf_counter() - t1
+                phases.lap("signature")
                 buffered.append(Incoming(item, found, signature))
-            t2 = time.perf_counter()
+            phases.start()
             with transaction(engine) as s:
                 stored = store_articles(s, buffered, source_ids)
-                t_body = time.perf_counter()
-            spent["store"] += t_body - t2
-            spent["commit"] += time.perf_counter() - t_body
+                phases.lap("store")
+            phases.lap("commit")
             hits += sum(len(st.new_hits) for st in stored)
             clustered += sum(st.story_id not in (None, st.article_id) for st in stored)
     total = time.perf_counter() - t_all
-    per = {k: v * 1000 / count for k, v in spent.items()}
+    per = {k: v * 1000 / count for k, v in phases.wall.items()}
     per["of which driver execute"] = driver.seconds * 1000 / count
     result = {
         "clustering": clustering,
@@ -1027,15 +1058,23 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
         "index_build_seconds": build,
         "index_articles": indexed,
         "rate_with_build": count / (total + build),
-        "store_rate": count / (spent["store"] + spent["commit"]),
+        "store_rate": phases.rate(count, ("store", "commit")),
+        "crawl_rate": phases.rate(count, CRAWL_PART),
+        "crawl_cpu_rate": phases.rate(count, CRAWL_PART, cpu=True),
+        "all_cpu_rate": phases.rate(count, ALL_PARTS, cpu=True),
         "ms_per_article": per,
+        "cpu_ms_per_article": {k: v * 1000 / count for k, v in phases.cpu.items()},
     }
     log(
         f"ingest {'with' if clustering else 'without'} clustering, batches of {batch}: "
-        f"{result['rate']:.0f}/s (store alone {result['store_rate']:.0f}/s), "
+        f"{result['rate']:.0f}/s, crawl part {result['crawl_rate']:.0f}/s "
+        f"(CPU {result['crawl_cpu_rate']:.0f}/s, all CPU {result['all_cpu_rate']:.0f}/s, "
+        f"store alone {result['store_rate']:.0f}/s), "
         f"{hits} hits, {clustered} joined a story, "
         f"{result['statements_per_article']:.2f} statements per article; ms per article: "
         + ", ".join(f"{k} {v:.2f}" for k, v in per.items())
+        + "; CPU: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in result["cpu_ms_per_article"].items())
     )
     return result
 
@@ -1166,12 +1205,13 @@ def report(r: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| ingest (2 cores shared) | articles/s | store only | index build | "
-        "statements per article | ms per article |",
-        "|---|---|---|---|---|---|",
+        "| ingest (2 cores shared) | articles/s | (a) crawl part: wall, CPU | (b) all: CPU | "
+        "store only | index build | statements per article | ms per article | CPU ms |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for i in r["ingest"]:
         per = ", ".join(f"{k} {v:.2f}" for k, v in i["ms_per_article"].items())
+        cpu = ", ".join(f"{k} {v:.2f}" for k, v in i["cpu_ms_per_article"].items())
         what = "with" if i["clustering"] else "without"
         build = (
             f"{i['index_build_seconds'] * 1000:,.0f} ms, {i['index_articles']:,.0f} articles "
@@ -1181,8 +1221,9 @@ def report(r: dict[str, Any]) -> str:
         )
         lines.append(
             f"| {what} clustering, batches of {i['batch']} | "
-            f"{i['rate']:,.0f} | {i['store_rate']:,.0f}/s | {build} | "
-            f"{i['statements_per_article']:.2f} | {per} |"
+            f"{i['rate']:,.0f} | {i['crawl_rate']:,.0f}/s, {i['crawl_cpu_rate']:,.0f}/s | "
+            f"{i['all_cpu_rate']:,.0f}/s | {i['store_rate']:,.0f}/s | {build} | "
+            f"{i['statements_per_article']:.2f} | {per} | {cpu} |"
         )
     total, parts = r["size"]
     per_m = total / (r["articles"] / 1e6)

@@ -87,7 +87,8 @@ def insert_rows(
 ) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (dicts with the same keys), skipping those that violate the unique
     index on the ``ignore`` columns (None: a plain INSERT, for rows that cannot conflict);
-    the ``returning`` columns of the rows inserted.
+    the ``returning`` columns of the rows inserted. On SQLite in the order given (callers
+    give articles in id order).
 
     PostgreSQL gets one array per column, ``INSERT ... SELECT unnest(...)``: the statement's
     text is the same for any number of rows, so psycopg parses it once and the server
@@ -96,9 +97,13 @@ def insert_rows(
     driver runs executemany in C; with RETURNING, SQLAlchemy sends multi-row VALUES."""
     if not rows:
         return []
-    if ignore is not None:
+    if ignore is not None and _is_postgresql(session):
         # In the order of the unique key: two transactions inserting some of the same keys
-        # (two crawls) then wait for each other instead of deadlocking.
+        # (two crawls) then wait for each other instead of deadlocking. Not on SQLite, where
+        # writers exclude each other (BEGIN IMMEDIATE) and the order given is kept: FTS5
+        # writes out the terms it holds in memory whenever a rowid is smaller than the last
+        # one, so articles in url_key order (random) made up to a segment per article
+        # (twice the cost of the insert; benchmarks/README.md, "Store at scale").
         rows = sorted(rows, key=lambda r: tuple(r[c] for c in ignore))
     module: Any = postgresql if _is_postgresql(session) else sqlite
     stmt = module.insert(table)
