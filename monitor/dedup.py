@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -26,6 +27,9 @@ def is_web_url(url: str) -> bool:
     return parts.scheme.lower() in ALLOWED_SCHEMES and bool(parts.hostname)
 
 
+# A crawl computes the key of a feed entry's link to ask which are known, then the store
+# needs the same link's again: a small cache of the last URLs (about 0.2 KB an entry).
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """The URL with tracking parameters, default port and fragment removed."""
     url = url.strip()
@@ -46,7 +50,12 @@ _AMP_PARAMS = {"outputtype", "amp", "amp_js_v", "usqp"}
 
 def url_key(url: str) -> str:
     """A stable key for the article at ``url``: scheme-, host-variant- and AMP-insensitive."""
-    parts = urlsplit(canonical_url(url))
+    return canonical_key(canonical_url(url))
+
+
+def canonical_key(canonical: str) -> str:
+    """``url_key`` of a URL already made ``canonical_url``."""
+    parts = urlsplit(canonical)
     host = parts.netloc
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:

@@ -50,6 +50,7 @@ from monitor.store.repo import (
     sync_sources,
 )
 from monitor.store.search import newest_matching
+from monitor.store.upsert import any_of, insert_rows
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia"})
 SRC = SourceConfig(name="wire", kind="feed", url="http://news.test/rss", interval=900)
@@ -201,6 +202,42 @@ def test_unique_constraint_holds_without_the_lookup(store: Engine) -> None:
                 highlights=[],
             )
         )
+
+
+def test_batch_rows_keep_every_value_as_given(store: Engine) -> None:
+    """insert_rows and any_of send each column as one array (binary on PostgreSQL): quotes,
+    backslashes, braces, commas, the word NULL, non-ASCII text, None, bytes and datetimes
+    come back as they went in."""
+    articles = Article.__table__
+    awkward = ['a "quoted" {braced}, text', "back\\slash \\N", "NULL", "Ирак é 中", "", None]
+    now = datetime(2026, 11, 28, 6, 30, 1, 123456, tzinfo=UTC)
+    rows = [
+        {
+            "id": 100 + i,
+            "url_key": f"key-{i}",
+            "url": f"http://news.test/{i}",
+            "source_id": 1,
+            "title": value,
+            "summary": value,
+            "text": value,
+            "published_at": None if i % 2 else now - timedelta(days=i),
+            "first_seen_at": now,
+            "content_hash": "h",
+            "fetch_attempts": i,
+            "minhash": None if i % 2 else bytes([0, 255, i]) * 3,
+        }
+        for i, value in enumerate(awkward)
+    ]
+    with transaction(store) as s:
+        inserted = insert_rows(
+            s, articles, rows, ignore=["url_key"], returning=[articles.c.url_key]
+        )
+        assert sorted(k for (k,) in inserted) == sorted(r["url_key"] for r in rows)
+        keys = [r["url_key"] for r in rows] + ['no "such" key']
+        found = s.execute(
+            select(*(articles.c[c] for c in rows[0])).where(any_of(s, articles.c.url_key, keys))
+        ).mappings()
+        assert sorted((dict(r) for r in found), key=lambda r: r["id"]) == rows
 
 
 def test_source_results_and_due(store: Engine) -> None:

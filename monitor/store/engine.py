@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StorageError
+from monitor.store.upsert import register_binary_rows
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -48,9 +49,12 @@ def make_engine(url: str) -> Engine:
     parsed = parse_url(url)
     if parsed.get_backend_name() != "sqlite":
         try:
-            return create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError) as exc:
             raise StorageError(f"cannot use database {describe(url)}: {exc}") from None
+        if engine.dialect.driver == "psycopg":
+            event.listen(engine, "connect", lambda conn, _record: register_binary_rows(conn))
+        return engine
     path = sqlite_path(url)
     if path is not None:
         try:

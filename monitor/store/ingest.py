@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from monitor import stories
 from monitor.crawl.items import ArticleData
-from monitor.dedup import canonical_url, content_hash, url_key
+from monitor.dedup import canonical_key, canonical_url, content_hash, url_key
 from monitor.errors import StorageError
 from monitor.matching import Hit as MatchHit
 from monitor.store import story_index
@@ -132,8 +132,10 @@ def _stored(it: _Item) -> Stored:
 
 def _prepare(index: int, incoming: Incoming) -> _Item:
     data = incoming.data
-    keys = {u: url_key(u) for u in [data.url, *data.other_urls] if u}  # courlan: 0.1 ms a URL
-    urls = {k: canonical_url(u) for u, k in keys.items()}
+    # courlan: 10-100 us a URL, once (canonical_url caches the last few thousand).
+    canonical = {u: canonical_url(u) for u in [data.url, *data.other_urls] if u}
+    keys = {u: canonical_key(c) for u, c in canonical.items()}
+    urls = {keys[u]: c for u, c in canonical.items()}
     # The canonical URL, when the page gave one, names the article; else the link.
     main = data.other_urls[-1] if data.other_urls else data.url
     return _Item(index, incoming, urls, keys.get(main) or url_key(main))

@@ -5,7 +5,7 @@ way each backend takes them fastest."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    TypeDecorator,
     any_,
     bindparam,
     cast,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
@@ -127,8 +129,43 @@ def _unnest(table: Table, name: str, values: list[Any]) -> ColumnElement[Any]:
     kind = table.c[name].type
     if isinstance(kind, JSON):
         texts = [json.dumps(v) for v in values]
-        return cast(func.unnest(bindparam(f"rows_{name}", texts, type_=ARRAY(Text))), kind)
-    return func.unnest(bindparam(f"rows_{name}", values, type_=ARRAY(kind)))
+        return cast(func.unnest(bindparam(f"rows_{name}", texts, type_=_BinaryArray(Text))), kind)
+    return func.unnest(bindparam(f"rows_{name}", values, type_=_BinaryArray(kind)))
+
+
+class BinaryRows(list[Any]):
+    """A column's values that psycopg sends in binary (``register_binary_rows``)."""
+
+
+class _BinaryArray(TypeDecorator[list[Any]]):
+    """An array parameter sent in PostgreSQL's binary format. In text format psycopg
+    escapes every element with a regular expression and the server parses them back: about
+    10 us an article's text on each side (benchmarks/README.md, "Store at scale")."""
+
+    impl = ARRAY
+    cache_ok = True
+
+    def __init__(self, item_type: Any) -> None:
+        super().__init__(item_type)
+        self.item_type = item_type  # in the statement cache's key (cache_ok)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        inner = super().bind_processor(dialect)
+
+        def process(value: Any) -> Any:
+            value = inner(value) if inner else value
+            return None if value is None else BinaryRows(value)
+
+        return process
+
+
+def register_binary_rows(dbapi_connection: Any) -> None:
+    """On a new psycopg connection: ``BinaryRows`` go as binary arrays (each element's type
+    from its Python type: str text, int int2-8, datetime timestamptz, bytes bytea; the
+    statement casts them to the column's)."""
+    from psycopg.types.array import ListBinaryDumper
+
+    dbapi_connection.adapters.register_dumper(BinaryRows, ListBinaryDumper)
 
 
 def any_of(
@@ -137,7 +174,7 @@ def any_of(
     """``column IN (values)``; on PostgreSQL ``column = ANY(array)``, one parameter however
     many values (SQLite binds at most 32,766 parameters: callers chunk)."""
     if _is_postgresql(session):
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column == any_(bindparam(None, list(values), type_=_BinaryArray(column.type)))
     return column.in_(list(values))
 
 
