@@ -92,6 +92,8 @@ def test_sqlite_is_tuned_for_a_daemon(engine: Engine) -> None:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert c.exec_driver_sql("PRAGMA cache_size").scalar() == -32 * 1024
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10_000
 
 
 def test_out_of_date_database_is_refused_with_what_to_run(engine: Engine) -> None:

@@ -17,6 +17,17 @@ from monitor.errors import StorageError
 from monitor.store.upsert import register_binary_rows
 
 BUSY_TIMEOUT_MS = 30_000
+#: SQLite's page cache per connection, in KiB (the default is 2 MiB): the interior pages of
+#: a large archive's indexes stay in it, where 2 MiB re-read them from the OS for every
+#: batch of articles (hits and URL inserts 0.05 -> 0.035 ms an article at 1M articles). It
+#: fills only as far as pages are used.
+SQLITE_CACHE_KIB = 32 * 1024
+#: Pages in the WAL before a commit copies them back into the database (the default is
+#: 1,000, 4 MB: two or three ingest batches). Pages written again before the checkpoint
+#: are copied once (commit 0.10 -> 0.07 ms an article); the WAL is cut back to
+#: SQLITE_WAL_LIMIT after each checkpoint.
+SQLITE_CHECKPOINT_PAGES = 10_000
+SQLITE_WAL_LIMIT = 64 * 1024 * 1024
 
 
 def describe(url: str) -> str:
@@ -71,6 +82,9 @@ def make_engine(url: str) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
+        cur.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_LIMIT}")
         cur.close()
 
     @event.listens_for(engine, "begin")
