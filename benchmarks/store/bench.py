@@ -15,9 +15,10 @@ the digest run, and the crawl's ingest path, with the monitor's own code.
 3. ``find_hits`` by watchlist over 7 days, ``find_hits`` full-text search, ``unsent_hits``:
    median and p95 of 30 runs with different parameters each, each run in its own
    ``transaction`` as the CLI and the digest do; then the ingest path as the crawl pipeline
-   runs it (matching and the MinHash signature per article, ``store_articles`` per batch of
-   100 in a transaction each) with and without story clustering, and one article per
-   transaction (the pipeline before it buffered) for comparison.
+   runs it (sanitize, matching and the MinHash signature per article, ``store_articles`` per
+   batch of 100 in a transaction each) with and without story clustering, and one article
+   per transaction (the pipeline before it buffered) for comparison; wall and CPU time per
+   phase, the crawl process's part (sanitize, store, commit) and all of it reported apart.
 4. The database size on disk.
 
 The database is dropped (or the SQLite file deleted) at the end unless ``--keep``;
