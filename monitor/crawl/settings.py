@@ -22,6 +22,9 @@ ITEM_PIPELINES = {"monitor.crawl.pipelines.StorePipeline": 300}
 # trickle in (monitor.crawl.pipelines).
 MONITOR_STORE_BATCH = 100
 MONITOR_STORE_BATCH_SECONDS = 1.0
+# A source is requested only while fewer article requests than this wait in the scheduler
+# (spiders.base): what a backfill holds in memory stays bounded (0: no limit).
+MONITOR_MAX_QUEUED_ARTICLES = 1000
 # No listening ports in a long-lived daemon: Scrapy's telnet console and remote control are off.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
