@@ -118,6 +118,7 @@ def _crawl_state() -> dict[str, Any]:
 
     from monitor.crawl import context
     from monitor.crawl.pipelines import StorePipeline
+    from spiders.base import SourceSpider
 
     out: dict[str, Any] = {"objects": len(gc.get_objects())}
     for obj in gc.get_objects():
@@ -126,6 +127,9 @@ def _crawl_state() -> dict[str, Any]:
         elif isinstance(obj, Scraper) and obj.slot is not None:
             out["scraper_active"] = out.get("scraper_active", 0) + len(obj.slot.active)
             out["scraper_bytes"] = out.get("scraper_bytes", 0) + obj.slot.active_size
+        elif isinstance(obj, SourceSpider):
+            out[f"{obj.name}_queued"] = obj._queued()
+            out[f"{obj.name}_sources_waiting"] = obj.sources_waiting
         elif isinstance(obj, StorePipeline):
             out["store_buffer"] = len(obj.buffer)
     ctx = context._current
