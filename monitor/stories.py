@@ -1,9 +1,10 @@
 """Pure: syndicated copies of one story (AFP, AP, Reuters on many sites, with small edits).
 
-MinHash signatures (datasketch) over 5-word shingles estimate how much two texts overlap;
-LSH bands make candidates findable with an index lookup. A candidate is the same story only
-when the estimated Jaccard similarity reaches THRESHOLD: truncated and lightly edited copies
-pass, different stories on the same event that share a quote do not (tests/test_stories.py).
+MinHash signatures (datasketch's scheme, computed with numpy) over 5-word shingles estimate
+how much two texts overlap; LSH bands make candidates findable with an index lookup. A
+candidate is the same story only when the estimated Jaccard similarity reaches THRESHOLD:
+truncated and lightly edited copies pass, different stories on the same event that share a
+quote do not (tests/test_stories.py).
 """
 
 from __future__ import annotations
@@ -11,16 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING
+from hashlib import sha1
 
 import numpy as np
 
 from monitor.matching.fold import fold
 
-if TYPE_CHECKING:
-    from datasketch import MinHash
-
 NUM_PERM = 128
+SEED = 1
 SHINGLE = 5
 BANDS, ROWS = 32, 4  # 32 x 4 = 128: candidates from a similarity of about 0.42 up
 THRESHOLD = 0.5
@@ -29,15 +28,22 @@ _WORDS = re.compile(r"\w+")
 
 
 @cache
-def _template() -> tuple[MinHash, dict[str, str]]:
-    """The 128 permutations depend only on the seed: drawn once, not for every article (0.33
-    -> 0.21 ms a signature, benchmarks/README.md). The same scheme keeps the signatures
-    identical. datasketch is imported on first use, not at start-up (it pulls in scipy)."""
-    from datasketch import MinHash
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch 2's "affine32" permutations for seed 1 (``MinHash._init_permutations``):
+    h -> a * h + b modulo 2**32, ``a`` odd. They depend only on the seed: drawn once."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
-    template = MinHash(num_perm=NUM_PERM, seed=1)
-    scheme = {"scheme": template.scheme} if hasattr(template, "scheme") else {}  # datasketch 2
-    return template, scheme
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer, the pre-mix datasketch 2 applies to each shingle's hash."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
 
 
 def shingles(text: str) -> set[bytes]:
@@ -48,13 +54,24 @@ def shingles(text: str) -> set[bytes]:
 
 
 def signature(text: str | None) -> bytes | None:
-    """The MinHash of a text, as bytes for the store; None when too short to compare."""
+    """The MinHash of a text, as bytes for the store; None when too short to compare.
+
+    The same values as datasketch's ``MinHash(num_perm=128, seed=1)`` (scheme "affine32",
+    sha1 of each shingle) updated with the shingles, which signed the stored articles
+    (tests/test_stories.py compares them), computed with numpy alone: importing datasketch
+    pulls in scipy (about 40 MB), too much for each extraction worker, where articles
+    are signed (``monitor.crawl.extract``)."""
     if not text or len(_WORDS.findall(text)) < MIN_WORDS:
         return None
-    template, scheme = _template()
-    m = type(template)(num_perm=NUM_PERM, seed=1, permutations=template.permutations, **scheme)
-    m.update_batch(list(shingles(text)))
-    return m.hashvalues.astype(np.uint32).tobytes()
+    found = shingles(text)
+    hv = np.fromiter(
+        (int.from_bytes(sha1(s).digest()[:4], "little") for s in found), np.uint32, len(found)
+    )
+    a, b = _permutations()
+    values = np.full(NUM_PERM, 0xFFFFFFFF, np.uint32)  # datasketch's empty sketch
+    if len(hv):
+        values = np.minimum(values, (_fmix32(hv)[:, None] * a + b).min(axis=0))
+    return values.tobytes()
 
 
 def band_keys(signatures: Sequence[bytes]) -> np.ndarray:

@@ -217,6 +217,55 @@ def test_scrapy_crawl_command_from_the_repository_root(tmp_path: Path, site: Fix
     assert len(db_query("SELECT id FROM hits")) == 3
 
 
+def test_sources_interleaved_by_host_each_in_its_order() -> None:
+    from monitor.config import Source
+    from spiders.base import interleave_hosts
+
+    sources = [
+        Source(name, "feed", url, 900)
+        for name, url in [
+            ("a1", "http://a.test/1"),
+            ("a2", "http://A.test/2"),
+            ("a3", "http://a.test/3"),
+            ("b1", "http://b.test/1"),
+            ("c1", "https://c.test:8443/1"),
+            ("c2", "https://c.test:8443/2"),
+        ]
+    ]
+    ordered = [s.name for s in interleave_hosts(sources)]
+    assert ordered == ["a1", "b1", "c1", "a2", "c2", "a3"]
+    assert interleave_hosts([]) == []
+
+
+def test_sources_wait_while_articles_are_queued_and_all_are_crawled(
+    tmp_path: Path, site: FixtureSite
+) -> None:
+    """With room for one queued article request, the feeds are still all requested and
+    every article stored: the wait for room ends as the queue drains."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    config = write_config(tmp_path, four_sources(site))
+    env = {**os.environ, "MONITOR_CONFIG": str(config)}
+    limit = "MONITOR_MAX_QUEUED_ARTICLES=1"
+    for spider in ("feed", "section"):
+        result = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", spider, "-s", limit],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+    assert len(db_query("SELECT id FROM articles")) == 4
+    for path in ("/feeds/rss2.xml", "/feeds/atom.xml", "/feeds/rdf.xml", "/section/"):
+        assert site.requests.count(path) == 1
+
+
 def test_extraction_in_worker_processes(tmp_path: Path, site: FixtureSite) -> None:
     config = write_config(tmp_path, section("world", site.url("/section/")))
     config.write_text(config.read_text().replace("extract_workers = 0", "extract_workers = 2"))

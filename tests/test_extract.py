@@ -5,6 +5,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from monitor import stories
 from monitor.crawl.extract import Extracted, ExtractorPool, _date, extract_article
 from monitor.crawl.items import ArticleData
 from monitor.matching import Matcher
@@ -65,8 +66,8 @@ def feed_item() -> ArticleData:
 
 
 def test_worker_analysis_equals_what_the_pipeline_computes() -> None:
-    """The hits a worker returns are those the store pipeline computes from the same item
-    (the fallback it keeps for items without them)."""
+    """The hits and story signature a worker returns are those the store pipeline computes
+    from the same item (the fallback it keeps for items without them)."""
     pool = ExtractorPool(workers=1, watchlists=WATCHLISTS)
     try:
         got = asyncio.run(pool.analyse(html(), feed_item(), BASE + PATH + ".html"))
@@ -80,6 +81,9 @@ def test_worker_analysis_equals_what_the_pipeline_computes() -> None:
     expected.sanitize()
     assert got.analysis.hits == Matcher(WATCHLISTS).match(expected.fields(), source="world")
     assert {h.watchlist for h in got.analysis.hits} == {"caspian", "drones", "baku"}
+    # ... and signed there, as the pipeline would (datasketch's values, numpy alone).
+    assert got.analysis.signature is not None
+    assert got.analysis.signature == stories.signature(expected.text)
     inline = asyncio.run(
         ExtractorPool(workers=0, watchlists=WATCHLISTS).analyse(
             html(), feed_item(), BASE + PATH + ".html"

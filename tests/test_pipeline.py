@@ -1,10 +1,11 @@
-"""The store pipeline takes the extraction workers' hits, matches only what comes without
-them, and records sources' results in batches."""
+"""The store pipeline takes the extraction workers' hits and signatures, matches and signs
+only what comes without them, and records sources' results in batches."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from monitor import stories
 from monitor.crawl.items import Analysis, ArticleData, SourceStatus
 from monitor.store.engine import transaction
 from monitor.store.models import Article, Hit, Source
@@ -35,6 +36,21 @@ def test_pipeline_takes_the_workers_analysis_and_matches_items_without(store: En
         "http://wire.test/a": {"iran"},
         "http://wire.test/b": {"russia"},
     }
+
+
+def test_pipeline_stores_the_workers_signature_and_signs_items_without(store: Engine) -> None:  # noqa: F811
+    pipe, _ = pipeline(store, batch=10)
+    text = " ".join(f"word{i}" for i in range(60))
+    worker = ArticleData(source="wire", url="http://wire.test/a", title="A", text=text)
+    signed = bytes(range(256)) * 2  # what a worker computed: stored as it is
+    worker.analysis = Analysis(hits=[], signature=signed)
+    entry = ArticleData(source="wire", url="http://wire.test/b", title="B", text=text)
+    pipe.process_item(worker)
+    pipe.process_item(entry)
+    pipe.close_spider()
+    with transaction(store) as s:
+        stored = {url: sig for url, sig in s.execute(select(Article.url, Article.minhash))}
+    assert stored == {"http://wire.test/a": signed, "http://wire.test/b": stories.signature(text)}
 
 
 def checked(engine: Engine) -> dict[str, str | None]:

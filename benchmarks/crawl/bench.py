@@ -9,7 +9,8 @@
 2. Runs each step as a real process, one at a time, and measures it from outside: wall
    time; CPU time (user + system) of the whole process tree (the crawl and its extraction
    workers), from ``wait4`` and from polling /proc every 0.2 s, whichever is larger; peak RSS
-   of the main process (VmHWM) and of the tree (the largest sum of VmRSS seen); requests by
+   of the main process (VmHWM) and of the tree (the largest sum of VmRSS seen, and of PSS,
+   which counts the pages the processes share, their libraries, once); requests by
    kind and status from nginx's access log; the 1-minute load average at the start.
 3. Steps, in this order:
    - ``floor``: trafilatura alone over the article files, ``--workers`` processes (floor.py);
@@ -121,6 +122,19 @@ def proc_stat(pid: int) -> tuple[float, float, int] | None:
         return None
 
 
+def pss_kb(pid: int) -> int:
+    """Proportional set size: each page shared with other processes (libraries, and the
+    pages a forked child has not written) divided among them, so a tree's sum counts it
+    once; the sum of RSS counts it in every process."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return 0
+    return 0
+
+
 def descendants(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
@@ -168,7 +182,7 @@ def measure(
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
     cpu_seen: dict[int, tuple[float, float]] = {}  # pid -> (user, system), last seen
     hwm_main = 0
-    rss_tree_max = 0
+    rss_tree_max = pss_tree_max = 0
     done: tuple[int, int, Any] | None = None
     while done is None:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -178,14 +192,16 @@ def measure(
         if time.monotonic() - started > timeout:
             proc.kill()
             continue
-        tree = 0
+        tree = pss_tree = 0
         for p in [proc.pid, *descendants(proc.pid)]:
             st = proc_stat(p)
             if st is None:
                 continue
             cpu_seen[p] = (st[0], st[1])
             tree += st[2]
+            pss_tree += pss_kb(p)
         rss_tree_max = max(rss_tree_max, tree)
+        pss_tree_max = max(pss_tree_max, pss_tree)
         hwm_main = max(hwm_main, vm_hwm(proc.pid) or 0)
         time.sleep(0.2)
     wall = time.monotonic() - started
@@ -209,6 +225,7 @@ def measure(
         "processes": len(cpu_seen),
         "peak_rss_main_mb": round(hwm_main / 1024, 1),
         "peak_rss_tree_mb": round(rss_tree_max / 1024, 1),
+        "peak_pss_tree_mb": round(pss_tree_max / 1024, 1),
         "peak_rss_any_process_mb": round(usage.ru_maxrss / 1024, 1),
     }
     if server:

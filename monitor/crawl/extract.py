@@ -5,10 +5,10 @@ trafilatura is not thread-safe (adbar/trafilatura#840, #925) and is the CPU bott
 crawl, so it runs in worker processes: both safe and the only way to use a second core.
 The crawl process sends each page's body once, as bytes (decoded in the worker), with the
 article's feed data; the worker returns the article filled from the page, sanitized, with
-its hits, so the crawl process does not match it again (``monitor.crawl.pipelines``).
-The story signature stays in the crawl process: datasketch imports scipy, about 40 MB in
-each worker, and with it the cold crawl's processes passed 500 MB together
-(benchmarks/README.md). ``workers = 0`` does all of it inline (tests, tiny crawls).
+its hits and its story signature, so the crawl process neither matches nor signs it again
+(``monitor.crawl.pipelines``). The signature needs numpy only (``monitor.stories``), not
+datasketch and its scipy (about 40 MB a worker). ``workers = 0`` does all of it inline
+(tests, tiny crawls).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+from monitor import stories
 from monitor.crawl.items import Analysis, ArticleData
 from monitor.matching import Matcher
 
@@ -141,8 +142,8 @@ def _trafilatura_date(tree: HtmlElement, meta_url: str | None, url: str) -> str 
 
 def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) -> ArticleData:
     """The article filled from its page (``url``: where the page was fetched), sanitized,
-    with the watchlists it matches: what the store pipeline would otherwise compute in the
-    crawl process."""
+    with the watchlists it matches and its story signature: what the store pipeline would
+    otherwise compute in the crawl process."""
     found = extract_article(html, url)
     item.text = found.text or ""
     item.title = item.title or found.title  # the feed's headline comes first
@@ -150,7 +151,10 @@ def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) 
     if found.canonical_url:
         item.other_urls.append(found.canonical_url)
     item.sanitize()
-    item.analysis = Analysis(hits=matcher.match(item.fields(), source=item.source))
+    item.analysis = Analysis(
+        hits=matcher.match(item.fields(), source=item.source),
+        signature=stories.signature(item.text),
+    )
     return item
 
 

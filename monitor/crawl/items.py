@@ -19,9 +19,10 @@ def clean(value: str | None) -> str | None:
 @dataclass(frozen=True)
 class Analysis:
     """What an extraction worker computed for a sanitized article (``monitor.crawl.extract``):
-    the store pipeline uses it instead of matching the article itself."""
+    the store pipeline uses it instead of matching and signing the article itself."""
 
     hits: list[Hit]
+    signature: bytes | None = None  # monitor.stories.signature of the text
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """The store pipeline: write articles and their hits, and sources' results, in batches.
 
-Articles come matched by the extraction workers (``monitor.crawl.extract``); the pipeline
-matches only those that come without (the feed entry alone, after a failed fetch), and signs
-them all (``monitor.stories.signature``).
+Articles come matched and signed by the extraction workers (``monitor.crawl.extract``); the
+pipeline matches and signs (``monitor.stories.signature``) only those that come without (the
+feed entry alone, after a failed fetch).
 
 Articles are buffered and written ``MONITOR_STORE_BATCH`` at a time in one transaction
 (``monitor.store.ingest.store_articles``), or after ``MONITOR_STORE_BATCH_SECONDS`` when
@@ -132,15 +132,16 @@ class StorePipeline:
                 save_validators(s, status.source, status)
 
     def _article(self, item: ArticleData) -> None:
-        """Match (unless an extraction worker did) and sign now (CPU, no I/O); store with
+        """Match and sign now, unless an extraction worker did (CPU, no I/O); store with
         the next batch. Items without a worker's analysis (the feed entry alone, after a
-        failed fetch or extraction) are matched here."""
+        failed fetch or extraction) are matched and signed here."""
         item.sanitize()
         if item.analysis is not None:
-            hits = item.analysis.hits
+            hits, signature = item.analysis.hits, item.analysis.signature
         else:
             hits = self.ctx.matcher.match(item.fields(), source=item.source)
-        self.buffer.append(_Buffered(item, Incoming(item, hits, stories.signature(item.text))))
+            signature = stories.signature(item.text)
+        self.buffer.append(_Buffered(item, Incoming(item, hits, signature)))
         if len(self.buffer) >= self.batch:
             self.flush()
         else:
