@@ -13,10 +13,12 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from hashlib import sha1
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from monitor.matching.fold import fold
+
+if TYPE_CHECKING:  # numpy is imported by the functions that use it: a warm crawl,
+    import numpy as np  # which signs nothing, does not load it (0.05-0.1 s, 13 MB)
 
 NUM_PERM = 128
 SEED = 1
@@ -31,6 +33,8 @@ _WORDS = re.compile(r"\w+")
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     """datasketch 2's "affine32" permutations for seed 1 (``MinHash._init_permutations``):
     h -> a * h + b modulo 2**32, ``a`` odd. They depend only on the seed: drawn once."""
+    import numpy as np
+
     gen = np.random.RandomState(SEED)
     a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
@@ -39,6 +43,8 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
 def _fmix32(hv: np.ndarray) -> np.ndarray:
     """MurmurHash3's finalizer, the pre-mix datasketch 2 applies to each shingle's hash."""
+    import numpy as np
+
     hv = hv ^ (hv >> np.uint32(16))
     hv = hv * np.uint32(0x85EBCA6B)
     hv = hv ^ (hv >> np.uint32(13))
@@ -61,6 +67,8 @@ def signature(text: str | None) -> bytes | None:
     (tests/test_stories.py compares them), computed with numpy alone: importing datasketch
     pulls in scipy (about 40 MB), too much for each extraction worker, where articles
     are signed (``monitor.crawl.extract``)."""
+    import numpy as np
+
     if not text or len(_WORDS.findall(text)) < MIN_WORDS:
         return None
     found = shingles(text)
@@ -79,6 +87,8 @@ def band_keys(signatures: Sequence[bytes]) -> np.ndarray:
     key agree on that band's ROWS values (or, rarely, collide: candidates are compared
     anyway). Keys live only in memory (monitor.store.story_index), never in the store, so
     they may change between versions."""
+    import numpy as np
+
     if not signatures:
         return np.empty((0, BANDS), np.uint64)
     rows = np.frombuffer(b"".join(signatures), np.uint32).astype(np.uint64)
@@ -91,4 +101,6 @@ def band_keys(signatures: Sequence[bytes]) -> np.ndarray:
 
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of the texts behind two signatures."""
+    import numpy as np
+
     return float(np.mean(np.frombuffer(a, np.uint32) == np.frombuffer(b, np.uint32)))

@@ -3,7 +3,7 @@ only what comes without them, and records sources' results in batches."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from monitor import stories
 from monitor.crawl.items import Analysis, ArticleData, SourceStatus
@@ -82,3 +82,26 @@ def test_pipeline_source_batch_that_fails_is_recorded_one_by_one(store: Engine) 
     pipe.process_item(SourceStatus("daily", error=None, not_modified=True))
     assert set(checked(store)) == {"wire", "daily"}
     assert pipe.ctx.tally.store_errors == 1
+
+
+def test_a_batch_of_source_results_reads_the_sources_once(store: Engine) -> None:  # noqa: F811
+    """Each check's row was read (and the last one flushed) by a query of its own: a fifth
+    of a warm cycle. Now one SELECT of the sources a batch, one UPDATE statement at the end
+    (executemany), the same results."""
+    pipe, _ = pipeline(store, batch=10)
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, sql: str, *args: object) -> None:
+        statements.append(" ".join(sql.split()))
+
+    event.listen(store, "before_cursor_execute", seen)
+    try:
+        pipe.process_item(SourceStatus("wire", error=None, not_modified=True))
+        pipe.process_item(SourceStatus("daily", error="HTTP 500"))
+        pipe.close_spider()
+    finally:
+        event.remove(store, "before_cursor_execute", seen)
+    assert checked(store) == {"wire": None, "daily": "HTTP 500"}
+    reads = [s for s in statements if s.startswith("SELECT") and "FROM sources" in s]
+    assert len(reads) == 1, statements
+    assert len([s for s in statements if s.startswith("UPDATE sources")]) <= 2  # per column set

@@ -1017,7 +1017,7 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
     hits = clustered = 0
     build = indexed = 0.0
     if clustering:  # what a crawl process does once, before its first batch
-        stories.signature(articles[0].text)  # imports datasketch (on first use, 0.5-2 s)
+        stories.signature(articles[0].text)  # imports numpy (on first use), outside the timing
         story_index.forget(engine)
         t0 = time.perf_counter()
         with transaction(engine) as s:

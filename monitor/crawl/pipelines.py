@@ -31,7 +31,12 @@ from monitor.crawl.items import ArticleData, FeedTitleSeen, SourceStatus
 from monitor.errors import StorageError
 from monitor.store.engine import transaction
 from monitor.store.ingest import Incoming, Stored, store_articles
-from monitor.store.repo import record_source_result, save_validators, set_feed_title
+from monitor.store.repo import (
+    record_source_result,
+    save_validators,
+    set_feed_title,
+    sources_named,
+)
 
 log = logging.getLogger("monitor.crawl")
 _T = TypeVar("_T")
@@ -114,6 +119,7 @@ class StorePipeline:
 
     def _record_sources(self, batch: list[SourceStatus]) -> None:
         with transaction(self.ctx.engine) as s:
+            rows = sources_named(s, [item.source for item in batch])
             for item in batch:
                 record_source_result(
                     s,
@@ -122,6 +128,7 @@ class StorePipeline:
                     entries=item.entries,
                     status=item,
                     max_interval=self.max_interval.get(item.source),
+                    source=rows.get(item.source),
                 )
                 if item.error is None and not item.not_modified and not item.new:
                     save_validators(s, item.source, item)

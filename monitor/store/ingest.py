@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -31,9 +31,11 @@ from monitor.crawl.items import ArticleData
 from monitor.dedup import canonical_key, canonical_url, content_hash, url_key
 from monitor.errors import StorageError
 from monitor.matching import Hit as MatchHit
-from monitor.store import story_index
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source, utcnow
 from monitor.store.upsert import any_of, insert_rows, next_ids
+
+if TYPE_CHECKING:
+    from monitor.store import story_index  # numpy: imported by the first batch that clusters
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 _URLS: Table = ArticleUrl.__table__  # type: ignore[assignment]
@@ -116,6 +118,8 @@ def store_articles(
         # Before anything is written: the ids of clustering writers are then drawn, and
         # committed, in order; and the index reads the signatures as they were before this
         # batch revised any (storing the articles one by one reads them so too).
+        from monitor.store import story_index
+
         story_index.lock_writers(session)
         clustering.index = story_index.current(session)
     pending = items

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -76,12 +76,14 @@ def record_source_result(
     now: datetime | None = None,
     status: SourceStatus | None = None,
     max_interval: timedelta | None = None,
+    source: Source | None = None,
 ) -> None:
     """Store a check's outcome and when to check next: after a success, the interval, or
     up to ``max_interval`` for a source that rarely has anything new; after failures, an
-    exponential backoff (at least what Retry-After asked, at most a day)."""
+    exponential backoff (at least what Retry-After asked, at most a day). ``source``: its
+    row, when the caller read many at once (``sources_named``)."""
     now = now or utcnow()
-    src = session.scalars(select(Source).where(Source.name == name)).one()
+    src = source or session.scalars(select(Source).where(Source.name == name)).one()
     src.last_checked_at = now
     src.checks = (src.checks or 0) + 1
     interval = timedelta(seconds=src.interval_seconds)
@@ -113,17 +115,24 @@ def record_source_result(
     src.next_check_at = now + max(delay, interval)
 
 
+def sources_named(session: Session, names: Collection[str]) -> dict[str, Source]:
+    """The rows of these sources, in one query (the crawl records a batch of checks at a
+    time: one query and one flushed UPDATE each was a fifth of a warm cycle's CPU)."""
+    return {src.name: src for src in session.scalars(select(Source).where(Source.name.in_(names)))}
+
+
 def _adapted(
     session: Session, src: Source, base: timedelta, maximum: timedelta, now: datetime
 ) -> timedelta:
     """The source's publishing rate over the last week (or the time it has been checked,
     if shorter: ``checks`` at the base interval) turned into its next interval."""
     history = min(RATE_WINDOW, base * (src.checks or 0))
-    new = session.scalar(
-        select(func.count())
-        .select_from(Article)
-        .where(Article.source_id == src.id, Article.first_seen_at >= now - history)
-    )
+    with session.no_autoflush:  # counts articles: the sources' pending changes can wait
+        new = session.scalar(
+            select(func.count())
+            .select_from(Article)
+            .where(Article.source_id == src.id, Article.first_seen_at >= now - history)
+        )
     return adaptive_interval(base, maximum, int(new or 0), history)
 
 
