@@ -217,6 +217,23 @@ def test_scrapy_crawl_command_from_the_repository_root(tmp_path: Path, site: Fix
     assert len(db_query("SELECT id FROM hits")) == 3
 
 
+def test_our_extension_list_is_scrapys_without_its_listening_ones() -> None:
+    """monitor.crawl.settings replaces Scrapy's base extension list (Scrapy imports every
+    listed one, disabled or not): after an upgrade that adds one, this says so."""
+    from scrapy.settings import default_settings
+
+    from monitor.crawl import settings
+
+    theirs = set(default_settings.EXTENSIONS_BASE)
+    ours = set(settings.EXTENSIONS_BASE)
+    assert ours <= theirs
+    assert theirs - ours <= {
+        "scrapy.extensions.telnet.TelnetConsole",
+        "scrapy.extensions.remote_control.RemoteControl",
+        "scrapy.extensions.memdebug.MemoryDebugger",  # off unless MEMDEBUG_ENABLED
+    }
+
+
 def test_sources_interleaved_by_host_each_in_its_order() -> None:
     from monitor.config import Source
     from spiders.base import interleave_hosts
