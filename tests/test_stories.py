@@ -21,7 +21,16 @@ from monitor.store.migrate import downgrade, upgrade
 from monitor.store.models import Article
 from monitor.store.queries import find_hits, story_copies
 from monitor.store.repo import store_article, sync_sources
-from monitor.stories import NUM_PERM, THRESHOLD, band_keys, shingles, signature, similarity
+from monitor.stories import (
+    BANDS,
+    NUM_PERM,
+    THRESHOLD,
+    band_keys,
+    shingles,
+    signature,
+    similarities,
+    similarity,
+)
 from tests.conftest import DATA
 
 
@@ -57,6 +66,16 @@ def test_stories_on_the_same_event_sharing_a_quote_are_not(a: str, b: str) -> No
     sa, sb = signature(text(a)), signature(text(b))
     assert sa is not None and sb is not None
     assert similarity(sa, sb) < 0.2
+
+
+def test_similarities_of_one_signature_with_many_are_those_of_each_pair() -> None:
+    names = ["wire_full", "wire_truncated", "wire_edited", "other_same_event"]
+    sigs = [s for s in (signature(text(n)) for n in names) if s]
+    assert len(sigs) == len(names)
+    many = similarities(sigs[0], sigs)
+    assert many.tolist() == [similarity(sigs[0], s) for s in sigs]
+    assert many[0] == 1.0 and many[1] >= THRESHOLD and many[3] < 0.2
+    assert similarities(sigs[0], []).size == 0
 
 
 @pytest.mark.parametrize("name", ["wire_full", "wire_edited", "other_same_event"])
@@ -210,9 +229,12 @@ def _bands_before_0007(sig: bytes) -> list[int]:
     return out
 
 
-def test_index_finds_articles_in_its_sorted_arrays_and_in_those_added_since() -> None:
-    """Built in bulk (sorted arrays), then added to a batch at a time (a dict), then merged
-    into the arrays: every article stays findable by each of its bands, and only by them."""
+def test_index_finds_articles_in_its_sorted_arrays_and_in_those_added_since(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Built in bulk (the large arrays), then added to a batch at a time (the small ones),
+    then merged into the large ones: every article stays findable by each of its bands, and
+    only by them; both pairs stay sorted."""
     sigs = [signature(text(n)) for n in ("wire_full", "other_same_event", "other_same_event_2")]
     assert all(sigs)
     rng = np.random.default_rng(1)
@@ -227,9 +249,12 @@ def test_index_finds_articles_in_its_sorted_arrays_and_in_those_added_since() ->
     assert set().union(*(found.get(k, set()) for k in keys[1])) == {2002}
     assert not any(found.get(k) for k in keys[2])
     assert set().union(*(found.get(k, set()) for k in keys[3])) == {8}
-    index.recent_entries = story_index._MERGE_AT  # the next batch merges
+    assert len(index.recent_keys) == 2 * BANDS and len(index) == 1202 * BANDS
+    assert (index.recent_keys[:-1] <= index.recent_keys[1:]).all()
+    assert sorted(index.recent_ids.tolist()) == [2001] * BANDS + [2002] * BANDS
+    monkeypatch.setattr(story_index, "_MERGE_AT", 2 * BANDS)  # the next batch merges
     index.add([2003], [sigs[2]])
-    assert not index.recent and len(index.keys) == len(index)
+    assert not len(index.recent_keys) and len(index.keys) == len(index) == 1203 * BANDS
     assert (index.keys[:-1] <= index.keys[1:]).all()  # still sorted: lookups rely on it
     found = index.lookup(keys[0] + keys[2])
     assert set().union(*(found.get(k, set()) for k in keys[0])) == {2001}

@@ -19,8 +19,10 @@ wrote; items that reach different articles cannot affect each other.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Table, bindparam, select, update
@@ -35,6 +37,8 @@ from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Sour
 from monitor.store.upsert import any_of, insert_rows, next_ids
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from monitor.store import story_index  # numpy: imported by the first batch that clusters
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
@@ -229,9 +233,10 @@ def _insert_articles(
     signed = [it for it in items if it.incoming.signature is not None]
     for it, id_ in zip(items, next_ids(session, _ARTICLES, len(items)), strict=True):
         it.article_id = id_
-    keys = stories.band_keys([_signature_of(it) for it in signed]).tolist()
+    matrix = stories.band_keys([_signature_of(it) for it in signed])
+    keys = matrix.tolist()
     bands = {it.index: list(dict.fromkeys(k)) for it, k in zip(signed, keys, strict=True)}
-    stored = _stored_candidates(session, bands, clustering.index)
+    stored = _stored_candidates(session, bands, clustering.index, matrix)
     roots = _choose_stories(items, bands, stored, clustering.earlier)
     rows = [
         {
@@ -289,30 +294,39 @@ def _choose_stories(
     threshold (stored before, or earlier in the batch), else its own. Returns, for stories
     named after another article of this round, that article (item index -> item)."""
     roots: dict[int, _Item] = {}
-    # band -> new articles of this batch before (earlier rounds' have their final story)
+    # band -> new articles of this batch before (earlier rounds' have their final story),
+    # kept only for the bands that more than one article of the batch has: for most
+    # articles none, and the rest of the loop is then skipped.
     in_batch = {b: list(its) for b, its in earlier_rounds.items()}
+    shared = {b for b, n in Counter(chain.from_iterable(bands.values())).items() if n > 1}
+    shared.update(in_batch)
     for it in items:
         it.story_id = it.article_id
         signature = it.incoming.signature
         if signature is None:
             continue
+        # The first of the most similar, at or above the threshold: stored ones first,
+        # the most recent first; then the batch's, which win only when more similar.
         best = 0.0
-        for cid, cstory, sig in stored[it.index]:
-            sim = stories.similarity(signature, sig) if sig is not None else 0.0
-            if cid != it.article_id and sim >= stories.THRESHOLD and sim > best:
-                best, it.story_id = sim, cstory or cid
-                roots.pop(it.index, None)
-        earlier = {o.index: o for b in bands[it.index] for o in in_batch.get(b, ())}
-        for o in earlier.values():
-            sim = stories.similarity(signature, _signature_of(o))
-            if sim >= stories.THRESHOLD and sim > best:
-                best, it.story_id = sim, o.story_id
+        cands = [c for c in stored[it.index] if c[2] and c[0] != it.article_id]
+        if cands:
+            sims = stories.similarities(signature, [c[2] for c in cands if c[2]])
+            k = int(sims.argmax())
+            if sims[k] >= stories.THRESHOLD:
+                best, (cid, cstory, _) = float(sims[k]), cands[k]
+                it.story_id = cstory or cid
+        mine = [b for b in bands[it.index] if b in shared]
+        earlier = list({o.index: o for b in mine for o in in_batch.get(b, ())}.values())
+        if earlier:
+            sims = stories.similarities(signature, [_signature_of(o) for o in earlier])
+            k = int(sims.argmax())
+            if sims[k] >= stories.THRESHOLD and sims[k] > best:
+                o = earlier[k]
+                it.story_id = o.story_id
                 root = roots.get(o.index, o if o.story_id == o.article_id else None)
-                if root is None:
-                    roots.pop(it.index, None)
-                else:
+                if root is not None:
                     roots[it.index] = root
-        for b in bands[it.index]:
+        for b in mine:
             in_batch.setdefault(b, []).append(it)
     return roots
 
@@ -344,13 +358,17 @@ _Candidate = tuple[int, int | None, bytes | None]  # article id, story id, signa
 
 
 def _stored_candidates(
-    session: Session, bands: dict[int, list[int]], index: story_index.StoryIndex | None
+    session: Session,
+    bands: dict[int, list[int]],
+    index: story_index.StoryIndex | None,
+    matrix: np.ndarray,
 ) -> dict[int, list[_Candidate]]:
     """Item index -> the stored articles sharing a band with it, the most recent first (one
-    query a batch, for their story and current signature)."""
+    query a batch, for their story and current signature). ``matrix``: the band keys of
+    ``bands`` as ``stories.band_keys`` gave them (a numpy array: no conversion back)."""
     if index is None or not bands:
         return {i: [] for i in bands}
-    by_band = index.lookup(list({b for keys in bands.values() for b in keys}))
+    by_band = index.lookup(matrix)
     ids = {
         i: sorted(set().union(*shared), reverse=True)[:MAX_CANDIDATES]
         if (shared := [by_band[b] for b in keys if b in by_band])
