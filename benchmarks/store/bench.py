@@ -994,6 +994,26 @@ class Phases:
         return count / sum(spent.get(n, 0.0) for n in names)
 
 
+def server_cpu_seconds(engine: Engine) -> float | None:
+    """CPU seconds used so far by the PostgreSQL server's processes on this machine (its
+    backends, WAL writer, checkpointer, autovacuum: all the work an ingest causes there),
+    from /proc; None for SQLite, or when the server's processes cannot be read. A backend
+    that exits is no longer counted: measure around work on a connection that stays open."""
+    if engine.dialect.name != "postgresql" or not Path("/proc/self/stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except OSError:  # gone meanwhile
+            continue
+        if head.split("(", 1)[1].startswith("postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks if total else None
+
+
 #: What the crawl process runs per article once the extraction workers match and sign
 #: (StorePipeline: sanitize, then store_articles, which computes the URL keys, and commit).
 CRAWL_PART = ("sanitize", "store", "commit")
@@ -1025,6 +1045,7 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
         build = time.perf_counter() - t0
         log(f"story index built in {build * 1000:.0f} ms: {indexed:,.0f} articles")
     t_all = time.perf_counter()
+    server_before = server_cpu_seconds(engine)
     with DriverClock(engine) as driver:
         for first in range(0, count, batch):
             buffered = []
@@ -1045,6 +1066,12 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
             hits += sum(len(st.new_hits) for st in stored)
             clustered += sum(st.story_id not in (None, st.article_id) for st in stored)
     total = time.perf_counter() - t_all
+    server_after = server_cpu_seconds(engine)
+    server_ms = (
+        (server_after - server_before) * 1000 / count
+        if server_before is not None and server_after is not None
+        else None
+    )
     per = {k: v * 1000 / count for k, v in phases.wall.items()}
     per["of which driver execute"] = driver.seconds * 1000 / count
     result = {
@@ -1065,6 +1092,7 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
         "all_cpu_rate": phases.rate(count, ALL_PARTS, cpu=True),
         "ms_per_article": per,
         "cpu_ms_per_article": {k: v * 1000 / count for k, v in phases.cpu.items()},
+        "server_cpu_ms_per_article": server_ms,
     }
     log(
         f"ingest {'with' if clustering else 'without'} clustering, batches of {batch}: "
@@ -1072,7 +1100,9 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
         f"(CPU {result['crawl_cpu_rate']:.0f}/s, all CPU {result['all_cpu_rate']:.0f}/s, "
         f"store alone {result['store_rate']:.0f}/s), "
         f"{hits} hits, {clustered} joined a story, "
-        f"{result['statements_per_article']:.2f} statements per article; ms per article: "
+        f"{result['statements_per_article']:.2f} statements per article; "
+        + (f"server CPU {server_ms:.3f} ms an article; " if server_ms is not None else "")
+        + "ms per article: "
         + ", ".join(f"{k} {v:.2f}" for k, v in per.items())
         + "; CPU: "
         + ", ".join(f"{k} {v:.2f}" for k, v in result["cpu_ms_per_article"].items())
@@ -1207,8 +1237,9 @@ def report(r: dict[str, Any]) -> str:
     lines += [
         "",
         "| ingest (2 cores shared) | articles/s | (a) crawl part: wall, CPU | (b) all: CPU | "
-        "store only | index build | statements per article | ms per article | CPU ms |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "store only | index build | statements per article | ms per article | CPU ms | "
+        "server CPU ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i in r["ingest"]:
         per = ", ".join(f"{k} {v:.2f}" for k, v in i["ms_per_article"].items())
@@ -1224,7 +1255,8 @@ def report(r: dict[str, Any]) -> str:
             f"| {what} clustering, batches of {i['batch']} | "
             f"{i['rate']:,.0f} | {i['crawl_rate']:,.0f}/s, {i['crawl_cpu_rate']:,.0f}/s | "
             f"{i['all_cpu_rate']:,.0f}/s | {i['store_rate']:,.0f}/s | {build} | "
-            f"{i['statements_per_article']:.2f} | {per} | {cpu} |"
+            f"{i['statements_per_article']:.2f} | {per} | {cpu} | "
+            + (f"{server:.3f} |" if (server := i.get("server_cpu_ms_per_article")) else " |")
         )
     total, parts = r["size"]
     per_m = total / (r["articles"] / 1e6)
