@@ -58,7 +58,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.sql.elements import BindParameter
 
 from monitor import stories
@@ -189,7 +189,7 @@ class Corpus:
         self.recent: list[Recent] = []
 
     def _indices(self, n: int) -> list[int]:
-        return np.searchsorted(self.cum, self.np.random(n)).tolist()  # type: ignore[no-any-return]
+        return np.searchsorted(self.cum, self.np.random(n)).tolist()
 
     def _sentences(self, idx: list[int]) -> list[str]:
         words = [self.vocab[i] for i in idx]
@@ -910,8 +910,8 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
         ("due_hits(one day due, all 10 watchlists): no cap", [names] * RUNS,
          question("oneday", None), [names] * WARMUP),
     ]  # fmt: skip
-    for label, params, fn, warm in runs:
-        out.append(measure(engine, captured, label, params, fn, warm))
+    for label, values, fn, warmup in runs:
+        out.append(measure(engine, captured, label, values, fn, warmup))
     return out
 
 
@@ -1074,7 +1074,7 @@ def measure_ingest(engine: Engine, count: int, clustering: bool, batch: int) -> 
     )
     per = {k: v * 1000 / count for k, v in phases.wall.items()}
     per["of which driver execute"] = driver.seconds * 1000 / count
-    result = {
+    result: dict[str, Any] = {
         "clustering": clustering,
         "batch": batch,
         "articles": count,
@@ -1200,7 +1200,8 @@ def remove_ingested(engine: Engine) -> int:
     last = loaded_articles(engine)
     t = time.perf_counter()
     with transaction(engine) as s:
-        removed = s.execute(delete(table(Article)).where(table(Article).c.id > last)).rowcount
+        done = s.execute(delete(table(Article)).where(table(Article).c.id > last))
+        removed = cast(CursorResult[Any], done).rowcount
     log(f"removed the {removed:,} ingested articles in {time.perf_counter() - t:.1f} s")
     return int(removed or 0)
 
