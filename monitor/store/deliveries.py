@@ -124,16 +124,12 @@ def _deliver_counted(
         .values(digest_id=digest_id, sent_at=now),
         execution_options={"synchronize_session": False},
     )
-    rows = (
-        select(
-            literal(state.id).label("recipient_id"),
-            Hit.id,
-            literal(digest_id).label("digest_id"),
-            Hit.changed_at,
-            literal(now, Delivery.sent_at.type).label("sent_at"),
-        )
-        .outerjoin(had, join)
-        .where(where, Hit.changed_at <= asked_at)
+    rows = due.with_only_columns(  # the same hits: FROM, join and WHERE kept
+        literal(state.id).label("recipient_id"),
+        Hit.id,
+        literal(digest_id).label("digest_id"),
+        Hit.changed_at,
+        literal(now, Delivery.sent_at.type).label("sent_at"),
     )
     upsert_from_select(
         session,
