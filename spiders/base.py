@@ -18,6 +18,7 @@ from monitor.crawl.context import CrawlContext, context_for
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
 from monitor.crawl.items import ArticleData, FeedTitleSeen, SourceStatus
+from monitor.crawl.links import plausible_alias
 from monitor.dedup import content_hash, url_key
 from monitor.store.engine import transaction
 from monitor.store.repo import fetch_state, known_articles
@@ -190,7 +191,9 @@ class SourceSpider(scrapy.Spider):
             published_at=entry.published_at,
             feed_title=entry.title,
         )
-        if response.url != entry.link:
+        if response.url != entry.link and plausible_alias(response.url, entry.link):
+            # Where it was redirected names it too, unless that is a page many articles
+            # are sent to (a consent or paywall page, the homepage, a section).
             item.other_urls.append(response.url)
         if not isinstance(response, TextResponse):
             ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")

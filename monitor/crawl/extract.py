@@ -26,6 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 from monitor import stories
 from monitor.crawl.items import Analysis, ArticleData
+from monitor.crawl.links import plausible_alias
 from monitor.matching import Matcher
 
 if TYPE_CHECKING:
@@ -54,8 +55,9 @@ _MAX_FILE_SIZE = 20_000_000
 
 def _page_meta(tree: HtmlElement, url: str) -> tuple[str | None, datetime | None]:
     """The page's rel=canonical and its full publication timestamp (trafilatura keeps only
-    the day). A canonical URL is kept only on the page's own site: a hostile page must not
-    claim another site's article."""
+    the day). A canonical URL is kept only on the page's own site (a hostile page must not
+    claim another site's article) and only when it can name this article
+    (``plausible_alias``: not the site root, a section or a listing)."""
     found = tree.xpath(_PUBLISHED_XPATH)
     published = next((d for d in map(_date, map(str, found)) if d), None)
     hrefs = tree.xpath(_CANONICAL_XPATH)
@@ -66,6 +68,9 @@ def _page_meta(tree: HtmlElement, url: str) -> tuple[str | None, datetime | None
     own = (urlsplit(url).hostname or "").removeprefix("www.")
     host = (urlsplit(full).hostname or "").removeprefix("www.")
     if urlsplit(full).scheme not in ("http", "https") or host != own:
+        return None, published
+    if not plausible_alias(full, url):
+        log.info("implausible rel=canonical ignored url=%s canonical=%s", url, full)
         return None, published
     return full, published
 
@@ -148,7 +153,8 @@ def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) 
     item.text = found.text or ""
     item.title = item.title or found.title  # the feed's headline comes first
     item.published_at = item.published_at or found.published_at
-    if found.canonical_url:
+    if found.canonical_url and plausible_alias(found.canonical_url, item.url):
+        # Judged against the link too: a wall the link was redirected to names itself.
         item.other_urls.append(found.canonical_url)
     item.sanitize()
     item.analysis = Analysis(

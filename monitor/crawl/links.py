@@ -51,6 +51,29 @@ def looks_like_article(url: str) -> bool:
     return bool(_DATE.search(path) or _ID.search(last) or _SLUG.fullmatch(last))
 
 
+def plausible_alias(alias: str, link: str) -> bool:
+    """Whether ``alias`` (a page's rel=canonical, or where fetching ``link`` was redirected)
+    can name the article of ``link``. Some CMSs give every page the site root or a section
+    as canonical, and paywalls and consent walls redirect many articles to one page: taken
+    as the article's URL, one such URL folds a site's stories into one. Not the site root,
+    not a listing (tags, authors, login, search, pages), not a folder above the link; and
+    an article's URL by its shape, or the link's own last path segment (AMP, tracking
+    parameters, another host for the same path)."""
+    if not is_web_url(alias):
+        return False
+    a, own = urlsplit(alias), urlsplit(link)
+    path = a.path.rstrip("/")
+    if not path:  # the site root, whatever its query (?lang=en, ?continue=...)
+        return False
+    if _SKIP_PATH.search(a.path) or _SKIP_QUERY.search(a.query):
+        return False
+    own_path = own.path.rstrip("/")
+    if _site(a.hostname or "") == _site(own.hostname or "") and own_path.startswith(path + "/"):
+        return False  # a section the article is filed under
+    last = path.rsplit("/", 1)[-1]
+    return looks_like_article(alias) or last == own_path.rsplit("/", 1)[-1]
+
+
 def _candidate_hrefs(sel: Selector, link_selector: str | None) -> list[str]:
     if link_selector:
         hrefs = []

@@ -19,6 +19,7 @@ wrote; items that reach different articles cannot affect each other.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from monitor.store import story_index  # numpy: imported by the first batch that clusters
+
+log = logging.getLogger(__name__)
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 _URLS: Table = ArticleUrl.__table__  # type: ignore[assignment]
@@ -89,6 +92,7 @@ class _Item:
     incoming: Incoming
     urls: dict[str, str]  # URL key -> canonical URL, every URL it was reached by
     main_key: str  # the key of the URL that names it when new
+    link_key: str  # the key of the link it was found by (the others: redirect, canonical)
     article_id: int | None = None
     source_id: int | None = None  # the stored article's source (maybe not the item's)
     new: bool = False
@@ -128,7 +132,9 @@ def store_articles(
         clustering.index = story_index.current(session)
     pending = items
     while pending:
-        now, pending = _next_round(pending, _stored_ids(session, pending))
+        known = _stored_ids(session, pending)
+        _drop_false_aliases(session, pending, known)
+        now, pending = _next_round(pending, known)
         _write_round(session, now, sources, clustering)
     return [_stored(it) for it in items]
 
@@ -146,7 +152,8 @@ def _prepare(index: int, incoming: Incoming) -> _Item:
     urls = {keys[u]: c for u, c in canonical.items()}
     # The canonical URL, when the page gave one, names the article; else the link.
     main = data.other_urls[-1] if data.other_urls else data.url
-    return _Item(index, incoming, urls, keys.get(main) or url_key(main))
+    link = keys.get(data.url) or url_key(data.url)
+    return _Item(index, incoming, urls, keys.get(main) or url_key(main), link)
 
 
 def _chunks(values: Collection[T]) -> Iterator[list[T]]:
@@ -176,6 +183,46 @@ def _stored_ids(session: Session, items: Sequence[_Item]) -> dict[str, int]:
         )
         known.update((key, id_) for key, id_ in session.execute(stmt))
     return known
+
+
+def _drop_false_aliases(session: Session, items: Sequence[_Item], known: dict[str, int]) -> None:
+    """An item reaching a stored article only through its redirect target or rel=canonical,
+    not by its own link, is that article only if its content is the same story: a CMS that
+    gives every page one canonical, or a wall many articles are redirected to, must not
+    fold a site's stories into one. Otherwise the alias is forgotten for this item (it is
+    stored under its link) and nothing is recorded under it."""
+    suspects = [
+        it
+        for it in items
+        if it.link_key not in known and any(k in known for k in it.urls if k != it.link_key)
+    ]
+    if not suspects:
+        return
+    ids = {known[k] for it in suspects for k in it.urls if k in known}
+    stmt = select(Article.id, Article.content_hash, Article.minhash).where(
+        any_of(session, _ARTICLES.c.id, list(ids))
+    )
+    stored = {id_: (h, sig) for id_, h, sig in session.execute(stmt)}
+    for it in suspects:
+        data = it.data
+        own_hash = content_hash(data.title, data.text or data.summary)
+        for key in [k for k in it.urls if k != it.link_key and k in known]:
+            stored_hash, stored_sig = stored.get(known[key], (None, None))
+            if own_hash == stored_hash or _same_story(it.incoming.signature, stored_sig):
+                continue
+            log.info(
+                "alias held by another article ignored url=%s alias=%s article=%d",
+                data.url,
+                it.urls[key],
+                known[key],
+            )
+            del it.urls[key]
+            if it.main_key == key:
+                it.main_key = it.link_key
+
+
+def _same_story(a: bytes | None, b: bytes | None) -> bool:
+    return a is not None and b is not None and stories.similarity(a, b) >= stories.THRESHOLD
 
 
 def _next_round(pending: list[_Item], known: dict[str, int]) -> tuple[list[_Item], list[_Item]]:

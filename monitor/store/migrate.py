@@ -139,6 +139,28 @@ def _up_to_date(engine: Engine) -> bool:
     return [r[0] for r in stamped] == list(heads)
 
 
+def _known(engine: Engine, revision: str | None) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    if revision is None:
+        return False
+    try:
+        return (
+            ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision) is not None
+        )
+    except CommandError:
+        return False
+
+
+def _holds_no_articles(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT 1 FROM articles LIMIT 1")).first() is None
+    except SQLAlchemyError:
+        return False
+
+
 def ensure_schema(engine: Engine) -> bool:
     """Migrate an empty database; refuse one at another revision. True if it migrated."""
     if _up_to_date(engine):
@@ -163,6 +185,11 @@ def ensure_schema(engine: Engine) -> bool:
                     f"the database {where} has tables but no migration record; "
                     "it was not made by this monitor. Point [database] url at another database."
                 )
+            upgrade(engine)
+            return True
+        if current != head and _known(engine, current) and _holds_no_articles(engine):
+            # A first start-up cut short (kill -9 between two migrations, each committed
+            # on its own): nothing to back up, so it is finished rather than refused.
             upgrade(engine)
             return True
     if current != head:
