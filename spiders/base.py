@@ -17,7 +17,7 @@ from monitor.config import Source
 from monitor.crawl.context import CrawlContext, context_for
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
-from monitor.crawl.items import ArticleData, FeedTitleSeen, SourceStatus
+from monitor.crawl.items import ArticleData, FeedItemSeen, SourceStatus
 from monitor.crawl.links import plausible_alias
 from monitor.dedup import content_hash, url_key
 from monitor.store.engine import transaction
@@ -142,30 +142,33 @@ class SourceSpider(scrapy.Spider):
 
     def triage(
         self, source: Source, entries: list[Entry]
-    ) -> tuple[list[Entry], list[FeedTitleSeen]]:
+    ) -> tuple[list[Entry], list[FeedItemSeen]]:
         """Which entries to fetch: those not stored yet, and stored ones whose headline in
         the feed changed (a rewrite, kept as a revision). The store, not this run,
-        remembers what is known."""
+        remembers what is known. The others' headline and summary are passed on
+        (``FeedItemSeen``) for the articles first reached through a section page."""
         keys = [url_key(e.link) for e in entries]
         with transaction(self.ctx.engine) as s:
             known = known_articles(s, keys)
         fetch: list[Entry] = []
-        first_titles: list[FeedTitleSeen] = []
+        seen: list[FeedItemSeen] = []
         for key, entry in zip(keys, entries, strict=True):
+            listed = entry.title is not None or entry.summary is not None
             # Two sources of one crawl often list the same story: fetch it once.
             if key in self.ctx.requested:
+                if listed:
+                    seen.append(FeedItemSeen(source.name, entry.link, entry.title, entry.summary))
                 continue
             if key in known:
                 stored = known[key]
-                if entry.title is None or (stored is not None and _same(stored, entry.title)):
-                    continue
-                if stored is None:  # first seen in a feed: remember, nothing changed
-                    first_titles.append(FeedTitleSeen(source.name, entry.link, entry.title))
+                if stored is None and listed:  # first seen in a feed: nothing changed
+                    seen.append(FeedItemSeen(source.name, entry.link, entry.title, entry.summary))
+                if entry.title is None or stored is None or _same(stored, entry.title):
                     continue
                 self.logger.info("headline changed source=%s url=%s", source.name, entry.link)
             self.ctx.requested.add(key)
             fetch.append(entry)
-        return fetch, first_titles
+        return fetch, seen
 
     def article_requests(self, source: Source, entries: list[Entry]) -> Iterator[scrapy.Request]:
         for entry in entries:

@@ -30,7 +30,7 @@ class FeedSpider(SourceSpider):
         if result.error:
             yield SourceStatus(source.name, error=f"{result.error} (from {response.url})")
             return
-        fetch, first_titles = self.triage(source, result.entries)
+        fetch, seen = self.triage(source, result.entries)
         yield SourceStatus(source.name, error=None, entries=len(result.entries), new=len(fetch))
-        yield from first_titles
+        yield from seen
         yield from self.article_requests(source, fetch)

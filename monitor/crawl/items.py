@@ -68,9 +68,12 @@ class SourceStatus:
 
 
 @dataclass
-class FeedTitleSeen:
-    """A stored article's headline as a feed shows it, first seen (no change to report)."""
+class FeedItemSeen:
+    """A feed lists an article this crawl does not fetch (stored already, or requested by
+    another source): its headline and summary complete the stored article where it has
+    none (one reached first through a section page), and it is matched again."""
 
     source: str
     url: str
-    title: str
+    title: str | None
+    summary: str | None

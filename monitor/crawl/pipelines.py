@@ -27,14 +27,13 @@ from scrapy.utils.reactor import CallLaterOnce
 
 from monitor import stories
 from monitor.crawl.context import CrawlContext, context_for
-from monitor.crawl.items import ArticleData, FeedTitleSeen, SourceStatus
+from monitor.crawl.items import ArticleData, FeedItemSeen, SourceStatus, clean
 from monitor.errors import StorageError
 from monitor.store.engine import transaction
-from monitor.store.ingest import Incoming, Stored, store_articles
+from monitor.store.ingest import Incoming, Stored, add_hits, complete_from_feed, store_articles
 from monitor.store.repo import (
     record_source_result,
     save_validators,
-    set_feed_title,
     sources_named,
 )
 
@@ -57,6 +56,7 @@ class StorePipeline:
         self.batch, self.seconds = max(1, batch), seconds
         self.buffer: list[_Buffered] = []
         self.sources: list[SourceStatus] = []  # results to record with the next flush
+        self.listed: list[FeedItemSeen] = []  # feed data for articles not fetched now
         self.source_ids: dict[str, int] = {}  # sources are not deleted while a crawl runs
         self._later: CallLaterOnce[None] = CallLaterOnce(self.flush)
         # source -> [articles still to handle, its status]: validators are saved at zero.
@@ -80,9 +80,9 @@ class StorePipeline:
                 self._source(item)
             elif isinstance(item, ArticleData):
                 self._article(item)
-            elif isinstance(item, FeedTitleSeen):
-                with transaction(self.ctx.engine) as s:
-                    set_feed_title(s, item.url, item.title)
+            elif isinstance(item, FeedItemSeen):
+                self.listed.append(item)
+                self._later.schedule(self.seconds)
         except StorageError as exc:
             self._failed(getattr(item, "source", "?"), exc)
         return item
@@ -90,6 +90,8 @@ class StorePipeline:
     def close_spider(self, spider: object = None) -> None:  # Scrapy < 2.14 passes the spider
         """Nothing buffered is left behind: the crawl ends after its last batch is stored."""
         self.flush()
+        if self.listed:  # articles never stored (their write failed): nothing to complete
+            log.info("feed items of unstored articles dropped count=%d", len(self.listed))
 
     def _failed(self, source: str, exc: StorageError) -> None:
         # Nothing half-written: the transaction rolled back. The next crawl retries,
@@ -163,6 +165,28 @@ class StorePipeline:
         self._in_batches(sources, self._record_sources, lambda st: st.source, "sources")
         batch, self.buffer = self.buffer, []
         self._in_batches(batch, self._store, lambda b: b.item.source, "articles")
+        listed, self.listed = self.listed, []
+        self._in_batches(listed, self._complete, lambda f: f.source, "feed items")
+
+    def _complete(self, listed: list[FeedItemSeen]) -> None:
+        """Feed items of articles this crawl did not fetch: after the articles, since the
+        one another source requested may be in this flush's batch; those whose article is
+        not stored yet (its page still on the way) wait for the next flush."""
+        later = []
+        with transaction(self.ctx.engine) as s:
+            for f in listed:
+                stored, art = complete_from_feed(s, f.url, clean(f.title), clean(f.summary))
+                if not stored:
+                    later.append(f)
+                    continue
+                if art is None:
+                    continue
+                source = art.source.name
+                fields = {"title": art.title, "summary": art.summary, "text": art.text}
+                hits = self.ctx.matcher.match(fields, source=source)
+                for watchlist in add_hits(s, art.id, art.source_id, hits):
+                    self._count_hit(watchlist, source, art.title or art.url)
+        self.listed.extend(later)
 
     def _in_batches(
         self,
@@ -230,12 +254,10 @@ class StorePipeline:
             tally.articles_new += 1
             self.stats.inc_value("monitor/articles_new")
         for watchlist in stored.new_hits:
-            tally.hits_new += 1
-            self.stats.inc_value("monitor/hits_new")
-            log.info(
-                "hit watchlist=%s source=%s title=%r",
-                watchlist,
-                item.source,
-                (item.title or item.url)[:100],
-            )
+            self._count_hit(watchlist, item.source, item.title or item.url)
         return complete
+
+    def _count_hit(self, watchlist: str, source: str, title: str) -> None:
+        self.ctx.tally.of(source).hits_new += 1
+        self.stats.inc_value("monitor/hits_new")
+        log.info("hit watchlist=%s source=%s title=%r", watchlist, source, title[:100])

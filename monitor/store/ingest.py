@@ -23,6 +23,7 @@ import logging
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -431,19 +432,62 @@ def _stored_candidates(
     return {i: [found[c] for c in cs if c in found] for i, cs in ids.items()}
 
 
-def _insert_hits(session: Session, items: list[_Item]) -> None:
-    now = utcnow()
-    rows = [
+def complete_from_feed(
+    session: Session, url: str, title: str | None, summary: str | None
+) -> tuple[bool, Article | None]:
+    """A feed's headline and summary for the stored article at ``url`` (first reached
+    through a section page, or fetched for another source): they fill in the title and
+    summary it lacks, and the first headline a feed showed is kept. Returns whether the
+    article is stored, and the article when something was filled in (to be matched
+    again: a term only the feed's summary carries is a hit too)."""
+    article_id = session.scalars(
+        select(ArticleUrl.article_id).where(ArticleUrl.url_key == url_key(url))
+    ).first()
+    if article_id is None:
+        return False, None
+    art = session.get(Article, article_id)
+    assert art is not None  # article_urls.article_id is a foreign key
+    if art.feed_title is None and title:
+        art.feed_title = title
+    filled = False
+    if art.title is None and title:
+        art.title, filled = title, True
+    if art.summary is None and summary:
+        art.summary, filled = summary, True
+    return True, art if filled else None
+
+
+def add_hits(
+    session: Session, article_id: int, source_id: int, hits: Sequence[MatchHit]
+) -> list[str]:
+    """Hits of a stored article matched again; the watchlists newly hit (the others are
+    kept as they are: no duplicate, nothing due again)."""
+    rows = _hit_rows(article_id, source_id, hits, utcnow())
+    returning = [_HITS.c.watchlist]
+    got = insert_rows(session, _HITS, rows, ignore=["article_id", "watchlist"], returning=returning)
+    return [w for (w,) in got]
+
+
+def _hit_rows(
+    article_id: int | None, source_id: int | None, hits: Sequence[MatchHit], now: datetime
+) -> list[dict[str, Any]]:
+    return [
         {
-            "article_id": it.article_id,
-            "source_id": it.source_id,
+            "article_id": article_id,
+            "source_id": source_id,
             "watchlist": h.watchlist,
             "created_at": now,
             "changed_at": now,
             **_hit_fields(h),
         }
-        for it in items
-        for h in it.incoming.hits
+        for h in hits
+    ]
+
+
+def _insert_hits(session: Session, items: list[_Item]) -> None:
+    now = utcnow()
+    rows = [
+        row for it in items for row in _hit_rows(it.article_id, it.source_id, it.incoming.hits, now)
     ]
     returning = [_HITS.c.article_id, _HITS.c.watchlist]
     inserted = set(

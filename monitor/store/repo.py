@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from monitor import config as cfg
 from monitor.crawl.items import SourceStatus
-from monitor.dedup import url_key
 from monitor.schedule import RATE_WINDOW, adaptive_interval
 from monitor.store.ingest import Stored as Stored
 from monitor.store.ingest import store_article as store_article  # articles: ingest.py
@@ -177,18 +176,6 @@ def known_articles(session: Session, keys: Sequence[str]) -> dict[str, str | Non
 
 def known_url_keys(session: Session, keys: Sequence[str]) -> set[str]:
     return set(known_articles(session, keys))
-
-
-def set_feed_title(session: Session, url: str, title: str) -> None:
-    article_id = session.scalars(
-        select(ArticleUrl.article_id).where(ArticleUrl.url_key == url_key(url))
-    ).first()
-    if article_id is not None:
-        session.execute(
-            update(Article)
-            .where(Article.id == article_id, Article.feed_title.is_(None))
-            .values(feed_title=title)
-        )
 
 
 def start_run(session: Session, sources: Sequence[str], pid: int) -> int:
