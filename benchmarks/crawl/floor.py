@@ -55,7 +55,7 @@ def jobs(root: Path, limit: int | None) -> list[tuple[str, str]]:
     port = manifest["params"]["port"]
     hosts = {s["index"]: s["host"] for s in manifest["sites"]}
     out = [
-        (str(root / "www" / hosts[a["site"]] / a["path"].lstrip("/")),
+        (str(root / "www" / hosts[a["site"]] / a.get("file", a["path"]).lstrip("/")),
          f"http://{hosts[a['site']]}:{port}{a['path']}")
         for a in manifest["articles"].values()
     ]  # fmt: skip

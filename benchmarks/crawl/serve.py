@@ -37,8 +37,8 @@ http {{
         text/plain txt;
         image/jpeg jpg;
     }}
-    default_type application/octet-stream;
-    log_format bench '$host $status $body_bytes_sent $request_uri';
+    default_type {default_type};
+{charset}    log_format bench '$host $status $body_bytes_sent $request_uri';
     access_log {dir}/access.log bench;
     client_body_temp_path {dir}/tmp/body;
     proxy_temp_path {dir}/tmp/proxy;
@@ -62,8 +62,20 @@ http {{
 
 
 class Nginx:
-    def __init__(self, root: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        port: int | None = None,
+        *,
+        default_type: str = "application/octet-stream",
+        charset: str | None = None,
+    ) -> None:
+        """``default_type``: the type of files whose extension nginx does not map (real
+        article URLs often have none: benchmarks/realweb serves them as text/html);
+        ``charset``: added to text types' Content-Type (nginx's ``charset``)."""
         self.root = root
+        self.default_type = default_type
+        self.charset = charset
         manifest = json.loads((root / "manifest.json").read_text("utf-8"))
         self.port = port or manifest["params"]["port"]
         self.hosts = [s["host"] for s in manifest["sites"]]
@@ -80,7 +92,11 @@ class Nginx:
         (self.root / "tmp").mkdir(exist_ok=True)
         listens = "\n".join(f"        listen {h}:{self.port};" for h in self.hosts)
         conf = self.root / "nginx.conf"
-        conf.write_text(CONF.format(dir=self.root, listens=listens), "utf-8")
+        charset = f"    charset {self.charset};\n" if self.charset else ""
+        text = CONF.format(
+            dir=self.root, listens=listens, default_type=self.default_type, charset=charset
+        )
+        conf.write_text(text, "utf-8")
         self.proc = subprocess.Popen(
             [binary, "-p", str(self.root), "-c", str(conf)],
             stdout=subprocess.DEVNULL,

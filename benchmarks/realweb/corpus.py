@@ -130,7 +130,8 @@ def load() -> list[Page]:
     index = DATA / "pages.jsonl"
     if not index.exists():
         sys.exit(
-            f"no corpus at {DATA}: run `python {Path(__file__).relative_to(Path.cwd())} build`"
+            f"no corpus at {DATA}: build it with `python {__file__} build` (it needs a local "
+            "mirror of flairNLP/fundus), or symlink a built one there"
         )
     pages = []
     for line in index.read_text().splitlines():
@@ -138,6 +139,9 @@ def load() -> list[Page]:
         pages.append(
             Page(row["publisher"], DATA / row["file"], row["url"], row["title"], row["body"])
         )
+    missing = [p.file for p in pages if not p.file.exists()]
+    if missing:
+        sys.exit(f"corpus at {DATA} is incomplete: {len(missing)} pages missing, e.g. {missing[0]}")
     return pages
 
 
