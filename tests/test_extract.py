@@ -4,9 +4,17 @@ import asyncio
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from unittest import mock
 
 from monitor import stories
-from monitor.crawl.extract import Extracted, ExtractorPool, _date, extract_article
+from monitor.crawl import boilerplate
+from monitor.crawl.extract import (
+    Extracted,
+    ExtractorPool,
+    _date,
+    analyse_article,
+    extract_article,
+)
 from monitor.crawl.items import ArticleData
 from monitor.matching import Matcher
 from tests.conftest import DATA
@@ -117,3 +125,54 @@ def test_same_title_and_text_as_trafilaturas_full_metadata_pass() -> None:
         assert ours.text is not None and full.text.strip().endswith(ours.text)
         undated = re.sub(rb"<meta[^>]*published_time[^>]*>|<time[^>]*>", b"", body)
         assert extract_article(undated, url).published_at == _date(full.date)
+
+
+STORY_PARAS = [
+    "The regulator fined the company on Tuesday after a two-year inquiry into how its phones "
+    "stored the location of their users, even when the setting was switched off.",
+    "Officials said the fine was the largest the office had ever imposed, and that the "
+    "company had until March to change its software or face daily penalties.",
+    "The company said it would appeal. Its lawyers argued that the data never left the "
+    "devices and that users had agreed to the terms when they installed the app.",
+]
+BOILERPLATE_PARAS = [
+    "Top stories | Facebook gets questions over location tracking | Storm hits the coast | "
+    "Markets fall",
+    "Follow Newsbeat on Instagram, Facebook, YouTube and TikTok.",
+    "Follow us on Twitter and Facebook",
+]
+
+
+def boilerplate_page(last_story_paragraph: str) -> bytes:
+    """An article whose boilerplate sits inside the article element, where trafilatura
+    keeps it: a newsletter's headline list between paragraphs, follow lines at the end."""
+    paras = [*STORY_PARAS[:2], BOILERPLATE_PARAS[0], STORY_PARAS[2], last_story_paragraph]
+    paras += BOILERPLATE_PARAS[1:]
+    body = "".join(f"<p>{p}</p>" for p in paras)
+    return (
+        '<!doctype html><html lang="en"><head><title>Regulator fines phone maker</title>'
+        "</head><body><header><nav><a href='/'>Home</a></nav></header><main><article>"
+        f"<h1>Regulator fines phone maker</h1>{body}</article></main>"
+        "<footer><p>Copyright Example News</p></footer></body></html>"
+    ).encode()
+
+
+def test_boilerplate_makes_no_hit() -> None:
+    """A word that only the boilerplate trafilatura leaves in the article says is neither
+    stored nor matched; the same word in the story still is."""
+    matcher = Matcher({"facebook": "Facebook"})
+    url = "https://news.example/2026/11/20/fine"
+    quiet = "Consumer groups welcomed the decision but said the fine was small."
+    page = boilerplate_page(quiet)
+    with mock.patch.object(boilerplate, "clean", lambda text: text):  # the problem it solves
+        raw = analyse_article(page, ArticleData(source="s", url=url), url, matcher)
+    assert raw.analysis is not None and [h.watchlist for h in raw.analysis.hits] == ["facebook"]
+
+    item = analyse_article(page, ArticleData(source="s", url=url), url, matcher)
+    assert item.analysis is not None and item.analysis.hits == []
+    assert item.text == "\n".join([*STORY_PARAS, quiet])
+
+    said = "Facebook said it would follow the ruling and change its own tracking."
+    item = analyse_article(boilerplate_page(said), ArticleData(source="s", url=url), url, matcher)
+    assert item.analysis is not None and [h.watchlist for h in item.analysis.hits] == ["facebook"]
+    assert item.text is not None and item.text.endswith(said)

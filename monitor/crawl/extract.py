@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from monitor import stories
+from monitor.crawl import boilerplate
 from monitor.crawl.items import Analysis, ArticleData
 from monitor.crawl.links import plausible_alias
 from monitor.matching import Matcher
@@ -87,6 +88,7 @@ def _date(value: str | None) -> datetime | None:
 
 def extract_article(html: bytes | str, url: str) -> Extracted:
     """Title, main text, date and canonical URL of an article page (pure, CPU-bound).
+    The text is without the boilerplate lines ``monitor.crawl.boilerplate`` recognises.
 
     The page is parsed once, by trafilatura's loader: our XPaths and trafilatura's title
     rules read that tree, then trafilatura extracts the text from it (on a copy, cheaper
@@ -109,6 +111,8 @@ def extract_article(html: bytes | str, url: str) -> Extracted:
         title = None  # as with trafilatura's metadata: nothing extracted, nothing kept
     if title and text.startswith(title):  # the headline is kept as the title, not the text
         text = text[len(title) :].lstrip()
+    # Follow/subscribe/"Read more" lines trafilatura left in: stored and matched without them.
+    text = boilerplate.clean(text)
     if published is None and doc is not None:
         published = _date(_trafilatura_date(tree, meta_url, url))
     return Extracted(

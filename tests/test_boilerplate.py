@@ -1,0 +1,197 @@
+"""Boilerplate rules on text we write, modelled on what trafilatura left in real pages
+(benchmarks/realweb/boilerplate.py measures them on the real ones)."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.crawl.boilerplate import Dropped, clean, strip_boilerplate
+
+STORY = (
+    "Facebook said it would follow the ruling and change how it stores location data.\n"
+    "The regulator had given the company until March to comply."
+)
+
+
+def dropped(text: str) -> list[str]:
+    return [d.line for d in strip_boilerplate(text)[1]]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # English: social, newsletter, app, teaser labels
+        "Follow us on Twitter and Facebook",
+        "Follow Newsbeat on Instagram, Facebook, YouTube and TikTok.",
+        "Follow Metro.co.uk on Twitter and Facebook for the latest news updates. You can now "
+        "also get Metro.co.uk articles sent straight to your device. Sign up for our daily "
+        "push alerts here.",
+        "Sign up for our morning newsletter",
+        "Subscribe Now!",
+        "Get the latest news from example.com in your inbox.",
+        "Download our app for breaking news alerts",
+        "CLICK HERE TO GET THE EXAMPLE NEWS APP",
+        "Read more: Facebook gets questions over location tracking",
+        "READ MORE:",
+        "ALSO READ: Storm brings floods to the coast",
+        "MORE : The daily cartoon",
+        "Related stories",
+        "Most read in Football",
+        "Got a story? Get in touch with our news team by emailing us at news@example.com.",
+        "Advertisement",
+        "Share this article",
+        "Share Facebook Twitter Email",
+        # German
+        "Folgen Sie uns auf Facebook und Instagram",
+        "Folgst du schon 20 Minuten auf Whatsapp?",
+        "Abonnieren Sie unseren Newsletter.",
+        "Breaking News am Morgen: Abonniere den Whatsapp-Kanal und du bekommst Updates.",
+        "Lesen Sie auch: Facebook muss Daten löschen",
+        "Mehr zum Thema",
+        "Auch interessant",
+        "- Die Zeitung auch bei Social Media – ob WhatsApp, Instagram oder Facebook.",
+        "Fehler gefunden? Jetzt melden.",
+        "Mehr zur Lage lesen Sie in unserem Liveblog:",
+        # French
+        "Suivez-nous sur Facebook et Instagram",
+        "Abonnez-vous à notre newsletter",
+        "À lire aussi : Facebook condamné à une amende",
+        "Lire aussi Facebook condamné à une amende",
+        # Spanish
+        "Síguenos en Facebook y Twitter",
+        "Suscríbete a nuestro boletín",
+        "Lee también: Facebook recibe una multa",
+        "Noticia relacionada",
+        # Russian
+        "Подписывайтесь на наш Telegram-канал",
+        "Читайте также: Facebook оштрафовали",
+        "Следите за нами в Facebook",
+        # Italian, Portuguese, Dutch
+        "Seguici su Facebook",
+        "Leggi anche: Facebook multata",
+        "Siga-nos no Facebook",
+        "Leia também: Facebook é multado",
+        "Volg ons op Facebook",
+        "Lees ook: Facebook krijgt boete",
+        # Headline lists, consent placeholders, credits
+        "Top stories | Facebook gets questions over location tracking | Storm hits the coast | "
+        "Markets fall",
+        "Externer Inhalt nicht verfügbar",
+        "Deine Privatsphäre-Einstellungen verhindern das Laden und Anzeigen aller externen "
+        "Inhalte (z.B. Youtube, Twitter, Facebook, Instagram etc.)",
+        "Photo: Facebook / City Council",
+    ],
+)
+def test_boilerplate_line_is_dropped(line: str) -> None:
+    text = STORY + "\n" + line
+    assert clean(text) == STORY
+    assert dropped(text) == [line]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Facebook said it would follow the ruling.",
+        "Follow the money, the prosecutor told the jury on Tuesday.",
+        "Police asked witnesses to follow the instructions on Facebook.",
+        "Read more than 200 pages of the report and you will find no mention of it.",
+        "More than 200 people signed up for the Facebook group within a day.",
+        "Subscribers to the Facebook service will pay more from March.",
+        'He ended the video with: "Subscribe to my channel."',
+        "»Folgen Sie uns auf Instagram«, schrieb die Polizei.",
+        "Weitere Artikel des Gesetzes regeln den Datenschutz bei Facebook.",
+        "Jetzt melden sich die Gewerkschaften zu Wort.",
+        "Hier geht es zum Beispiel um Daten von Facebook.",
+        "Die Polizei sucht auf Facebook nach Zeugen | Hinweise an jede Dienststelle",
+        "Facebook, Instagram and WhatsApp went down for six hours on Monday.",
+        "Facebook Twitter",  # a heading of two platforms is not a share bar
+        "Abbonati in calo per il servizio di Facebook.",
+        "Lesen Sie auch " + "x " * 200,  # too long for a label line
+        # News service: signing up for or downloading something else than the publisher's
+        "Sign up for the scheme on the council's website before March 31.",
+        "Sign up for flood alerts from the Environment Agency.",
+        "Download the NHS app to book a vaccine.",
+        "Create an account on the portal to apply for the grant.",
+        "Laden Sie die Corona-Warn-App herunter, rät das Ministerium.",
+        "Inscrivez-vous sur les listes électorales avant le 3 mai.",
+        "Regístrate en la web del ministerio antes del viernes.",
+        "Подпишитесь на петицию, призвали активисты.",
+        # Phrases that open story sentences as well as teaser boxes
+        "Pour aller plus loin, le gouvernement prévoit une loi sur les réseaux sociaux.",
+        "Auch interessant ist, dass Facebook die Regeln schon 2019 geändert hatte.",
+        "More news on the Facebook case is expected on Friday.",
+        "Related articles of the treaty were never ratified.",
+        "The video is not available in the UK, the company said.",
+        "Follow the instructions on X-ray safety, the hospital said.",
+    ],
+)
+def test_story_line_stays(line: str) -> None:
+    text = STORY + "\n" + line
+    assert clean(text) == text
+    assert dropped(text) == []
+
+
+def test_call_to_action_at_the_end_of_a_line_is_cut() -> None:
+    bio = (
+        "Steph Bazzle covers politics and theocracy, always aiming for a world free from "
+        "extremism and authoritarianism. Follow Steph on Twitter @imjustasteph."
+    )
+    text, removed = strip_boilerplate(STORY + "\n" + bio)
+    assert text == STORY + "\n" + bio.removesuffix(" Follow Steph on Twitter @imjustasteph.")
+    assert removed == [Dropped("Follow Steph on Twitter @imjustasteph.", "call-to-action")]
+
+
+def test_label_takes_the_list_under_it() -> None:
+    text = "\n".join(
+        [
+            STORY,
+            "Lesen Sie auch:",
+            "- Facebook: Neue Regeln für Werbung",
+            "- Instagram: Was sich für Nutzer ändert",
+            "The hearing continues on Monday.",
+            "- A story bullet after a paragraph stays.",
+        ]
+    )
+    assert clean(text) == "\n".join(
+        [STORY, "The hearing continues on Monday.", "- A story bullet after a paragraph stays."]
+    )
+    rules = [d.rule for d in strip_boilerplate(text)[1]]
+    assert rules == ["label", "related-list", "related-list"]
+
+
+def test_a_story_bullet_list_without_a_label_stays() -> None:
+    bullets = "\n- Facebook: fined 1.2 billion euros\n- Instagram: fined 400 million euros"
+    assert clean(STORY + bullets) == STORY + bullets
+    # An advertisement marker is not a label of what follows it.
+    assert clean(STORY + "\nAdvertisement" + bullets) == STORY + bullets
+
+
+def test_short_lines_between_dropped_ones_stay() -> None:
+    """No "trailing run" rule: a story may end with short lines between teasers."""
+    tail = ["Read more: Storm hits the coast", "The trial continues.", "Read more: Markets fall"]
+    assert clean("\n".join([STORY, *tail])) == STORY + "\nThe trial continues."
+
+
+def test_twitter_embed_links_are_cut_out_of_lines() -> None:
+    tweet = "Landspout tornado southwest of Akron pic.twitter.com/T8oQImgFp6"
+    shared = "The ministry shared a video https://t.co/WcgraWqkiA on Monday."
+    assert clean(STORY + "\n" + tweet + "\n" + shared) == (
+        STORY
+        + "\nLandspout tornado southwest of Akron"
+        + "\nThe ministry shared a video on Monday."
+    )
+
+
+def test_call_to_action_after_a_list_mark_in_a_line() -> None:
+    line = "What to know: - Sign up for our weekly politics newsletter."
+    assert clean(STORY + "\n" + line) == STORY
+
+
+def test_first_line_is_looked_at_too() -> None:
+    assert clean("Follow us on Facebook\n" + STORY) == STORY
+    assert clean("Read more: Storm hits the coast") == ""
+
+
+def test_empty_and_clean_texts_come_back_unchanged() -> None:
+    assert strip_boilerplate("") == ("", [])
+    assert strip_boilerplate(STORY) == (STORY, [])
