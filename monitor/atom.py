@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from monitor import __version__
-from monitor.dedup import is_web_url
+from monitor.domain.urls import is_web_url
 from monitor.query.hits import ListedHit
 
 ATOM = "http://www.w3.org/2005/Atom"

@@ -19,7 +19,7 @@ from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
 from monitor.crawl.items import ArticleData, FeedItemSeen, SourceStatus
 from monitor.crawl.links import plausible_alias
-from monitor.dedup import content_hash, url_key
+from monitor.domain.urls import content_hash, url_key
 from monitor.store.engine import transaction
 from monitor.store.repo import fetch_state, known_articles
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Source as SourceConfig
 from monitor.crawl.items import ArticleData
-from monitor.dedup import url_key
+from monitor.domain.urls import url_key
 from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.matching import Matcher
 from monitor.store.deliveries import recipient_state, record_failed, record_sent

@@ -64,7 +64,7 @@ from sqlalchemy.sql.elements import BindParameter
 from monitor import stories
 from monitor.config import MAX_PER_WATCHLIST
 from monitor.crawl.items import ArticleData
-from monitor.dedup import content_hash, url_key
+from monitor.domain.urls import content_hash, url_key
 from monitor.matching import Match, Matcher, make_snippet
 from monitor.store import story_index
 from monitor.store.deliveries import recipient_state

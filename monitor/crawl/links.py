@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from monitor.dedup import is_web_url, url_key
+from monitor.domain.urls import is_web_url, url_key
 
 # Links inside these are navigation, not articles.
 _NOISE_XPATH = (

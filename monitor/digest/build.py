@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from monitor.dedup import is_web_url
+from monitor.domain.urls import is_web_url
 from monitor.matching import Snippet
 from monitor.store.queries import HitRow, StoryCopy
 

@@ -99,7 +99,7 @@ class ArticleView:
 def find_article_id(session: Session, ref: str) -> int | None:
     """The article named by ``ref``: its id, or any URL it was seen at (tracking
     parameters, ``www.``, AMP and the like do not matter, as in the crawl)."""
-    from monitor.dedup import url_key  # courlan: 0.1 s to import, only needed for a URL
+    from monitor.domain.urls import url_key  # courlan: 0.1 s to import, only needed for a URL
 
     ref = ref.strip()
     if ref.isdigit():

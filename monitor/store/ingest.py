@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from monitor import stories
 from monitor.crawl.items import ArticleData
-from monitor.dedup import canonical_key, canonical_url, content_hash, url_key
+from monitor.domain.urls import canonical_key, canonical_url, content_hash, url_key
 from monitor.errors import StorageError
 from monitor.matching import Hit as MatchHit
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source, utcnow
