@@ -95,7 +95,7 @@ def print_sources(rows: Sequence[SourceRow], fmt: str, out: IO[str] = sys.stdout
 def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = sys.stdout) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from monitor.schedule import following_slot
+    from monitor.domain.schedule import following_slot
     from monitor.store.deliveries import recipient_states
     from monitor.store.engine import describe, transaction
     from monitor.store.queries import recent_digests, recent_runs, source_rows

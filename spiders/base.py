@@ -17,9 +17,9 @@ from monitor.config import Source
 from monitor.crawl.context import CrawlContext, context_for
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
-from monitor.crawl.items import ArticleData, FeedItemSeen, SourceStatus
-from monitor.crawl.links import plausible_alias
-from monitor.domain.urls import content_hash, url_key
+from monitor.domain.articles import ArticleData, FeedItemSeen
+from monitor.domain.sources import SourceStatus
+from monitor.domain.urls import content_hash, plausible_alias, url_key
 from monitor.store.engine import transaction
 from monitor.store.repo import fetch_state, known_articles
 

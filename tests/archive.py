@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from monitor import stories
-from monitor.crawl.items import ArticleData
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData
 from monitor.matching import Matcher
 from monitor.store.engine import make_engine, transaction
 from monitor.store.migrate import upgrade

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from monitor import stories
 from monitor.crawl.extract import extract_article
-from monitor.crawl.items import ArticleData
-from monitor.crawl.links import plausible_alias
 from monitor.demo.server import FixtureSite
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData
+from monitor.domain.urls import plausible_alias
 from monitor.matching import Matcher
 from monitor.store.engine import transaction
 from monitor.store.ingest import Incoming, store_articles

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from monitor.config import Config, load_config
-from monitor.crawl.items import ArticleData
 from monitor.digest.job import run_digest, run_now
+from monitor.domain.articles import ArticleData
 from monitor.matching import Matcher
 from monitor.store.deliveries import recipient_state
 from monitor.store.engine import transaction

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, load_config
-from monitor.crawl.items import ArticleData
 from monitor.digest.build import build_digest
 from monitor.digest.job import DigestOutcome, run_digest
 from monitor.digest.render import build_message, render_html, render_text
+from monitor.domain.articles import ArticleData
 from monitor.matching import Matcher
 from monitor.store.deliveries import recipient_state, record_sent
 from monitor.store.engine import transaction

@@ -5,9 +5,9 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from monitor import stories
 from monitor.crawl.extract import Extracted, ExtractorPool, _date, extract_article
-from monitor.crawl.items import ArticleData
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData
 from monitor.matching import Matcher
 from tests.conftest import DATA
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine
 
 from monitor.config import Source
-from monitor.crawl.items import ArticleData
 from monitor.demo.server import FixtureSite
+from monitor.domain.articles import ArticleData
 from monitor.store.engine import transaction
 from monitor.store.ingest import complete_from_feed, store_article
 from monitor.store.repo import sync_sources

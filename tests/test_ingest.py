@@ -13,15 +13,16 @@ from sqlalchemy import Engine, delete, event, select
 
 from monitor.config import Source as SourceConfig
 from monitor.crawl.context import CrawlTally
-from monitor.crawl.items import ArticleData, SourceStatus
 from monitor.crawl.pipelines import StorePipeline
+from monitor.domain.articles import ArticleData
+from monitor.domain.sources import SourceStatus
+from monitor.domain.stories import signature
 from monitor.errors import StorageError
 from monitor.matching import Matcher
 from monitor.store.engine import transaction
 from monitor.store.ingest import Incoming, Stored, store_article, store_articles
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
 from monitor.store.repo import sync_sources
-from monitor.stories import signature
 from tests.conftest import DATA
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia", "rail": "railway OR rail"})

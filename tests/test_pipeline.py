@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, event, select
 
-from monitor import stories
-from monitor.crawl.items import Analysis, ArticleData, SourceStatus
+from monitor.domain import stories
+from monitor.domain.articles import Analysis, ArticleData
+from monitor.domain.sources import SourceStatus
 from monitor.store.engine import transaction
 from monitor.store.models import Article, Hit, Source
 from tests.test_ingest import pipeline, store  # noqa: F401  (store: a fixture)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.domain.filters import BadCursor, Cursor, HitFilter
 from monitor.errors import MonitorError
-from monitor.query.filters import BadCursor, Cursor, HitFilter
 from monitor.query.hits import iter_hits, page_hits
 from monitor.store.readonly import make_reader, read_session
 from tests.archive import Archive, build_archive

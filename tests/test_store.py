@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from monitor.config import Source as SourceConfig
-from monitor.crawl.items import ArticleData
+from monitor.domain.articles import ArticleData
 from monitor.domain.urls import url_key
 from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.matching import Matcher

@@ -12,16 +12,9 @@ from sqlalchemy import Engine, inspect, select, update
 from sqlalchemy import text as sql
 
 from monitor.config import Source as SourceConfig
-from monitor.crawl.items import ArticleData
 from monitor.digest.build import build_digest
-from monitor.matching import Matcher
-from monitor.store import story_index
-from monitor.store.engine import make_engine, transaction
-from monitor.store.migrate import downgrade, upgrade
-from monitor.store.models import Article
-from monitor.store.queries import find_hits, story_copies
-from monitor.store.repo import store_article, sync_sources
-from monitor.stories import (
+from monitor.domain.articles import ArticleData
+from monitor.domain.stories import (
     BANDS,
     NUM_PERM,
     THRESHOLD,
@@ -31,6 +24,13 @@ from monitor.stories import (
     similarities,
     similarity,
 )
+from monitor.matching import Matcher
+from monitor.store import story_index
+from monitor.store.engine import make_engine, transaction
+from monitor.store.migrate import downgrade, upgrade
+from monitor.store.models import Article
+from monitor.store.queries import find_hits, story_copies
+from monitor.store.repo import store_article, sync_sources
 from tests.conftest import DATA
 
 

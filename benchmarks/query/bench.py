@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from monitor.query.filters import Cursor, HitFilter  # noqa: E402
+from monitor.domain.filters import Cursor, HitFilter  # noqa: E402
 from monitor.query.hits import page_hits  # noqa: E402
 from monitor.store.readonly import make_reader, read_session  # noqa: E402
 

@@ -61,9 +61,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.sql.elements import BindParameter
 
-from monitor import stories
 from monitor.config import MAX_PER_WATCHLIST
-from monitor.crawl.items import ArticleData
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData
 from monitor.domain.urls import content_hash, url_key
 from monitor.matching import Match, Matcher, make_snippet
 from monitor.store import story_index
@@ -273,7 +273,7 @@ def hit_fields(watchlist: str, fields: dict[str, str]) -> dict[str, Any] | None:
 
 
 def fast_url_key(host: str, path: str) -> str:
-    """monitor.dedup.url_key for an already canonical https URL on a www. host (checked)."""
+    """monitor.domain.urls.url_key for an already canonical https URL on a www. host (checked)."""
     return hashlib.sha256((host.removeprefix("www.") + path).encode()).hexdigest()[:32]
 
 

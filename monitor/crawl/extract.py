@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from monitor import stories
-from monitor.crawl.items import Analysis, ArticleData
-from monitor.crawl.links import plausible_alias
+from monitor.domain import stories
+from monitor.domain.articles import Analysis, ArticleData
+from monitor.domain.urls import plausible_alias
 from monitor.matching import Matcher
 
 if TYPE_CHECKING:

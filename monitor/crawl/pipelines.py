@@ -1,7 +1,7 @@
 """The store pipeline: write articles and their hits, and sources' results, in batches.
 
 Articles come matched and signed by the extraction workers (``monitor.crawl.extract``); the
-pipeline matches and signs (``monitor.stories.signature``) only those that come without (the
+pipeline matches and signs (``monitor.domain.stories.signature``) only those that come without (the
 feed entry alone, after a failed fetch).
 
 Articles are buffered and written ``MONITOR_STORE_BATCH`` at a time in one transaction
@@ -25,9 +25,10 @@ from typing import Any, TypeVar
 from scrapy.crawler import Crawler
 from scrapy.utils.reactor import CallLaterOnce
 
-from monitor import stories
 from monitor.crawl.context import CrawlContext, context_for
-from monitor.crawl.items import ArticleData, FeedItemSeen, SourceStatus, clean
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData, FeedItemSeen, clean
+from monitor.domain.sources import SourceStatus
 from monitor.errors import StorageError
 from monitor.store.engine import transaction
 from monitor.store.ingest import Incoming, Stored, add_hits, complete_from_feed, store_articles

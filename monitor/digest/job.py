@@ -21,8 +21,8 @@ from monitor.config import Config, Recipient
 from monitor.digest.build import Attention, DigestContent, build_digest
 from monitor.digest.render import build_message
 from monitor.digest.send import deliver
+from monitor.domain.schedule import digest_due
 from monitor.errors import DeliveryError
-from monitor.schedule import digest_due
 from monitor.store.deliveries import (
     FIRST_LOOKBACK,
     recipient_state,

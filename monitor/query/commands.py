@@ -13,8 +13,8 @@ from typing import IO, Any
 import click
 
 from monitor.config import Config
+from monitor.domain.filters import Cursor, HitFilter
 from monitor.errors import MonitorError
-from monitor.query.filters import Cursor, HitFilter
 from monitor.store.readonly import open_reader, read_session
 
 HIT_FIELDS = [

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from monitor.query.filters import BadCursor, Cursor, HitFilter
+from monitor.domain.filters import BadCursor, Cursor, HitFilter
 from monitor.store import search as fulltext
 from monitor.store.models import Article, Hit, Source
 from monitor.store.queries import HitRow, hit_columns, iso, of_sources

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session
 
+from monitor.domain.schedule import delivery_retry_delay
 from monitor.store.models import Delivery, Digest, Hit, RecipientState, utcnow
 from monitor.store.queries import HitRow, due_condition
 from monitor.store.upsert import insert_ignore, insert_or_update, upsert_from_select
@@ -26,8 +27,6 @@ FIRST_LOOKBACK = timedelta(days=1)
 #: made a hit before the question but committed after it (seconds, in practice) is still
 #: looked at next time.
 FLOOR_MARGIN = timedelta(days=1)
-#: The longest wait between retries of a failing recipient.
-MAX_RETRY = timedelta(hours=6)
 
 
 def recipient_state(session: Session, name: str, now: datetime | None = None) -> RecipientState:
@@ -195,8 +194,7 @@ def record_failed(
     state.consecutive_failures = (state.consecutive_failures or 0) + 1
     state.last_attempt_at = state.last_error_at = now
     state.last_error = error[:2000]
-    wait = min(retry * 2 ** min(state.consecutive_failures - 1, 16), MAX_RETRY)
-    state.next_attempt_at = now + wait
+    state.next_attempt_at = now + delivery_retry_delay(retry, state.consecutive_failures)
     return state.next_attempt_at
 
 

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from monitor import stories
-from monitor.crawl.items import ArticleData
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData
 from monitor.domain.urls import canonical_key, canonical_url, content_hash, url_key
 from monitor.errors import StorageError
 from monitor.matching import Hit as MatchHit
@@ -60,7 +60,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Incoming:
     """An article as the crawl hands it over: what it knows, the watchlists it hits, and the
-    MinHash of its text (``monitor.stories.signature``) for story clustering."""
+    MinHash of its text (``monitor.domain.stories.signature``) for story clustering."""
 
     data: ArticleData
     hits: Sequence[MatchHit] = ()

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Table, Text, and_, cast, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from monitor.domain.sources import BROKEN_AFTER, SourceState, source_state
+from monitor.domain.trend import baseline
 from monitor.store import search as fulltext
 from monitor.store.models import Article, CrawlRun, Delivery, Digest, Hit, RecipientState, Source
 
@@ -223,21 +225,18 @@ def due_for_digest(
     return Due(rows, more, {w: totals[w][1] for w in more})
 
 
-#: How far back "usual" looks, and the least history that makes it meaningful.
-USUAL_WINDOW = timedelta(days=28)
-USUAL_MIN_HISTORY = timedelta(days=7)
-
-
 def usual_hits(
     session: Session, watchlists: Sequence[str], now: datetime, span: timedelta
 ) -> dict[str, float]:
-    """Each watchlist's average number of hits per ``span`` over the four weeks before the
-    latest ``span``; empty when the archive is younger than a week (no "usual" yet)."""
+    """Each watchlist's average number of hits per ``span`` over its baseline before the
+    latest ``span`` (four weeks, ``monitor.domain.trend.baseline``); empty when the archive
+    is too young for one (no "usual" yet)."""
     end = now - span
     oldest = session.scalar(select(func.min(Hit.created_at)))
-    if oldest is None or end - oldest < USUAL_MIN_HISTORY:
+    window = None if oldest is None else baseline(end - oldest)
+    if window is None:
         return {}
-    start = max(oldest, end - USUAL_WINDOW)
+    start = end - window
     counts = dict(
         session.execute(
             select(Hit.watchlist, func.count())
@@ -248,10 +247,6 @@ def usual_hits(
         ).all()
     )
     return {w: counts.get(w, 0) * (span / (end - start)) for w in watchlists}
-
-
-#: A source failing for this long is "broken": reported, still checked at the longest backoff.
-BROKEN_AFTER = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -276,17 +271,17 @@ class SourceRow:
     broken_after: timedelta = BROKEN_AFTER
 
     @property
-    def state(self) -> str:
-        """ok, failing, broken (410 Gone, or failing for longer than broken_after), new."""
-        if self.consecutive_failures:
-            if self.gone:
-                return "broken"
-            since = self.failing_since or self.last_error_at
-            now = self.now or datetime.now(UTC)
-            if since is not None and now - since >= self.broken_after:
-                return "broken"
-            return "failing"
-        return "ok" if self.last_success_at else "new"
+    def state(self) -> SourceState:
+        """ok, failing, broken, new: ``monitor.domain.sources.source_state``."""
+        return source_state(
+            failures=self.consecutive_failures,
+            gone=self.gone,
+            failing_since=self.failing_since,
+            last_error_at=self.last_error_at,
+            last_success_at=self.last_success_at,
+            now=self.now or datetime.now(UTC),
+            broken_after=self.broken_after,
+        )
 
     @property
     def share_304(self) -> float | None:

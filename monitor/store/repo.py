@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor import config as cfg
-from monitor.crawl.items import SourceStatus
-from monitor.schedule import RATE_WINDOW, adaptive_interval
+from monitor.domain.schedule import RATE_WINDOW, adaptive_interval, failure_delay
+from monitor.domain.sources import SourceStatus
 from monitor.store.ingest import Stored as Stored
 from monitor.store.ingest import store_article as store_article  # articles: ingest.py
 from monitor.store.models import (
@@ -62,10 +62,6 @@ def due_sources(session: Session, names: Iterable[str], now: datetime) -> list[s
     return list(rows.scalars())
 
 
-#: The longest a failing source waits between checks.
-MAX_BACKOFF = timedelta(days=1)
-
-
 def record_source_result(
     session: Session,
     name: str,
@@ -108,10 +104,8 @@ def record_source_result(
         src.failing_since = now
     if status is not None and status.gone:
         src.gone = True
-    delay = min(interval * 2 ** min(src.consecutive_failures - 1, 20), MAX_BACKOFF)
-    if status is not None and status.retry_after:
-        delay = max(delay, min(timedelta(seconds=status.retry_after), MAX_BACKOFF))
-    src.next_check_at = now + max(delay, interval)
+    retry_after = status.retry_after if status is not None else None
+    src.next_check_at = now + failure_delay(interval, src.consecutive_failures, retry_after)
 
 
 def sources_named(session: Session, names: Collection[str]) -> dict[str, Source]:

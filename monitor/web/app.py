@@ -23,8 +23,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from monitor.config import Config
+from monitor.domain.filters import Cursor, HitFilter, Per, Sort
 from monitor.errors import MonitorError
-from monitor.query.filters import Cursor, HitFilter, Per, Sort
 from monitor.web.render import environment
 
 #: No scripts at all; inline styles and the inline SVG chart are all the page needs.
