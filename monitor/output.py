@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from monitor.store.queries import HitRow, SourceRow
+from monitor.store.hits import HitRow
+from monitor.store.sources import SourceRow
 
 
 def _console(out: IO[str]) -> Console:
@@ -96,9 +97,10 @@ def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = s
     from datetime import UTC, datetime, timedelta
 
     from monitor.domain.schedule import following_slot
-    from monitor.store.deliveries import recipient_states
+    from monitor.store.digests import recent_digests, recipient_states
     from monitor.store.engine import describe, transaction
-    from monitor.store.queries import recent_digests, recent_runs, source_rows
+    from monitor.store.runs import recent_runs
+    from monitor.store.sources import source_rows
 
     now = datetime.now(UTC)
     with transaction(engine) as s:

@@ -20,8 +20,9 @@ from monitor.crawl.feeds import Entry
 from monitor.domain.articles import ArticleData, FeedItemSeen
 from monitor.domain.sources import SourceStatus
 from monitor.domain.urls import content_hash, plausible_alias, url_key
+from monitor.store.articles import known_articles
 from monitor.store.engine import transaction
-from monitor.store.repo import fetch_state, known_articles
+from monitor.store.sources import fetch_state
 
 
 class SourceSpider(scrapy.Spider):

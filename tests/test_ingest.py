@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,14 +16,14 @@ from monitor.config import Source as SourceConfig
 from monitor.crawl.context import CrawlTally
 from monitor.crawl.pipelines import StorePipeline
 from monitor.domain.articles import ArticleData
-from monitor.domain.sources import SourceStatus
+from monitor.domain.sources import SourceSpec, SourceStatus
 from monitor.domain.stories import signature
 from monitor.errors import StorageError
 from monitor.matching import Matcher
+from monitor.store.articles import Incoming, Stored, store_article, store_articles
 from monitor.store.engine import transaction
-from monitor.store.ingest import Incoming, Stored, store_article, store_articles
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
-from monitor.store.repo import sync_sources
+from monitor.store.sources import sync_sources
 from tests.conftest import DATA
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia", "rail": "railway OR rail"})
@@ -36,7 +37,8 @@ def story(name: str) -> str:
 @pytest.fixture
 def store(engine: Engine) -> Engine:
     with transaction(engine) as s:
-        sync_sources(s, [SourceConfig(n, "feed", f"http://{n}.test/rss", 900) for n in SOURCES])
+        every = timedelta(minutes=15)
+        sync_sources(s, [SourceSpec(n, "feed", f"http://{n}.test/rss", every) for n in SOURCES])
     return engine
 
 

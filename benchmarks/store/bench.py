@@ -64,12 +64,14 @@ from sqlalchemy.sql.elements import BindParameter
 from monitor.config import MAX_PER_WATCHLIST
 from monitor.domain import stories
 from monitor.domain.articles import ArticleData
+from monitor.domain.filters import HitFilter
 from monitor.domain.urls import content_hash, url_key
 from monitor.matching import Match, Matcher, make_snippet
 from monitor.store import story_index
-from monitor.store.deliveries import recipient_state
+from monitor.store.articles import Incoming, store_articles
+from monitor.store.digests import due_for_digest, recipient_state
 from monitor.store.engine import make_engine, transaction
-from monitor.store.ingest import Incoming, store_articles
+from monitor.store.hits import page_hits
 from monitor.store.migrate import upgrade
 from monitor.store.models import (
     Article,
@@ -80,7 +82,7 @@ from monitor.store.models import (
     UTCDateTime,
     utcnow,
 )
-from monitor.store.queries import due_for_digest, find_hits
+from monitor.store.readonly import make_reader, read_session
 
 SEED = 20261128
 SQLITE_PATH = Path("/tmp/monitor_bench.db")
@@ -731,34 +733,37 @@ def load(backend: Backend, n: int, now: datetime) -> dict[str, Any]:
 
 @dataclass
 class Captured:
-    """The last SELECT the monitor sent to the driver, to explain and re-run it raw."""
+    """The SELECTs the monitor sent to the driver during one run (a page of the hit list
+    takes two or more), to re-run them raw and explain them."""
 
-    statement: str = ""
-    parameters: Any = None
+    statements: list[tuple[str, Any]] = field(default_factory=list)
 
 
-def capture(engine: Engine) -> Captured:
+def capture(*engines: Engine) -> Captured:
     got = Captured()
 
-    @event.listens_for(engine, "before_cursor_execute")
     def _seen(
         conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
     ) -> None:
         if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            got.statement, got.parameters = statement, parameters
+            got.statements.append((statement, parameters))
 
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", _seen)
     return got
 
 
-def raw_seconds(engine: Engine, c: Captured) -> float:
-    """The same SQL with the same parameters through the bare driver: database time plus
-    fetching, without SQLAlchemy's result processing and HitRow building."""
+def raw_seconds(engine: Engine, statements: Sequence[tuple[str, Any]]) -> float:
+    """The same SQL with the same parameters through the bare driver, in order and in one
+    transaction: database time plus fetching, without SQLAlchemy's result processing and
+    the building of rows."""
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
         t = time.perf_counter()
-        cur.execute(c.statement, c.parameters)
-        cur.fetchall()
+        for statement, parameters in statements:
+            cur.execute(statement, parameters)
+            cur.fetchall()
         took = time.perf_counter() - t
         cur.close()
         raw.rollback()
@@ -767,21 +772,26 @@ def raw_seconds(engine: Engine, c: Captured) -> float:
     return took
 
 
-def explain(engine: Engine, c: Captured) -> str:
+def explain(engine: Engine, statements: Sequence[tuple[str, Any]]) -> str:
+    """The plan of each statement, in order and in one transaction (on PostgreSQL a search
+    sets planner options for the statements after it)."""
     raw = engine.raw_connection()
+    plans = []
     try:
         cur = raw.cursor()
-        if engine.dialect.name == "sqlite":
-            cur.execute("EXPLAIN QUERY PLAN " + c.statement, c.parameters)
-            lines = [f"{r[0]}|{r[1]}|{r[3]}" for r in cur.fetchall()]
-        else:
-            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + c.statement, c.parameters)
-            lines = [r[0] for r in cur.fetchall()]
+        for statement, parameters in statements:
+            if engine.dialect.name == "sqlite":
+                cur.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                lines = [f"{r[0]}|{r[1]}|{r[3]}" for r in cur.fetchall()]
+            else:
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                lines = [r[0] for r in cur.fetchall()]
+            plans.append("\n".join(lines))
         cur.close()
         raw.rollback()
     finally:
         raw.close()
-    return "\n".join(lines)
+    return "\n\n".join(plans)
 
 
 def pct(values: Sequence[float], p: float) -> float:
@@ -804,15 +814,17 @@ def measure(
         run(p)
     runs = []
     for p in params:
+        captured.statements.clear()
         t = time.perf_counter()
         rows = run(p)
         took = time.perf_counter() - t
-        sql = Captured(captured.statement, captured.parameters)
+        sql = list(captured.statements)
         runs.append({"param": p, "ms": took * 1000, "rows": rows, "sql": sql})
     for r in runs:
         r["raw_ms"] = raw_seconds(engine, r.pop("sql")) * 1000
     ms = [r["ms"] for r in runs]
     slowest = max(runs, key=lambda r: r["ms"])
+    captured.statements.clear()
     run(slowest["param"])  # capture its SQL again for the plan
     result = {
         "label": label,
@@ -823,8 +835,8 @@ def measure(
         "rows_median": statistics.median(r["rows"] for r in runs),
         "runs": runs,
         "slowest_param": slowest["param"],
-        "plan_slowest": explain(engine, captured),
-        "sql": captured.statement,
+        "plan_slowest": explain(engine, captured.statements),
+        "sql": ";\n".join(statement for statement, _ in captured.statements),
     }
     log(
         f"{label}: median {result['median_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms "
@@ -853,21 +865,31 @@ def search_params(corpus: Corpus) -> tuple[list[str], list[str]]:
 
 
 def measure_queries(engine: Engine) -> list[dict[str, Any]]:
-    captured = capture(engine)
+    reader = make_reader(engine.url.render_as_string(hide_password=False))
+    try:
+        return _measure_queries(engine, reader)
+    finally:
+        reader.dispose()
+
+
+def _measure_queries(engine: Engine, reader: Engine) -> list[dict[str, Any]]:
+    """The hit list as `monitor hits` and the web view read it (``page_hits``, a read-only
+    session each), then the digest's question (``due_for_digest``, a transaction each)."""
+    captured = capture(engine, reader)
     names = list(WATCHLISTS)
     corpus = Corpus()
     out = []
 
     def by_watchlist(w: str) -> int:
-        with transaction(engine) as s:
+        with read_session(reader) as s:
             since = utcnow() - timedelta(days=7)
-            return len(find_hits(s, watchlists=[w], since=since, limit=50))
+            return len(page_hits(s, HitFilter(watchlists=(w,), since=since), limit=50).rows)
 
     out.append(
         measure(
-            engine,
+            reader,
             captured,
-            "find_hits(watchlists=[W], since=7d, limit=50)",
+            "page_hits(watchlists=[W], since=7d, limit=50)",
             [names[i % len(names)] for i in range(RUNS)],
             by_watchlist,
             names[:WARMUP],
@@ -875,11 +897,11 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
     )
 
     def search(q: str) -> int:
-        with transaction(engine) as s:
-            return len(find_hits(s, search=q, limit=50))
+        with read_session(reader) as s:
+            return len(page_hits(s, HitFilter(search=q), limit=50).rows)
 
     params, warm = search_params(corpus)
-    out.append(measure(engine, captured, "find_hits(search=..., limit=50)", params, search, warm))
+    out.append(measure(reader, captured, "page_hits(search=..., limit=50)", params, search, warm))
 
     def question(name: str, cap: int | None = MAX_PER_WATCHLIST) -> Callable[[list[str]], int]:
         """The digest's question for a recipient: what its message shows (the newest

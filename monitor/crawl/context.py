@@ -12,7 +12,7 @@ from twisted.internet.defer import Deferred
 from monitor.config import Config, load_config
 from monitor.crawl.extract import ExtractorPool
 from monitor.matching import Matcher
-from monitor.store.open import open_store
+from monitor.storeconfig import open_store
 
 
 @dataclass

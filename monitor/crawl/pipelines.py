@@ -5,7 +5,7 @@ pipeline matches and signs (``monitor.domain.stories.signature``) only those tha
 feed entry alone, after a failed fetch).
 
 Articles are buffered and written ``MONITOR_STORE_BATCH`` at a time in one transaction
-(``monitor.store.ingest.store_articles``), or after ``MONITOR_STORE_BATCH_SECONDS`` when
+(``monitor.store.articles.store_articles``), or after ``MONITOR_STORE_BATCH_SECONDS`` when
 they trickle in, and whatever is left when the spider closes: one article per transaction
 was bound at about 100 articles/s by its 9-10 statements and commit (benchmarks/README.md).
 An article counts as handled (tallies, logs, a source's validators) only once its batch is
@@ -30,13 +30,9 @@ from monitor.domain import stories
 from monitor.domain.articles import ArticleData, FeedItemSeen, clean
 from monitor.domain.sources import SourceStatus
 from monitor.errors import StorageError
+from monitor.store.articles import Incoming, Stored, add_hits, complete_from_feed, store_articles
 from monitor.store.engine import transaction
-from monitor.store.ingest import Incoming, Stored, add_hits, complete_from_feed, store_articles
-from monitor.store.repo import (
-    record_source_result,
-    save_validators,
-    sources_named,
-)
+from monitor.store.sources import record_source_result, save_validators, sources_named
 
 log = logging.getLogger("monitor.crawl")
 _T = TypeVar("_T")

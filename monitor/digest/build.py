@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from monitor.domain.urls import is_web_url
 from monitor.matching import Snippet
-from monitor.store.queries import HitRow, StoryCopy
+from monitor.store.articles import StoryCopy
+from monitor.store.hits import HitRow
 
 _HEADER_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,:()+-]")
 

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.store.articles import StoryCopy, story_copies
+from monitor.store.hits import iso
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
-from monitor.store.queries import StoryCopy, iso, story_copies
 
 
 @dataclass(frozen=True)

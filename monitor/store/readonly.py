@@ -23,7 +23,6 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.config import Config
 from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.store.engine import BUSY_TIMEOUT_MS, describe, parse_url, sqlite_path
 
@@ -108,19 +107,6 @@ def check_schema(engine: Engine) -> None:
             f"the database {where} is at schema revision {current}, this monitor needs {head}. "
             "Back it up, then run: monitor db upgrade"
         )
-
-
-def open_reader(config: Config) -> Engine:
-    """The configured store, read-only. A SQLite file that does not exist yet is created and
-    migrated first, as every other command does, so a fresh install reads an empty archive."""
-    path = sqlite_path(config.database_url)
-    if path is not None and not Path(path).exists():
-        from monitor.store.open import open_store
-
-        open_store(config).dispose()
-    engine = make_reader(config.database_url)
-    check_schema(engine)
-    return engine
 
 
 @contextmanager

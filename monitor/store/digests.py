@@ -1,25 +1,164 @@
-"""The record of what each recipient got: exactly-once bookkeeping.
+"""Digests: which hits are due to a recipient, what each recipient got (exactly-once
+bookkeeping), and each watchlist's usual number of hits.
 
 A hit is due to a recipient when it is in one of its watchlists and the recipient has no
 delivery of its current version (``hits.changed_at``). Deliveries are written in the same
 transaction as the digest record, only after the mail server (or apprise, or the outbox)
-accepted the message. The question (``queries.due_hits``) is bounded by the recipient's
+accepted the message. The question (``due_for_digest``) is bounded by the recipient's
 floor: every hit changed before it was delivered, so the digest reads the last days, not the
 whole archive.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Table, Text, and_, cast, func, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from monitor.domain.schedule import delivery_retry_delay
-from monitor.store.models import Delivery, Digest, Hit, RecipientState, utcnow
-from monitor.store.queries import HitRow, due_condition
+from monitor.domain.trend import baseline
+from monitor.store.hits import HitRow
+from monitor.store.models import Article, Delivery, Digest, Hit, RecipientState, Source, utcnow
 from monitor.store.upsert import insert_ignore, insert_or_update, upsert_from_select
+
+_HITS: Table = Hit.__table__  # type: ignore[assignment]
+_ARTICLES: Table = Article.__table__  # type: ignore[assignment]
+_SOURCES: Table = Source.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Due:
+    """A recipient's due hits: those its message shows, and how many more each watchlist
+    has (counted in the message, marked delivered with the shown ones)."""
+
+    hits: list[HitRow]
+    more: dict[str, int]
+    oldest: dict[str, datetime]  # of the watchlists with more: when their oldest became due
+
+
+def due_condition(
+    state: RecipientState, watchlists: Sequence[str]
+) -> tuple[Any, ColumnElement[bool], ColumnElement[bool]]:
+    """ "Due to this recipient": in its watchlists, changed since its floor, and not delivered
+    in this version. The deliveries alias, the clause to outer-join it on, the WHERE clause."""
+    had = aliased(Delivery)
+    join = and_(had.hit_id == Hit.id, had.recipient_id == state.id)
+    where = and_(
+        Hit.watchlist.in_(list(watchlists)),
+        Hit.changed_at >= state.floor_at,
+        or_(had.id.is_(None), had.hit_changed_at < Hit.changed_at),
+    )
+    return had, join, where
+
+
+def due_hits(session: Session, state: RecipientState, watchlists: Sequence[str]) -> list[HitRow]:
+    """Every hit due to this recipient (``due_for_digest`` without a cap)."""
+    return due_for_digest(session, state, watchlists, None).hits
+
+
+def due_for_digest(
+    session: Session, state: RecipientState, watchlists: Sequence[str], per_watchlist: int | None
+) -> Due:
+    """Hits this recipient has not had in their current version, ``updated`` when it had an
+    older one; of each watchlist the newest ``per_watchlist`` (by when they became due), the
+    others only counted: a backlog of days makes a message the mail server still takes, and
+    the question reads the rows it shows, not every due one. Without ``sent_at`` and
+    ``created`` (the digest needs neither)."""
+    had, join, where = due_condition(state, watchlists)
+    # The due hits first, then their articles: a delivered hit costs an index lookup, not a
+    # read of its article's row (on SQLite the columns after `text`, in overflow pages).
+    # MATERIALIZED keeps SQLite from flattening it into one join that reads every article.
+    newest = (Hit.changed_at.desc(), Hit.id.desc())
+    due = (
+        select(
+            Hit.id,
+            had.id.is_not(None).label("updated"),
+            func.row_number().over(partition_by=Hit.watchlist, order_by=newest).label("rank"),
+            func.count().over(partition_by=Hit.watchlist).label("total"),
+            func.min(Hit.changed_at).over(partition_by=Hit.watchlist).label("oldest"),
+        )
+        .outerjoin(had, join)
+        .where(where)
+        .cte("due")
+        .prefix_with("MATERIALIZED")
+    )
+    hits, articles, sources = _HITS, _ARTICLES, _SOURCES
+    stmt = (
+        select(
+            hits.c.id,
+            hits.c.watchlist,
+            cast(hits.c.matched, Text),  # decoded below, without SQLAlchemy's JSON layers
+            articles.c.url,
+            articles.c.title,
+            sources.c.name,
+            articles.c.published_at,
+            articles.c.first_seen_at,
+            hits.c.snippet,
+            cast(hits.c.highlights, Text),
+            articles.c.story_id,
+            due.c.updated,
+            hits.c.changed_at,
+            due.c.total,
+            due.c.oldest,
+        )
+        .select_from(due)
+        .join(hits, hits.c.id == due.c.id)
+        .join(articles, articles.c.id == hits.c.article_id)
+        .join(sources, sources.c.id == articles.c.source_id)
+        .order_by(hits.c.watchlist, hits.c.id)
+    )
+    if per_watchlist is not None:
+        stmt = stmt.where(due.c.rank <= per_watchlist)
+    # Core rows (the columns of the tables, not of the mapped classes): no ORM loading.
+    loads = json.loads
+    rows: list[HitRow] = []
+    totals: dict[str, tuple[int, Any]] = {}
+    # fmt: off
+    for i, w, m, u, t, src, pub, seen, snip, hl, story, upd, changed, total, oldest in (
+        session.connection().execute(stmt)
+    ):
+        rows.append(HitRow(i, w, loads(m), u, t, src, pub, seen, snip, loads(hl), None, story,
+                           bool(upd), None, changed))
+        totals[w] = total, oldest
+    # fmt: on
+    shown = Counter(h.watchlist for h in rows)
+    more = {w: n - shown[w] for w, (n, _) in totals.items() if n > shown[w]}
+    return Due(rows, more, {w: totals[w][1] for w in more})
+
+
+def usual_hits(
+    session: Session, watchlists: Sequence[str], now: datetime, span: timedelta
+) -> dict[str, float]:
+    """Each watchlist's average number of hits per ``span`` over its baseline before the
+    latest ``span`` (four weeks, ``monitor.domain.trend.baseline``); empty when the archive
+    is too young for one (no "usual" yet)."""
+    end = now - span
+    oldest = session.scalar(select(func.min(Hit.created_at)))
+    window = None if oldest is None else baseline(end - oldest)
+    if window is None:
+        return {}
+    start = end - window
+    counts = dict(
+        session.execute(
+            select(Hit.watchlist, func.count())
+            .where(
+                Hit.watchlist.in_(list(watchlists)), Hit.created_at >= start, Hit.created_at < end
+            )
+            .group_by(Hit.watchlist)
+        ).all()
+    )
+    return {w: counts.get(w, 0) * (span / (end - start)) for w in watchlists}
+
+
+def recent_digests(session: Session, limit: int = 5) -> list[Digest]:
+    return list(session.scalars(select(Digest).order_by(Digest.id.desc()).limit(limit)))
+
 
 #: A new recipient's first digest covers this much of the past.
 FIRST_LOOKBACK = timedelta(days=1)
@@ -62,7 +201,7 @@ def record_sent(
 ) -> int:
     """The message was accepted: its hits are delivered to this recipient, in this version;
     and so are the hits it only counted (``more``: watchlist -> how many), those of these
-    watchlists that were due when it was asked for (``queries.due_for_digest``)."""
+    watchlists that were due when it was asked for (``due_for_digest``)."""
     now = utcnow()
     digest = _digest(
         session,
