@@ -162,7 +162,14 @@ def pipeline(engine: Engine, batch: int) -> tuple[StorePipeline, FakeTimer]:
     config = SimpleNamespace(
         sources=[SourceConfig(n, "feed", f"http://{n}.test/rss", 900) for n in SOURCES]
     )
-    ctx = SimpleNamespace(engine=engine, matcher=MATCHER, tally=CrawlTally(), config=config)
+    ctx = SimpleNamespace(
+        engine=engine,
+        matcher=MATCHER,
+        tally=CrawlTally(),
+        config=config,
+        feed_items=[],
+        pipelines_open=0,
+    )
     crawler = SimpleNamespace(stats=SimpleNamespace(inc_value=lambda *a, **k: None))
     pipe = StorePipeline(ctx, crawler, batch=batch, seconds=1.0)  # type: ignore[arg-type]
     timer = FakeTimer()
