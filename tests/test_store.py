@@ -20,6 +20,16 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session
 
 from monitor.domain.articles import ArticleData
@@ -30,7 +40,7 @@ from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.matching import Matcher
 from monitor.store.articles import MAX_FETCH_ATTEMPTS, known_url_keys, store_article
 from monitor.store.digests import due_hits, recipient_state, record_failed, record_sent
-from monitor.store.engine import make_engine, transaction
+from monitor.store.engine import is_operational, make_engine, transaction
 from monitor.store.hits import ListedHit, iter_hits
 from monitor.store.migrate import current_revision, downgrade, ensure_schema, head_revision, upgrade
 from monitor.store.models import (
@@ -205,7 +215,8 @@ def test_a_page_that_keeps_failing_is_given_up(store: Engine) -> None:
 
 def test_unique_constraint_holds_without_the_lookup(store: Engine) -> None:
     put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
-    with pytest.raises(StorageError), transaction(store) as s:
+    # A write that breaks a constraint is a bug, not the database's state: not a StorageError.
+    with pytest.raises(IntegrityError), transaction(store) as s:
         s.add(
             Hit(
                 article_id=1,
@@ -217,6 +228,59 @@ def test_unique_constraint_holds_without_the_lookup(store: Engine) -> None:
                 highlights=[],
             )
         )
+
+
+def test_a_wrong_statement_stays_a_traceback(store: Engine) -> None:
+    """StorageError is for what the user can act on; our own mistake is not wrapped (on
+    SQLite an unknown column is an OperationalError, so there it is: see is_operational)."""
+    with pytest.raises(ProgrammingError if store.dialect.name == "postgresql" else StorageError):
+        with transaction(store) as s:
+            s.execute(text("SELECT no_such_column FROM sources"))
+    with pytest.raises(ArgumentError), transaction(store) as s:  # ORM misuse
+        s.execute(select(Source).where("not a clause"))  # type: ignore[arg-type]
+
+
+def test_a_database_that_cannot_be_used_is_a_storage_error(tmp_path: Path) -> None:
+    """Operational errors name the database (without its password) and chain the driver's."""
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database " * 200)
+    engine = make_engine(f"sqlite:///{garbage}")
+    with pytest.raises(StorageError, match="not a database") as raised:
+        with transaction(engine) as s:
+            s.execute(text("SELECT 1"))
+    assert isinstance(raised.value.__cause__, DatabaseError)
+    unreachable = make_engine("postgresql+psycopg://monitor:secret@127.0.0.1:1/nowhere")
+    with pytest.raises(StorageError, match=r"monitor:\*\*\*@127\.0\.0\.1:1/nowhere") as raised:
+        with transaction(unreachable) as s:
+            s.execute(text("SELECT 1"))
+    assert "secret" not in str(raised.value)
+    assert isinstance(raised.value.__cause__, OperationalError)
+
+
+@pytest.mark.parametrize(
+    ("error", "operational"),
+    [
+        (OperationalError("SELECT", {}, Exception("database is locked")), True),
+        (InterfaceError("SELECT", {}, Exception("connection already closed")), True),
+        (InternalError("DELETE", {}, Exception("read-only transaction")), True),
+        (DatabaseError("SELECT", {}, Exception("file is not a database")), True),
+        (IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")), False),
+        (DataError("INSERT", {}, Exception("value too long")), False),
+        (ProgrammingError("SELECT", {}, Exception("syntax error")), False),
+    ],
+)
+def test_which_errors_are_operational(error: Exception, operational: bool) -> None:
+    assert is_operational(error) is operational
+
+
+def test_permission_denied_is_operational() -> None:
+    """PostgreSQL says "insufficient privilege" with a ProgrammingError (SQLSTATE 42501): the
+    database's grants, for the user to fix, not our SQL."""
+
+    class Denied(Exception):
+        sqlstate = "42501"
+
+    assert is_operational(ProgrammingError("SELECT", {}, Denied("permission denied")))
 
 
 def test_batch_rows_keep_every_value_as_given(store: Engine) -> None:
