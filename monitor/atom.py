@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from monitor import __version__
-from monitor.dedup import is_web_url
-from monitor.query.hits import ListedHit
+from monitor.domain.urls import is_web_url
+from monitor.store.hits import ListedHit
 
 ATOM = "http://www.w3.org/2005/Atom"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from monitor.matching import Hit, Matcher
-from monitor.store.queries import ArticleRow, iter_articles
+from monitor.store.articles import ArticleRow, iter_articles
 
 
 @dataclass

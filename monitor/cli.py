@@ -153,8 +153,8 @@ def crawl(state: State, sources: tuple[str, ...], due: bool) -> None:
     if due:
         from monitor.store.engine import transaction
         from monitor.store.models import utcnow
-        from monitor.store.open import open_store
-        from monitor.store.repo import due_sources
+        from monitor.store.sources import due_sources
+        from monitor.storeconfig import open_store
 
         with transaction(open_store(config)) as s:
             names = due_sources(s, names or [x.name for x in config.sources], utcnow())
@@ -200,7 +200,7 @@ def digest(
     hits go out with that recipient's next digest.
     """
     from monitor.digest.job import compose, run_due, run_now
-    from monitor.store.open import open_store
+    from monitor.storeconfig import open_store
 
     config = state.config
     if not config.recipients:
@@ -476,8 +476,8 @@ def sources(state: State, fmt: str) -> None:
     check, share of 304s, new articles per day over the last week, articles and hits."""
     from monitor.output import print_sources
     from monitor.store.engine import transaction
-    from monitor.store.open import open_store
-    from monitor.store.queries import source_rows
+    from monitor.store.sources import source_rows
+    from monitor.storeconfig import open_store
 
     config = state.config
     with transaction(open_store(config)) as s:
@@ -496,7 +496,7 @@ def status(state: State) -> None:
     """Whether the daemon runs, its last crawl cycles and digests, and what comes next."""
     from monitor.output import print_status
     from monitor.store.lock import daemon_running
-    from monitor.store.open import open_store
+    from monitor.storeconfig import open_store
 
     engine = open_store(state.config)
     print_status(state.config, engine, daemon_running(engine))
@@ -604,7 +604,7 @@ def watchlists_test(state: State, query: str, since: datetime | None, limit: int
     from monitor.matching import QueryError, parse_query
     from monitor.output import print_backtest
     from monitor.store.engine import transaction
-    from monitor.store.open import open_store
+    from monitor.storeconfig import open_store
 
     try:
         parse_query(query, state.config.lists)

@@ -28,8 +28,8 @@ from monitor.store.engine import describe, transaction
 from monitor.store.lock import daemon_lock
 from monitor.store.maintenance import refresh_statistics
 from monitor.store.models import utcnow
-from monitor.store.open import open_store
-from monitor.store.repo import due_sources
+from monitor.store.sources import due_sources
+from monitor.storeconfig import open_store
 
 log = logging.getLogger("monitor.daemon")
 

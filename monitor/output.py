@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from monitor.store.queries import HitRow, SourceRow
+from monitor.store.hits import HitRow
+from monitor.store.sources import SourceRow
 
 
 def _console(out: IO[str]) -> Console:
@@ -95,10 +96,11 @@ def print_sources(rows: Sequence[SourceRow], fmt: str, out: IO[str] = sys.stdout
 def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = sys.stdout) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from monitor.schedule import following_slot
-    from monitor.store.deliveries import recipient_states
+    from monitor.domain.schedule import following_slot
+    from monitor.store.digests import recent_digests, recipient_states
     from monitor.store.engine import describe, transaction
-    from monitor.store.queries import recent_digests, recent_runs, source_rows
+    from monitor.store.runs import recent_runs
+    from monitor.store.sources import source_rows
 
     now = datetime.now(UTC)
     with transaction(engine) as s:

@@ -15,8 +15,8 @@ from rich.text import Text
 
 from monitor.output import _console, _when, snippet_text
 from monitor.query.article import ArticleView
-from monitor.query.hits import ListedHit
 from monitor.query.stats import Series
+from monitor.store.hits import ListedHit
 
 SPIKE = "▲"
 

@@ -17,11 +17,12 @@ from monitor.config import Source
 from monitor.crawl.context import CrawlContext, context_for
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
-from monitor.crawl.items import ArticleData, FeedItemSeen, SourceStatus
-from monitor.crawl.links import plausible_alias
-from monitor.dedup import content_hash, url_key
+from monitor.domain.articles import ArticleData, FeedItemSeen
+from monitor.domain.sources import SourceStatus
+from monitor.domain.urls import content_hash, plausible_alias, url_key
+from monitor.store.articles import known_articles
 from monitor.store.engine import transaction
-from monitor.store.repo import fetch_state, known_articles
+from monitor.store.sources import fetch_state
 
 
 class SourceSpider(scrapy.Spider):

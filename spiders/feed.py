@@ -9,7 +9,7 @@ from scrapy.http import Response
 
 from monitor.config import Source
 from monitor.crawl.feeds import parse_feed
-from monitor.crawl.items import SourceStatus
+from monitor.domain.sources import SourceStatus
 from spiders.base import SourceSpider
 
 

@@ -9,8 +9,8 @@ from scrapy.http import Response, TextResponse
 
 from monitor.config import Source
 from monitor.crawl.feeds import Entry
-from monitor.crawl.items import SourceStatus
 from monitor.crawl.links import find_article_links
+from monitor.domain.sources import SourceStatus
 from spiders.base import SourceSpider
 
 

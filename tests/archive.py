@@ -10,12 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from monitor import stories
-from monitor.crawl.items import ArticleData
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData
 from monitor.matching import Matcher
+from monitor.store.articles import store_article
 from monitor.store.engine import make_engine, transaction
 from monitor.store.migrate import upgrade
-from monitor.store.repo import store_article, sync_sources
+from monitor.store.sources import sync_sources
 from tests.conftest import feed, write_config
 
 WATCHLISTS = {"iran": "Iran OR Tehran", "russia": "Russia", "drones": "drone*"}
@@ -60,10 +61,11 @@ def build_archive(tmp_path: Path, db_url: str) -> Archive:
     engine = make_engine(db_url)
     upgrade(engine)
     from monitor.config import load_config
+    from monitor.storeconfig import source_specs
 
     cfg = load_config(str(config))
     with transaction(engine) as s:
-        sync_sources(s, cfg.sources)
+        sync_sources(s, source_specs(cfg))
     matcher = Matcher(WATCHLISTS)
     ids: dict[str, int] = {}
     found: dict[int, datetime] = {}

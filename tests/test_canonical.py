@@ -4,21 +4,23 @@ and a real crawl of a site whose CMS gives every page the same canonical."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from monitor import stories
 from monitor.crawl.extract import extract_article
-from monitor.crawl.items import ArticleData
-from monitor.crawl.links import plausible_alias
 from monitor.demo.server import FixtureSite
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData
+from monitor.domain.sources import SourceSpec
+from monitor.domain.urls import plausible_alias
 from monitor.matching import Matcher
+from monitor.store.articles import Incoming, store_articles
 from monitor.store.engine import transaction
-from monitor.store.ingest import Incoming, store_articles
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit
-from monitor.store.repo import sync_sources
+from monitor.store.sources import sync_sources
 from tests.conftest import db_query, feed, run_monitor, write_config
 
 LINK = "https://news.test/2026/11/20/drones-cross-the-caspian-a2001"
@@ -82,12 +84,8 @@ def story(i: int) -> str:
 
 @pytest.fixture
 def store(engine: Engine) -> Engine:
-    from monitor.config import Source
-
     with transaction(engine) as s:
-        sync_sources(
-            s, [Source(name="wire", kind="feed", url="http://news.test/rss", interval=900)]
-        )
+        sync_sources(s, [SourceSpec("wire", "feed", "http://news.test/rss", timedelta(minutes=15))])
     return engine
 
 

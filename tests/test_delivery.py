@@ -18,15 +18,14 @@ import pytest
 from sqlalchemy import Engine, select
 
 from monitor.config import Config, load_config
-from monitor.crawl.items import ArticleData
 from monitor.digest.job import run_digest, run_now
+from monitor.domain.articles import ArticleData
 from monitor.matching import Matcher
-from monitor.store.deliveries import recipient_state
+from monitor.store.articles import store_article
+from monitor.store.digests import due_hits, recipient_state
 from monitor.store.engine import transaction
 from monitor.store.models import Digest, RecipientState
-from monitor.store.open import open_store
-from monitor.store.queries import due_hits
-from monitor.store.repo import store_article
+from monitor.storeconfig import open_store
 from tests.conftest import SmtpRecorder, TlsSmtp, feed, free_port, run_monitor, write_config
 
 RECIPIENTS = """

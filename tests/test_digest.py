@@ -14,17 +14,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from monitor.config import Config, load_config
-from monitor.crawl.items import ArticleData
 from monitor.digest.build import build_digest
 from monitor.digest.job import DigestOutcome, run_digest
 from monitor.digest.render import build_message, render_html, render_text
+from monitor.domain.articles import ArticleData
 from monitor.matching import Matcher
-from monitor.store.deliveries import recipient_state, record_sent
+from monitor.store.articles import store_article
+from monitor.store.digests import due_for_digest, due_hits, recipient_state, record_sent
 from monitor.store.engine import transaction
+from monitor.store.hits import HitRow
 from monitor.store.models import Digest, Hit, utcnow
-from monitor.store.open import open_store
-from monitor.store.queries import HitRow, due_for_digest, due_hits
-from monitor.store.repo import store_article
+from monitor.storeconfig import open_store
 from tests.conftest import SmtpRecorder, feed, write_config
 
 ZONE = __import__("zoneinfo").ZoneInfo("Europe/Moscow")
@@ -263,7 +263,7 @@ def test_dry_run_marks_nothing(with_hits: tuple[Path, Engine], tmp_path: Path) -
 def test_sources_needing_attention_are_listed_and_escaped(
     with_hits: tuple[Path, Engine], tmp_path: Path
 ) -> None:
-    from monitor.store.repo import record_source_result
+    from monitor.store.sources import record_source_result
 
     config_path, engine = with_hits
     with transaction(engine) as s:

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from unittest import mock
 
-from monitor import stories
 from monitor.crawl import boilerplate
 from monitor.crawl.extract import (
     Extracted,
@@ -15,7 +14,8 @@ from monitor.crawl.extract import (
     analyse_article,
     extract_article,
 )
-from monitor.crawl.items import ArticleData
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData
 from monitor.matching import Matcher
 from tests.conftest import DATA
 

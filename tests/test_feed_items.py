@@ -4,17 +4,18 @@ hit is stored twice, no page is fetched again (issue "Detection you can trust").
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from monitor.config import Source
-from monitor.crawl.items import ArticleData
 from monitor.demo.server import FixtureSite
+from monitor.domain.articles import ArticleData
+from monitor.domain.sources import SourceSpec
+from monitor.store.articles import complete_from_feed, store_article
 from monitor.store.engine import transaction
-from monitor.store.ingest import complete_from_feed, store_article
-from monitor.store.repo import sync_sources
+from monitor.store.sources import sync_sources
 from tests.conftest import db_query, feed, run_monitor, section, write_config
 
 SUMMARY = "Talks with Iran resumed in Vienna, diplomats said."
@@ -101,7 +102,7 @@ def test_feed_summary_reaches_an_article_first_found_on_a_section_page(
 @pytest.fixture
 def store(engine: Engine) -> Engine:
     with transaction(engine) as s:
-        sync_sources(s, [Source(name="news", kind="section", url="http://t.test/", interval=900)])
+        sync_sources(s, [SourceSpec("news", "section", "http://t.test/", timedelta(minutes=15))])
     return engine
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,15 +14,16 @@ from sqlalchemy import Engine, delete, event, select
 
 from monitor.config import Source as SourceConfig
 from monitor.crawl.context import CrawlTally
-from monitor.crawl.items import ArticleData, SourceStatus
 from monitor.crawl.pipelines import StorePipeline
+from monitor.domain.articles import ArticleData
+from monitor.domain.sources import SourceSpec, SourceStatus
+from monitor.domain.stories import signature
 from monitor.errors import StorageError
 from monitor.matching import Matcher
+from monitor.store.articles import Incoming, Stored, store_article, store_articles
 from monitor.store.engine import transaction
-from monitor.store.ingest import Incoming, Stored, store_article, store_articles
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
-from monitor.store.repo import sync_sources
-from monitor.stories import signature
+from monitor.store.sources import sync_sources
 from tests.conftest import DATA
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia", "rail": "railway OR rail"})
@@ -35,7 +37,8 @@ def story(name: str) -> str:
 @pytest.fixture
 def store(engine: Engine) -> Engine:
     with transaction(engine) as s:
-        sync_sources(s, [SourceConfig(n, "feed", f"http://{n}.test/rss", 900) for n in SOURCES])
+        every = timedelta(minutes=15)
+        sync_sources(s, [SourceSpec(n, "feed", f"http://{n}.test/rss", every) for n in SOURCES])
     return engine
 
 
@@ -159,7 +162,14 @@ def pipeline(engine: Engine, batch: int) -> tuple[StorePipeline, FakeTimer]:
     config = SimpleNamespace(
         sources=[SourceConfig(n, "feed", f"http://{n}.test/rss", 900) for n in SOURCES]
     )
-    ctx = SimpleNamespace(engine=engine, matcher=MATCHER, tally=CrawlTally(), config=config)
+    ctx = SimpleNamespace(
+        engine=engine,
+        matcher=MATCHER,
+        tally=CrawlTally(),
+        config=config,
+        feed_items=[],
+        pipelines_open=0,
+    )
     crawler = SimpleNamespace(stats=SimpleNamespace(inc_value=lambda *a, **k: None))
     pipe = StorePipeline(ctx, crawler, batch=batch, seconds=1.0)  # type: ignore[arg-type]
     timer = FakeTimer()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from monitor.crawl.links import find_article_links, looks_like_article
+from monitor.crawl.links import find_article_links
+from monitor.domain.urls import looks_like_article
 from tests.conftest import DATA
 
 BASE = "http://news.test"

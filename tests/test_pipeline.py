@@ -3,13 +3,17 @@ only what comes without them, and records sources' results in batches."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import Engine, event, select
 
-from monitor import stories
-from monitor.crawl.items import Analysis, ArticleData, SourceStatus
+from monitor.crawl.pipelines import StorePipeline
+from monitor.domain import stories
+from monitor.domain.articles import Analysis, ArticleData, FeedItemSeen
+from monitor.domain.sources import SourceStatus
 from monitor.store.engine import transaction
 from monitor.store.models import Article, Hit, Source
-from tests.test_ingest import pipeline, store  # noqa: F401  (store: a fixture)
+from tests.test_ingest import FakeTimer, pipeline, store  # noqa: F401  (store: a fixture)
 
 
 def hits_by_url(engine: Engine) -> dict[str, set[str]]:
@@ -105,3 +109,21 @@ def test_a_batch_of_source_results_reads_the_sources_once(store: Engine) -> None
     reads = [s for s in statements if s.startswith("SELECT") and "FROM sources" in s]
     assert len(reads) == 1, statements
     assert len([s for s in statements if s.startswith("UPDATE sources")]) <= 2  # per column set
+
+
+def test_a_feed_item_waits_for_the_spider_that_stores_its_article(store: Engine) -> None:  # noqa: F811
+    """One crawl, two spiders: the section spider requested the page, so the feed spider
+    passes on only the feed's summary (FeedItemSeen); and the feed spider may close before
+    the section spider's pipeline stores the article. The summary still reaches it."""
+    feed, _ = pipeline(store, batch=10)
+    section = StorePipeline(feed.ctx, SimpleNamespace(stats=feed.stats), batch=10)  # type: ignore[arg-type]
+    section._later = FakeTimer()  # type: ignore[assignment]
+    url = "http://wire.test/2026/11/24/talks"
+    feed.process_item(FeedItemSeen("wire", url, "Vienna talks", "Talks with Iran resumed."))
+    feed.close_spider()  # the feed spider is done first
+    section.process_item(ArticleData(source="wire", url=url, title="Vienna talks", text="x"))
+    section.close_spider()
+    with transaction(store) as s:
+        assert s.scalars(select(Article.summary)).all() == ["Talks with Iran resumed."]
+    assert hits_by_url(store) == {url: {"iran"}}  # matched again with the summary
+    assert feed.ctx.feed_items == [] and feed.ctx.pipelines_open == 0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.domain.filters import BadCursor, Cursor, HitFilter
 from monitor.errors import MonitorError
-from monitor.query.filters import BadCursor, Cursor, HitFilter
-from monitor.query.hits import iter_hits, page_hits
+from monitor.store.hits import iter_hits, page_hits
 from monitor.store.readonly import make_reader, read_session
 from tests.archive import Archive, build_archive
 
@@ -111,7 +111,7 @@ def test_pages_cover_the_list_once(archive: Archive, f: HitFilter) -> None:
 def test_relevance_ranks_the_newest_matches_only(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import monitor.query.hits as hits
+    import monitor.store.hits as hits
 
     monkeypatch.setattr(hits, "RELEVANCE_WINDOW", 3)
     monkeypatch.setattr(hits, "PG_RELEVANCE_WINDOW", 3)

@@ -7,8 +7,8 @@ from sqlalchemy import Engine, text
 
 from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.store.engine import transaction
-from monitor.store.migrate import head_revision
-from monitor.store.readonly import check_schema, make_reader, migrations_head, read_session
+from monitor.store.migrate import head_revision, migrations_head
+from monitor.store.readonly import check_schema, make_reader, read_session
 
 
 def test_reader_reads_and_cannot_write(engine: Engine, db_url: str) -> None:

@@ -3,12 +3,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.schedule import (
+from monitor.domain.schedule import (
+    MAX_BACKOFF,
+    MAX_RETRY,
     adaptive_interval,
+    delivery_retry_delay,
     digest_due,
+    failure_delay,
     following_slot,
     latest_slot,
     next_slot,
+    parse_retry_after,
     slot_on,
 )
 
@@ -146,3 +151,29 @@ def test_new_recipient_gets_the_latest_slot_within_its_first_day_only() -> None:
     assert due_at(now, start=now - timedelta(days=1)) == (True, now.replace(hour=6))
     weekly = {"schedule": "weekly", "day": 0}  # last Monday is four days back
     assert due_at(now, start=now - timedelta(days=1), **weekly)[0] is False
+
+
+def test_a_failing_source_backs_off_to_a_day_and_honours_retry_after() -> None:
+    quarter = timedelta(minutes=15)
+    waits = [failure_delay(quarter, n, None) / quarter for n in range(1, 10)]
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 96, 96]  # 96 x 15 minutes = a day
+    assert failure_delay(quarter, 10_000, None) == MAX_BACKOFF  # no overflow
+    assert failure_delay(quarter, 1, 3600) == timedelta(hours=1)  # the server asked
+    assert failure_delay(quarter, 1, 10 * 86400) == MAX_BACKOFF  # ...but at most a day
+    assert failure_delay(quarter, 3, 60) == 4 * quarter  # never less than the backoff
+    assert failure_delay(timedelta(days=2), 1, None) == timedelta(days=2)  # nor the interval
+
+
+def test_a_failing_recipient_retries_doubling_up_to_six_hours() -> None:
+    retry = timedelta(minutes=15)
+    waits = [delivery_retry_delay(retry, n) / retry for n in range(1, 7)]
+    assert waits == [1, 2, 4, 8, 16, 24]
+    assert delivery_retry_delay(retry, 10_000) == MAX_RETRY
+
+
+def test_retry_after_in_seconds_or_as_a_date() -> None:
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    assert parse_retry_after(" 120 ", now) == 120.0
+    assert parse_retry_after("Fri, 27 Nov 2026 12:05:00 GMT", now) == 300.0
+    assert parse_retry_after("Fri, 27 Nov 2026 11:00:00 GMT", now) == 0.0  # past: no wait
+    assert parse_retry_after("soon", now) is None

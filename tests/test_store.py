@@ -12,7 +12,6 @@ from sqlalchemy import (
     Integer,
     Text,
     column,
-    event,
     func,
     insert,
     inspect,
@@ -21,15 +20,28 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session
 
-from monitor.config import Source as SourceConfig
-from monitor.crawl.items import ArticleData
-from monitor.dedup import url_key
+from monitor.domain.articles import ArticleData
+from monitor.domain.filters import HitFilter
+from monitor.domain.sources import SourceSpec
+from monitor.domain.urls import url_key
 from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.matching import Matcher
-from monitor.store.deliveries import recipient_state, record_failed, record_sent
-from monitor.store.engine import make_engine, transaction
+from monitor.store.articles import MAX_FETCH_ATTEMPTS, known_url_keys, store_article
+from monitor.store.digests import due_hits, recipient_state, record_failed, record_sent
+from monitor.store.engine import is_operational, make_engine, transaction
+from monitor.store.hits import ListedHit, iter_hits
 from monitor.store.migrate import current_revision, downgrade, ensure_schema, head_revision, upgrade
 from monitor.store.models import (
     Article,
@@ -40,32 +52,29 @@ from monitor.store.models import (
     Source,
     UTCDateTime,
 )
-from monitor.store.queries import _hit_select, due_hits, find_hits, source_rows
-from monitor.store.repo import (
-    MAX_FETCH_ATTEMPTS,
-    due_sources,
-    known_url_keys,
-    record_source_result,
-    store_article,
-    sync_sources,
-)
-from monitor.store.search import newest_matching
+from monitor.store.sources import due_sources, record_source_result, source_rows, sync_sources
 from monitor.store.upsert import any_of, insert_rows
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia"})
-SRC = SourceConfig(name="wire", kind="feed", url="http://news.test/rss", interval=900)
+SRC = SourceSpec("wire", "feed", "http://news.test/rss", timedelta(seconds=900))
 
 
 @pytest.fixture
 def store(engine: Engine) -> Engine:
     with transaction(engine) as s:
-        sync_sources(s, [SRC, SourceConfig("other", "section", "http://x.test/", 60)])
+        other = SourceSpec("other", "section", "http://x.test/", timedelta(seconds=60))
+        sync_sources(s, [SRC, other])
     return engine
 
 
 def put(engine: Engine, data: ArticleData):  # type: ignore[no-untyped-def]
     with transaction(engine) as s:
         return store_article(s, data, MATCHER.match(data.fields()))
+
+
+def hit_list(session: Session, *, limit: int | None = None, **filters: Any) -> list[ListedHit]:
+    """The hit list as `monitor hits` and the web view give it (``monitor.store.hits``)."""
+    return list(iter_hits(session, HitFilter(**filters), limit=limit))
 
 
 def count(engine: Engine, model: type) -> int:
@@ -206,7 +215,8 @@ def test_a_page_that_keeps_failing_is_given_up(store: Engine) -> None:
 
 def test_unique_constraint_holds_without_the_lookup(store: Engine) -> None:
     put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
-    with pytest.raises(StorageError), transaction(store) as s:
+    # A write that breaks a constraint is a bug, not the database's state: not a StorageError.
+    with pytest.raises(IntegrityError), transaction(store) as s:
         s.add(
             Hit(
                 article_id=1,
@@ -218,6 +228,59 @@ def test_unique_constraint_holds_without_the_lookup(store: Engine) -> None:
                 highlights=[],
             )
         )
+
+
+def test_a_wrong_statement_stays_a_traceback(store: Engine) -> None:
+    """StorageError is for what the user can act on; our own mistake is not wrapped (on
+    SQLite an unknown column is an OperationalError, so there it is: see is_operational)."""
+    with pytest.raises(ProgrammingError if store.dialect.name == "postgresql" else StorageError):
+        with transaction(store) as s:
+            s.execute(text("SELECT no_such_column FROM sources"))
+    with pytest.raises(ArgumentError), transaction(store) as s:  # ORM misuse
+        s.execute(select(Source).where("not a clause"))  # type: ignore[arg-type]
+
+
+def test_a_database_that_cannot_be_used_is_a_storage_error(tmp_path: Path) -> None:
+    """Operational errors name the database (without its password) and chain the driver's."""
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database " * 200)
+    engine = make_engine(f"sqlite:///{garbage}")
+    with pytest.raises(StorageError, match="not a database") as raised:
+        with transaction(engine) as s:
+            s.execute(text("SELECT 1"))
+    assert isinstance(raised.value.__cause__, DatabaseError)
+    unreachable = make_engine("postgresql+psycopg://monitor:secret@127.0.0.1:1/nowhere")
+    with pytest.raises(StorageError, match=r"monitor:\*\*\*@127\.0\.0\.1:1/nowhere") as raised:
+        with transaction(unreachable) as s:
+            s.execute(text("SELECT 1"))
+    assert "secret" not in str(raised.value)
+    assert isinstance(raised.value.__cause__, OperationalError)
+
+
+@pytest.mark.parametrize(
+    ("error", "operational"),
+    [
+        (OperationalError("SELECT", {}, Exception("database is locked")), True),
+        (InterfaceError("SELECT", {}, Exception("connection already closed")), True),
+        (InternalError("DELETE", {}, Exception("read-only transaction")), True),
+        (DatabaseError("SELECT", {}, Exception("file is not a database")), True),
+        (IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")), False),
+        (DataError("INSERT", {}, Exception("value too long")), False),
+        (ProgrammingError("SELECT", {}, Exception("syntax error")), False),
+    ],
+)
+def test_which_errors_are_operational(error: Exception, operational: bool) -> None:
+    assert is_operational(error) is operational
+
+
+def test_permission_denied_is_operational() -> None:
+    """PostgreSQL says "insufficient privilege" with a ProgrammingError (SQLSTATE 42501): the
+    database's grants, for the user to fix, not our SQL."""
+
+    class Denied(Exception):
+        sqlstate = "42501"
+
+    assert is_operational(ProgrammingError("SELECT", {}, Denied("permission denied")))
 
 
 def test_batch_rows_keep_every_value_as_given(store: Engine) -> None:
@@ -294,7 +357,7 @@ def test_sync_keeps_state_and_resets_on_new_url(store: Engine) -> None:
     now = datetime(2026, 11, 27, tzinfo=UTC)
     with transaction(store) as s:
         record_source_result(s, "wire", error=None, entries=1, now=now)
-    moved = SourceConfig(name="wire", kind="feed", url="http://news.test/rss2", interval=60)
+    moved = SourceSpec("wire", "feed", "http://news.test/rss2", timedelta(seconds=60))
     with transaction(store) as s:
         sync_sources(s, [moved])
     with transaction(store) as s:
@@ -341,7 +404,7 @@ def test_marking_sent_per_recipient_only_with_a_delivered_digest(store: Engine) 
     with transaction(store) as s:
         assert due(s, "desk") == ["russia"]
         assert due(s, "editor") == ["iran", "russia"]  # another recipient's bookkeeping
-        assert [h.sent_at is not None for h in find_hits(s, watchlists=["iran"])] == [True]
+        assert [h.sent_at is not None for h in hit_list(s, watchlists=("iran",))] == [True]
         state = recipient_state(s, "desk")
         assert state.consecutive_failures == 0 and state.next_attempt_at is None
         sent(s, "desk")
@@ -374,16 +437,16 @@ def test_failures_back_off_and_a_new_recipient_starts_a_day_back(store: Engine) 
     assert waits == [1, 2, 4, 8, 16, 24, 24]  # doubling, at most six hours
 
 
-def test_find_hits_filters(store: Engine) -> None:
+def test_the_hit_list_filters(store: Engine) -> None:
     put(store, ArticleData(source="wire", url="http://news.test/a", title="Iran", text="x"))
     put(store, ArticleData(source="other", url="http://x.test/b", title="Iran Russia", text="y"))
     with transaction(store) as s:
-        assert len(find_hits(s)) == 3
-        assert {h.source for h in find_hits(s, sources=["other"])} == {"other"}
-        assert {h.watchlist for h in find_hits(s, watchlists=["russia"])} == {"russia"}
+        assert len(hit_list(s)) == 3
+        assert {h.source for h in hit_list(s, sources=("other",))} == {"other"}
+        assert {h.watchlist for h in hit_list(s, watchlists=("russia",))} == {"russia"}
         future = datetime.now(UTC) + timedelta(hours=1)
-        assert find_hits(s, since=future) == []
-        assert len(find_hits(s, limit=2)) == 2
+        assert hit_list(s, since=future) == []
+        assert len(hit_list(s, limit=2)) == 2
 
 
 def test_upgrade_keeps_what_the_single_digest_sent(db_url: str) -> None:
@@ -550,7 +613,7 @@ def test_search_never_raises_on_user_input(store: Engine, hostile: str) -> None:
         ArticleData(source="wire", url="http://news.test/a", title="Iran", text="Tehrān talks"),
     )
     with transaction(store) as s:
-        assert isinstance(find_hits(s, search=hostile), list)
+        assert isinstance(hit_list(s, search=hostile), list)
 
 
 def test_search_finds_words_in_title_and_text(store: Engine) -> None:
@@ -573,10 +636,10 @@ def test_search_finds_words_in_title_and_text(store: Engine) -> None:
         ),
     )
     with transaction(store) as s:
-        assert {h.title for h in find_hits(s, search="vienna")} == {"Iran talks"}
-        assert {h.title for h in find_hits(s, search="Moscow draft")} == {"Russia budget"}
-        assert find_hits(s, search="Vienna Moscow") == []  # all words must appear
-        assert {h.title for h in find_hits(s, search="iran")} == {"Iran talks"}
+        assert {h.title for h in hit_list(s, search="vienna")} == {"Iran talks"}
+        assert {h.title for h in hit_list(s, search="Moscow draft")} == {"Russia budget"}
+        assert hit_list(s, search="Vienna Moscow") == []  # all words must appear
+        assert {h.title for h in hit_list(s, search="iran")} == {"Iran talks"}
         # The index follows updates made by the store itself.
         s.execute(
             update(Article)
@@ -584,54 +647,7 @@ def test_search_finds_words_in_title_and_text(store: Engine) -> None:
             .values(text="Now it mentions Vienna too.")
         )
     with transaction(store) as s:
-        assert {h.title for h in find_hits(s, search="vienna")} == {"Iran talks", "Russia budget"}
-
-
-def test_search_windows_give_the_rows_of_one_query_in_order(store: Engine) -> None:
-    """Search reads windows of the newest articles and stops at the first that fills the
-    limit; tiny windows make several run here. Each must give exactly the rows of one
-    query over everything: newest article first, then newest hit."""
-    matcher = Matcher({"iran": "Iran", "russia": "Russia", "talks": "talks"})
-    for i in range(14):
-        words = ["Iran", "Russia", "talks"][: 1 + i % 3] if i % 4 else []  # 0-3 hits
-        text_ = " ".join([*words, "Vienna" if i % 3 != 1 else "Geneva", f"number{i}"])
-        data = ArticleData(source="wire", url=f"http://news.test/w{i}", title=f"S{i}", text=text_)
-        with transaction(store) as s:
-            store_article(s, data, matcher.match(data.fields()))
-    with transaction(store) as s:
-        expected = [
-            hit_id
-            for hit_id, _ in sorted(
-                s.execute(
-                    select(Hit.id, Hit.article_id)
-                    .join(Article, Article.id == Hit.article_id)
-                    .where(Article.text.contains("Vienna"))
-                ),
-                key=lambda r: (r[1], r[0]),
-                reverse=True,
-            )
-        ]
-    assert len(expected) > 8
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if "SELECT hits.id" in statement:
-            statements.append(statement)
-
-    event.listen(store, "before_cursor_execute", count)
-    try:
-        for windows in [(), (1,), (1, 2, 3), (2, 5, 8), (100,)]:
-            for limit in [1, 2, 3, 5, 8, len(expected), 50, None]:
-                statements.clear()
-                with transaction(store) as s:
-                    rows = newest_matching(s, _hit_select(), "vienna", limit=limit, windows=windows)
-                assert [r.id for r in rows] == expected[:limit], (windows, limit)
-                if windows == (1, 2, 3) and limit == 8:
-                    assert len(statements) == 4  # 3 windows too small, then all
-    finally:
-        event.remove(store, "before_cursor_execute", count)
-    with transaction(store) as s:
-        assert [h.id for h in find_hits(s, search="vienna", limit=5)] == expected[:5]
+        assert {h.title for h in hit_list(s, search="vienna")} == {"Iran talks", "Russia budget"}
 
 
 def test_control_characters_are_dropped_before_storing(store: Engine) -> None:
@@ -685,9 +701,9 @@ def test_upgrade_and_downgrade_keep_the_data(db_url: str) -> None:
     upgrade(e)
     assert counts() == [1, 1, 1, 1]
     with transaction(e) as s:
-        assert [h.title for h in find_hits(s, search="vienna")] == ["Iran talks"]
+        assert [h.title for h in hit_list(s, search="vienna")] == ["Iran talks"]
         # 0006 gave the hit its article's source.
-        assert [h.title for h in find_hits(s, sources=["wire"])] == ["Iran talks"]
+        assert [h.title for h in hit_list(s, sources=("wire",))] == ["Iran talks"]
         assert s.scalars(select(Hit.source_id)).all() == [1]
     downgrade(e, "0001")
     assert counts() == [1, 1, 1, 1]

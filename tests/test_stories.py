@@ -11,17 +11,11 @@ from datasketch import MinHash
 from sqlalchemy import Engine, inspect, select, update
 from sqlalchemy import text as sql
 
-from monitor.config import Source as SourceConfig
-from monitor.crawl.items import ArticleData
 from monitor.digest.build import build_digest
-from monitor.matching import Matcher
-from monitor.store import story_index
-from monitor.store.engine import make_engine, transaction
-from monitor.store.migrate import downgrade, upgrade
-from monitor.store.models import Article
-from monitor.store.queries import find_hits, story_copies
-from monitor.store.repo import store_article, sync_sources
-from monitor.stories import (
+from monitor.domain.articles import ArticleData
+from monitor.domain.filters import HitFilter
+from monitor.domain.sources import SourceSpec
+from monitor.domain.stories import (
     BANDS,
     NUM_PERM,
     THRESHOLD,
@@ -31,6 +25,14 @@ from monitor.stories import (
     similarities,
     similarity,
 )
+from monitor.matching import Matcher
+from monitor.store import story_index
+from monitor.store.articles import store_article, story_copies
+from monitor.store.engine import make_engine, transaction
+from monitor.store.hits import iter_hits
+from monitor.store.migrate import downgrade, upgrade
+from monitor.store.models import Article
+from monitor.store.sources import sync_sources
 from tests.conftest import DATA
 
 
@@ -100,7 +102,8 @@ SOURCES = ["afp-wire", "daily-a", "daily-b", "daily-c", "daily-d"]
 @pytest.fixture
 def store(engine: Engine) -> Engine:
     with transaction(engine) as s:
-        sync_sources(s, [SourceConfig(n, "feed", f"http://{n}.test/rss", 900) for n in SOURCES])
+        every = timedelta(minutes=15)
+        sync_sources(s, [SourceSpec(n, "feed", f"http://{n}.test/rss", every) for n in SOURCES])
     return engine
 
 
@@ -139,7 +142,7 @@ def test_store_clusters_copies_and_keeps_every_copy(store: Engine) -> None:
         )
         copies = story_copies(s, [first])[first]
         assert [c.source for c in copies] == ["afp-wire", "daily-a", "daily-b"]
-        hits = find_hits(s)
+        hits = list(iter_hits(s, HitFilter()))
     digest = build_digest(
         hits,
         ["iran", "rail"],

@@ -7,7 +7,7 @@ Runs against a database kept by the store benchmark (1,000,000 articles, ~2,000,
     python benchmarks/query/bench.py --url sqlite:////tmp/monitor_bench.db
     python benchmarks/query/bench.py --url postgresql+psycopg://monitor:monitor@127.0.0.1/monitor_bench
 
-Everything goes through the monitor's own code: monitor.query.hits.page_hits on a read-only
+Everything goes through the monitor's own code: monitor.store.hits.page_hits on a read-only
 engine, `python -m monitor hits|export|web` as real processes, the web page fetched with
 urllib from 127.0.0.1. Nothing is written to the database.
 """
@@ -32,8 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from monitor.query.filters import Cursor, HitFilter  # noqa: E402
-from monitor.query.hits import page_hits  # noqa: E402
+from monitor.domain.filters import Cursor, HitFilter  # noqa: E402
+from monitor.store.hits import page_hits  # noqa: E402
 from monitor.store.readonly import make_reader, read_session  # noqa: E402
 
 WATCHLISTS = (

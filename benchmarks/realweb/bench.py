@@ -55,7 +55,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.crawl.bench import db_counts, load1, measure, monitor_env  # noqa: E402
 from benchmarks.realweb import corpus, serve  # noqa: E402
-from monitor.dedup import url_key  # noqa: E402
+from monitor.domain.urls import url_key  # noqa: E402
 from monitor.matching import Matcher  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")

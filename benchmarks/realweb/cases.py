@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
 from benchmarks.crawl.bench import load1, measure, monitor_env  # noqa: E402
 from benchmarks.realweb import serve  # noqa: E402
 from benchmarks.realweb.bench import read_hits, read_store  # noqa: E402
-from monitor.dedup import url_key  # noqa: E402
+from monitor.domain.urls import url_key  # noqa: E402
 
 HOST_PREFIX = "127.0.61."
 WATCHLISTS = (("iran", "Iran"), ("turkey", "Turkey"), ("china", "China"))

@@ -11,8 +11,9 @@ from twisted.internet.defer import Deferred
 
 from monitor.config import Config, load_config
 from monitor.crawl.extract import ExtractorPool
+from monitor.domain.articles import FeedItemSeen
 from monitor.matching import Matcher
-from monitor.store.open import open_store
+from monitor.storeconfig import open_store
 
 
 @dataclass
@@ -63,6 +64,12 @@ class CrawlContext:
         self.extractor = ExtractorPool(config.crawl.extract_workers, watchlists, config.lists)
         self.tally = CrawlTally()
         self.requested: set[str] = set()  # URL keys requested by any spider of this crawl
+        # Feed data for articles not fetched by the spider that listed them (FeedItemSeen),
+        # shared by the store pipelines of every spider: the article may be stored by
+        # another spider's pipeline, after the listing spider closed. The last pipeline to
+        # close drops what is left (monitor.crawl.pipelines).
+        self.feed_items: list[FeedItemSeen] = []
+        self.pipelines_open = 0
         # robots.txt parsers per host (or the Deferred of the fetch under way), shared by
         # the spiders' middlewares (monitor.crawl.robots).
         self.robots: dict[str, RobotParser | Deferred[RobotParser | None] | None] = {}

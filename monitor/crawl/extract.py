@@ -6,7 +6,7 @@ crawl, so it runs in worker processes: both safe and the only way to use a secon
 The crawl process sends each page's body once, as bytes (decoded in the worker), with the
 article's feed data; the worker returns the article filled from the page, sanitized, with
 its hits and its story signature, so the crawl process neither matches nor signs it again
-(``monitor.crawl.pipelines``). The signature needs numpy only (``monitor.stories``), not
+(``monitor.crawl.pipelines``). The signature needs numpy only (``monitor.domain.stories``), not
 datasketch and its scipy (about 40 MB a worker). ``workers = 0`` does all of it inline
 (tests, tiny crawls).
 """
@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from monitor import stories
 from monitor.crawl import boilerplate
-from monitor.crawl.items import Analysis, ArticleData
-from monitor.crawl.links import plausible_alias
+from monitor.domain import stories
+from monitor.domain.articles import Analysis, ArticleData
+from monitor.domain.urls import plausible_alias
 from monitor.matching import Matcher
 
 if TYPE_CHECKING:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy.exceptions import (
@@ -26,6 +25,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
 from monitor.crawl.integrity import TruncatedResponse
+from monitor.domain.schedule import parse_retry_after
 
 
 def describe_failure(failure: Failure) -> str:
@@ -87,16 +87,7 @@ def retry_after(failure: Failure) -> float | None:
     value = exc.response.headers.get(b"Retry-After")
     if not value:
         return None
-    text = value.decode("latin-1").strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return parse_retry_after(value.decode("latin-1"), datetime.now(UTC))
 
 
 def is_gone(failure: Failure) -> bool:

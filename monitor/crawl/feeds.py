@@ -15,7 +15,7 @@ import feedparser
 import lxml.html
 from lxml.etree import ParserError
 
-from monitor.dedup import is_web_url
+from monitor.domain.urls import is_web_url
 
 MAX_ENTRIES = 1000
 # feedparser's expat-based parser would expand internal entities ("billion laughs");

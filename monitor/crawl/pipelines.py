@@ -1,11 +1,11 @@
 """The store pipeline: write articles and their hits, and sources' results, in batches.
 
 Articles come matched and signed by the extraction workers (``monitor.crawl.extract``); the
-pipeline matches and signs (``monitor.stories.signature``) only those that come without (the
+pipeline matches and signs (``monitor.domain.stories.signature``) only those that come without (the
 feed entry alone, after a failed fetch).
 
 Articles are buffered and written ``MONITOR_STORE_BATCH`` at a time in one transaction
-(``monitor.store.ingest.store_articles``), or after ``MONITOR_STORE_BATCH_SECONDS`` when
+(``monitor.store.articles.store_articles``), or after ``MONITOR_STORE_BATCH_SECONDS`` when
 they trickle in, and whatever is left when the spider closes: one article per transaction
 was bound at about 100 articles/s by its 9-10 statements and commit (benchmarks/README.md).
 An article counts as handled (tallies, logs, a source's validators) only once its batch is
@@ -25,17 +25,14 @@ from typing import Any, TypeVar
 from scrapy.crawler import Crawler
 from scrapy.utils.reactor import CallLaterOnce
 
-from monitor import stories
 from monitor.crawl.context import CrawlContext, context_for
-from monitor.crawl.items import ArticleData, FeedItemSeen, SourceStatus, clean
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData, FeedItemSeen, clean
+from monitor.domain.sources import SourceStatus
 from monitor.errors import StorageError
+from monitor.store.articles import Incoming, Stored, add_hits, complete_from_feed, store_articles
 from monitor.store.engine import transaction
-from monitor.store.ingest import Incoming, Stored, add_hits, complete_from_feed, store_articles
-from monitor.store.repo import (
-    record_source_result,
-    save_validators,
-    sources_named,
-)
+from monitor.store.sources import record_source_result, save_validators, sources_named
 
 log = logging.getLogger("monitor.crawl")
 _T = TypeVar("_T")
@@ -56,7 +53,6 @@ class StorePipeline:
         self.batch, self.seconds = max(1, batch), seconds
         self.buffer: list[_Buffered] = []
         self.sources: list[SourceStatus] = []  # results to record with the next flush
-        self.listed: list[FeedItemSeen] = []  # feed data for articles not fetched now
         self.source_ids: dict[str, int] = {}  # sources are not deleted while a crawl runs
         self._later: CallLaterOnce[None] = CallLaterOnce(self.flush)
         # source -> [articles still to handle, its status]: validators are saved at zero.
@@ -64,6 +60,7 @@ class StorePipeline:
         self.max_interval = {
             src.name: timedelta(seconds=src.max_interval) for src in ctx.config.sources
         }
+        ctx.pipelines_open += 1
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -81,17 +78,22 @@ class StorePipeline:
             elif isinstance(item, ArticleData):
                 self._article(item)
             elif isinstance(item, FeedItemSeen):
-                self.listed.append(item)
+                self.ctx.feed_items.append(item)
                 self._later.schedule(self.seconds)
         except StorageError as exc:
             self._failed(getattr(item, "source", "?"), exc)
         return item
 
     def close_spider(self, spider: object = None) -> None:  # Scrapy < 2.14 passes the spider
-        """Nothing buffered is left behind: the crawl ends after its last batch is stored."""
+        """Nothing buffered is left behind: the crawl ends after its last batch is stored.
+        Feed items whose article another spider requested wait for that spider's pipeline,
+        which completes them once it stores the article; the last pipeline to close drops
+        those whose article was never stored (its write failed)."""
         self.flush()
-        if self.listed:  # articles never stored (their write failed): nothing to complete
-            log.info("feed items of unstored articles dropped count=%d", len(self.listed))
+        self.ctx.pipelines_open -= 1
+        if self.ctx.feed_items and self.ctx.pipelines_open <= 0:
+            log.info("feed items of unstored articles dropped count=%d", len(self.ctx.feed_items))
+            self.ctx.feed_items = []
 
     def _failed(self, source: str, exc: StorageError) -> None:
         # Nothing half-written: the transaction rolled back. The next crawl retries,
@@ -165,7 +167,7 @@ class StorePipeline:
         self._in_batches(sources, self._record_sources, lambda st: st.source, "sources")
         batch, self.buffer = self.buffer, []
         self._in_batches(batch, self._store, lambda b: b.item.source, "articles")
-        listed, self.listed = self.listed, []
+        listed, self.ctx.feed_items = self.ctx.feed_items, []
         self._in_batches(listed, self._complete, lambda f: f.source, "feed items")
 
     def _complete(self, listed: list[FeedItemSeen]) -> None:
@@ -186,7 +188,7 @@ class StorePipeline:
                 hits = self.ctx.matcher.match(fields, source=source)
                 for watchlist in add_hits(s, art.id, art.source_id, hits):
                     self._count_hit(watchlist, source, art.title or art.url)
-        self.listed.extend(later)
+        self.ctx.feed_items.extend(later)
 
     def _in_batches(
         self,

@@ -19,7 +19,8 @@ from monitor.crawl.context import CrawlContext, CrawlTally, set_context
 from monitor.crawl.settings import crawl_settings
 from monitor.logs import quiet_libraries
 from monitor.store.engine import transaction
-from monitor.store.repo import finish_run, record_source_result, start_run
+from monitor.store.runs import finish_run, start_run
+from monitor.store.sources import record_source_result
 
 log = logging.getLogger("monitor.crawl")
 

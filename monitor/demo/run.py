@@ -14,13 +14,13 @@ from monitor.config import data_dir, load_config
 from monitor.crawl.runner import run_crawl
 from monitor.demo.server import FixtureSite
 from monitor.digest.job import run_now
+from monitor.domain.filters import HitFilter
 from monitor.errors import MonitorError
 from monitor.output import print_crawl_summary
 from monitor.output_query import print_hit_table
-from monitor.query.filters import HitFilter
-from monitor.query.hits import page_hits
 from monitor.store.engine import transaction
-from monitor.store.open import open_store
+from monitor.store.hits import page_hits
+from monitor.storeconfig import open_store
 
 MARKER = ".monitor-demo"
 

@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from monitor.dedup import is_web_url
+from monitor.domain.urls import is_web_url
 from monitor.matching import Snippet
-from monitor.store.queries import HitRow, StoryCopy
+from monitor.store.articles import StoryCopy
+from monitor.store.hits import HitRow
 
 _HEADER_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,:()+-]")
 

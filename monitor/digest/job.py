@@ -21,18 +21,22 @@ from monitor.config import Config, Recipient
 from monitor.digest.build import Attention, DigestContent, build_digest
 from monitor.digest.render import build_message
 from monitor.digest.send import deliver
+from monitor.domain.schedule import digest_due
 from monitor.errors import DeliveryError
-from monitor.schedule import digest_due
-from monitor.store.deliveries import (
+from monitor.store.articles import story_copies
+from monitor.store.digests import (
     FIRST_LOOKBACK,
+    due_for_digest,
     recipient_state,
     record_empty,
     record_failed,
     record_sent,
+    usual_hits,
 )
 from monitor.store.engine import transaction
+from monitor.store.hits import HitRow
 from monitor.store.models import utcnow
-from monitor.store.queries import HitRow, due_for_digest, source_rows, story_copies, usual_hits
+from monitor.store.sources import source_rows
 
 log = logging.getLogger("monitor.digest")
 

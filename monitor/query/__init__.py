@@ -1,1 +1,2 @@
-"""Read-only questions to the hit archive: the hit list, one article, counts over time."""
+"""Read-only questions to the archive for the commands and the web view: one article, counts
+over time, exports (the hit list itself is ``monitor.store.hits``)."""

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.store.articles import StoryCopy, story_copies
+from monitor.store.hits import iso
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
-from monitor.store.queries import StoryCopy, iso, story_copies
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class ArticleView:
 def find_article_id(session: Session, ref: str) -> int | None:
     """The article named by ``ref``: its id, or any URL it was seen at (tracking
     parameters, ``www.``, AMP and the like do not matter, as in the crawl)."""
-    from monitor.dedup import url_key  # courlan: 0.1 s to import, only needed for a URL
+    from monitor.domain.urls import url_key  # courlan: 0.1 s to import, only needed for a URL
 
     ref = ref.strip()
     if ref.isdigit():

@@ -13,9 +13,10 @@ from typing import IO, Any
 import click
 
 from monitor.config import Config
+from monitor.domain.filters import Cursor, HitFilter
 from monitor.errors import MonitorError
-from monitor.query.filters import Cursor, HitFilter
-from monitor.store.readonly import open_reader, read_session
+from monitor.store.readonly import read_session
+from monitor.storeconfig import open_reader
 
 HIT_FIELDS = [
     "id",
@@ -70,7 +71,7 @@ def _nothing() -> None:
 def list_hits(
     config: Config, *, fmt: str, limit: int | None, after: str | None, **filters: Any
 ) -> None:
-    from monitor.query.hits import Page, iter_hits, page_hits
+    from monitor.store.hits import Page, iter_hits, page_hits
     from monitor.writers import write_csv, write_json_array, write_jsonl
 
     f = _hit_filter(**filters)
@@ -182,7 +183,7 @@ def export_hits(config: Config, fmt: str, output: Path | None, **filters: Any) -
 
 def latest_for_feed(config: Config, watchlist: str | None, limit: int) -> list[Any]:
     """The newest hits of a feed: for all watchlists, enough for ``limit`` articles."""
-    from monitor.query.hits import page_hits
+    from monitor.store.hits import page_hits
 
     f = HitFilter(watchlists=(watchlist,) if watchlist else ())
     engine = open_reader(config)

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Text, cast, func, literal, type_coerce
 from sqlalchemy.orm import Session
 
-from monitor.query.filters import HitFilter
-from monitor.query.hits import filtered
+from monitor.domain.filters import HitFilter
+from monitor.store.hits import filtered
 from monitor.store.models import Article, Hit, Source
 
 #: The exported fields, in order; ``matched`` and ``matches`` hold JSON text.

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, cast, func, select
 from sqlalchemy.orm import Session
 
-from monitor.query.trend import BASELINE_DAYS, by_week, fill_days, sparkline, spikes
+from monitor.domain.trend import BASELINE, by_week, fill_days, sparkline, spikes
 from monitor.store.models import Hit, Source
 
 
@@ -99,9 +99,7 @@ def watchlist_series(
     """Per watchlist, hits per day (or week) from ``since`` to ``until``; spikes are judged
     against the 28 days before each day, so those are counted too."""
     first, last = since.date(), (until - timedelta(microseconds=1)).date()
-    baseline_start = datetime.combine(
-        first - timedelta(BASELINE_DAYS), datetime.min.time(), since.tzinfo
-    )
+    baseline_start = datetime.combine(first - BASELINE, datetime.min.time(), since.tzinfo)
     counts = daily_counts(session, baseline_start, until, watchlists)
     names = sorted(set(watchlists) | set(counts)) if watchlists else sorted(counts)
     out = []

@@ -1,4 +1,5 @@
-"""Engine set-up: SQLite tuned for one writer and concurrent readers, wrapped errors."""
+"""Engine set-up: SQLite tuned for one writer and concurrent readers; operational errors
+wrapped into StorageError."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DisconnectionError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StorageError
@@ -94,13 +105,49 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+#: PostgreSQL's "insufficient privilege": a ProgrammingError by its SQLSTATE class, but the
+#: database's grants, not our SQL.
+_NOT_PERMITTED = "42501"
+
+
+def is_operational(exc: BaseException) -> bool:
+    """Whether a database error is the database's state or the world's, not a bug: locked,
+    busy, unreachable, out of space or connections, read-only, corrupt, not permitted, a
+    connection lost or a pool exhausted. Only these become StorageError (the user can act
+    on them: the message names the database); a bug (a ProgrammingError, an IntegrityError,
+    a DataError, ORM misuse) stays a traceback, as in lemon24/reader's ``wrap_exceptions``
+    (reader/_storage/_sqlite_utils.py). SQLite reports its own SQL errors ("no such table",
+    syntax) as OperationalError too, so on SQLite those count as operational, as in reader.
+    PostgreSQL's read-only transactions and corruption are InternalError (SQLSTATE classes
+    25 and XX)."""
+    if isinstance(exc, OperationalError | InterfaceError | InternalError):
+        return True
+    if isinstance(exc, DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(exc, ProgrammingError):
+        return getattr(exc.orig, "sqlstate", None) == _NOT_PERMITTED
+    # SQLite's "file is not a database", "database disk image is malformed": the DBAPI's
+    # base DatabaseError itself, not one of its subclasses (IntegrityError, DataError...).
+    return type(exc) is DatabaseError
+
+
+@contextmanager
+def wrap_errors(message: str) -> Iterator[None]:
+    """Operational database errors (:func:`is_operational`) raised inside become
+    StorageError("<message>: <error>"); anything else passes unchanged."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        if not is_operational(exc):
+            raise
+        raise StorageError(f"{message}: {exc}") from exc
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """A session in one transaction, committed on success; driver errors become
-    StorageError."""
+    """A session in one transaction, committed on success; operational errors become
+    StorageError (:func:`is_operational`), a bug stays what it is."""
     factory = sessionmaker(engine, expire_on_commit=False)
-    try:
+    with wrap_errors(f"database error on {describe(str(engine.url))}"):
         with factory.begin() as session:
             yield session
-    except SQLAlchemyError as exc:
-        raise StorageError(f"database error on {describe(str(engine.url))}: {exc}") from exc

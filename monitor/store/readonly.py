@@ -11,10 +11,8 @@ database itself, not by convention.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from weakref import WeakKeyDictionary
@@ -23,9 +21,9 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.config import Config
 from monitor.errors import SchemaOutOfDate, StorageError
-from monitor.store.engine import BUSY_TIMEOUT_MS, describe, parse_url, sqlite_path
+from monitor.store.engine import BUSY_TIMEOUT_MS, describe, parse_url, sqlite_path, wrap_errors
+from monitor.store.migrate import migrations_head
 
 
 def make_reader(url: str) -> Engine:
@@ -70,36 +68,14 @@ def _where(engine: Engine) -> str:
     return _WHERE.get(engine) or describe(str(engine.url))
 
 
-_REVISION = re.compile(r'^(down_)?revision(?:: [^=]+)? = (?:"([^"]*)"|None)', re.MULTILINE)
-
-
-def migrations_head() -> str | None:
-    """The newest migration's revision, read from the migration files' ``revision`` and
-    ``down_revision`` lines. Why not Alembic's ScriptDirectory: importing Alembic's runtime
-    costs 0.3 s, the better part of a `monitor hits` that takes 10 ms to query (the store
-    tests check that both agree)."""
-    import migrations
-
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (Path(migrations.__file__).parent / "versions").glob("*.py"):
-        for down, value in _REVISION.findall(path.read_text("utf-8")):
-            (parents if down else revisions).add(value)
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
-
-
 def check_schema(engine: Engine) -> None:
     """Refuse a database this monitor cannot read (never made, or at another revision)."""
     where = _where(engine)
-    try:
-        with engine.connect() as c:
-            if not inspect(c).has_table("alembic_version"):
-                current = None
-            else:
-                current = c.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except SQLAlchemyError as exc:
-        raise StorageError(f"cannot open the database {where}: {exc}") from None
+    with wrap_errors(f"cannot open the database {where}"), engine.connect() as c:
+        if not inspect(c).has_table("alembic_version"):
+            current = None
+        else:
+            current = c.execute(text("SELECT version_num FROM alembic_version")).scalar()
     head = migrations_head()
     if current is None:
         raise StorageError(f"the database {where} is empty: run `monitor crawl` first")
@@ -110,28 +86,13 @@ def check_schema(engine: Engine) -> None:
         )
 
 
-def open_reader(config: Config) -> Engine:
-    """The configured store, read-only. A SQLite file that does not exist yet is created and
-    migrated first, as every other command does, so a fresh install reads an empty archive."""
-    path = sqlite_path(config.database_url)
-    if path is not None and not Path(path).exists():
-        from monitor.store.open import open_store
-
-        open_store(config).dispose()
-    engine = make_reader(config.database_url)
-    check_schema(engine)
-    return engine
-
-
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A session in one read transaction (one snapshot), rolled back at the end."""
+    """A session in one read transaction (one snapshot), rolled back at the end;
+    operational errors become StorageError (``engine.is_operational``)."""
     factory = sessionmaker(engine, expire_on_commit=False)
-    try:
-        with factory() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()  # nothing to commit, by construction
-    except SQLAlchemyError as exc:
-        raise StorageError(f"database error on {_where(engine)}: {exc}") from exc
+    with wrap_errors(f"database error on {_where(engine)}"), factory() as session:
+        try:
+            yield session
+        finally:
+            session.rollback()  # nothing to commit, by construction

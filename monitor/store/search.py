@@ -1,94 +1,49 @@
 """Full-text search over article titles and text, kept in sync by the database itself
-(SQLite FTS5 with triggers, PostgreSQL tsvector + GIN; see migration 0002).
+(SQLite FTS5 with triggers, PostgreSQL tsvector + GIN; see migration 0002), for the hit
+list's searches (``monitor.store.hits``).
 
 User input never reaches the search syntax raw: its words are quoted (FTS5) or parsed by
 ``websearch_to_tsquery`` (PostgreSQL), so no input raises a syntax error. Words are ANDed.
-Results come newest article first, an article's hits newest first (``hits.id``: a stable
-order). Neither backend sorts every match of a common word (4-20 s for "iran" in a million
-articles, benchmarks/README.md): the hits of a window of the newest matching articles are
-sorted, and a larger window is tried only when that one has fewer rows than the limit.
-Windows are exact: every article outside one is older than every article inside it.
+Results come newest article first. Neither backend may sort every match of a common word
+(4-20 s for "iran" in a million articles, benchmarks/README.md):
 
-- SQLite: the newest N matches, read from the FTS index in descending rowid order (that
-  order alone: FTS5 cannot return rows ordered by ``rowid, hits.id``, so ordering the join
-  by both sorted every match again).
+- SQLite reads the FTS index in descending rowid order and stops at the page's end
+  (``matching_newest_first``; FTS5 cannot return rows ordered by ``rowid, hits.id``, so
+  nothing orders within an article).
 - PostgreSQL: the matching articles among the newest N ids, by a plan chosen here for the
-  window's size (pg_matching_ids). Asked for ``ORDER BY id DESC LIMIT n`` in one query, the
-  planner walks the primary key backwards whenever it underestimates how rare a word is
-  (any word outside its statistics, misspellings first), de-TOASTing every tsvector: 5-26 s
-  at a million articles.
+  window's size (``pg_matching_ids``), a larger window tried only when a page is not full
+  (``keyset_windows``). Asked for ``ORDER BY id DESC LIMIT n`` in one query, the planner
+  walks the primary key backwards whenever it underestimates how rare a word is (any word
+  outside its statistics, misspellings first), de-TOASTing every tsvector: 5-26 s at a
+  million articles. Windows are exact: every article outside one is older than every
+  article inside it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, TextClause, column, false, func, select, table, text
+from sqlalchemy import Select, column, false, func, select, table, text
 from sqlalchemy.orm import Session
 
-from monitor.store.models import Article, Hit
+from monitor.store.models import Article
 from monitor.store.upsert import any_of
 
 _WORDS = re.compile(r"\w+")
 _FTS = table("articles_fts", column("rowid"))
 
-#: Window sizes tried in turn before all matches: SQLite, the newest N matching articles.
-FTS_WINDOWS: tuple[int, ...] = (100, 1_000, 10_000, 100_000)
-#: PostgreSQL, the matching articles among the newest N ids: a common word fills a page of
-#: results in the first, a rare or misspelled one reaches the last.
+#: PostgreSQL: the windows of the newest N ids a search tries in turn before all of them: a
+#: common word fills a page of results in the first, a rare or misspelled one reaches the last.
 PG_WINDOWS: tuple[int, ...] = (5_000, 50_000, 500_000)
 #: PostgreSQL windows up to this many ids are walked id by id (see pg_matching_ids).
 WALK_WINDOW = 5_000
-
-_Window = Callable[[int | None], Select[Any]]
 
 
 def fts5_query(user_text: str) -> str | None:
     """Each word as an FTS5 string ("a" "b" is a AND b); None when there is no word."""
     words = _WORDS.findall(user_text)
     return " ".join('"' + w.replace('"', '""') + '"' for w in words) or None
-
-
-def newest_matching(
-    session: Session,
-    stmt: Select[Any],
-    user_text: str,
-    *,
-    limit: int | None = None,
-    windows: Sequence[int] | None = None,
-) -> list[Any]:
-    """The rows of ``stmt`` (over hits joined to their articles) whose article's title or
-    text contain every word of ``user_text``: newest article first, then newest hit, at most
-    ``limit``. ``windows``: increasing sizes, the backend's default when None."""
-    stmt = stmt.order_by(Article.id.desc(), Hit.id.desc()).limit(limit)
-    dialect = session.get_bind().dialect.name
-    window: _Window
-    if dialect == "sqlite":
-        query = fts5_query(user_text)
-        if query is None:
-            return []
-        match = text("articles_fts MATCH :fts").bindparams(fts=query)
-        window, default = (lambda size: _newest_matches(stmt, match, size)), FTS_WINDOWS
-    elif dialect == "postgresql":
-        if not _WORDS.search(user_text):
-            return []
-
-        def window(size: int | None) -> Select[Any]:
-            ids = pg_matching_ids(session, user_text, window=size)
-            return stmt.where(any_of(session, Article.__table__.c.id, ids))
-
-        default = PG_WINDOWS
-    else:
-        raise NotImplementedError(f"no full-text search on {dialect}")
-    sizes = () if limit is None else default if windows is None else windows
-    rows: list[Any] = []
-    for size in [*sizes, None]:
-        rows = list(session.execute(window(size)))
-        if limit is not None and len(rows) >= limit:
-            break
-    return rows
 
 
 def matching_newest_first(
@@ -100,7 +55,7 @@ def matching_newest_first(
     below: int | None = None,
 ) -> Select[Any]:
     """``stmt`` restricted to matching articles, newest article first and no order within
-    an article: the form keyset pages build on (monitor.query.hits), which on SQLite reads
+    an article: the form keyset pages build on (monitor.store.hits), which on SQLite reads
     the FTS index in rowid order and stops at the page's end, sorting nothing.
 
     ``below``: only articles older than this id (the page's cursor). ``window``
@@ -177,11 +132,3 @@ def keyset_windows(session: Session) -> tuple[int | None, ...]:
     if session.get_bind().dialect.name == "postgresql":
         return (*PG_WINDOWS, None)
     return (None,)
-
-
-def _newest_matches(stmt: Select[Any], match: TextClause, size: int | None) -> Select[Any]:
-    """``stmt`` restricted to the newest ``size`` matching articles (all when None)."""
-    ids = select(_FTS.c.rowid).where(match)
-    if size is not None:
-        ids = ids.order_by(_FTS.c.rowid.desc()).limit(size)
-    return stmt.where(Article.id.in_(ids))

@@ -29,7 +29,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from monitor import stories
+from monitor.domain import stories
 from monitor.store.models import Article, utcnow
 
 #: Copies of a story appear within days; older articles are not candidates.

@@ -23,8 +23,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from monitor.config import Config
+from monitor.domain.filters import Cursor, HitFilter, Per, Sort
 from monitor.errors import MonitorError
-from monitor.query.filters import Cursor, HitFilter, Per, Sort
 from monitor.web.render import environment
 
 #: No scripts at all; inline styles and the inline SVG chart are all the page needs.
@@ -61,7 +61,7 @@ class WebView:
         return self.page("error.html", status=status, message=message)
 
     def hits(self, request: Request) -> Response:
-        from monitor.query.hits import page_hits
+        from monitor.store.hits import page_hits
         from monitor.store.readonly import read_session
 
         params = request.query_params
@@ -107,8 +107,8 @@ class WebView:
         return self.page("trends.html", charts=charts, days=TREND_DAYS)
 
     def sources_page(self, request: Request) -> Response:
-        from monitor.store.queries import source_rows
         from monitor.store.readonly import read_session
+        from monitor.store.sources import source_rows
 
         with read_session(self.engine) as s:
             rows = source_rows(
@@ -120,7 +120,7 @@ class WebView:
 
     def feed(self, request: Request) -> Response:
         from monitor.atom import build_feed
-        from monitor.query.hits import page_hits
+        from monitor.store.hits import page_hits
         from monitor.store.readonly import read_session
 
         name = request.path_params["name"]

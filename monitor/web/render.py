@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from monitor.dedup import is_web_url
+from monitor.domain.urls import is_web_url
 
 
 def web_link(url: str | None) -> str | None:

@@ -11,7 +11,7 @@ from monitor.web.app import LOOPBACK_HOSTS, create_app
 def serve(config: Config, host: str, port: int) -> None:
     import uvicorn
 
-    from monitor.store.readonly import open_reader
+    from monitor.storeconfig import open_reader
 
     engine = open_reader(config)
     # Bound to loopback, only loopback names are answered (DNS rebinding); bound wider,

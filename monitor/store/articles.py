@@ -1,4 +1,6 @@
-"""Writing crawled articles and their hits, a batch at a time, in the caller's transaction.
+"""Articles: writing crawled articles and their hits, a batch at a time, in the caller's
+transaction; and what is asked of stored articles (which URLs the crawl need not fetch again,
+every article for a backtest, the copies of a story).
 
 One statement per table per batch (articles, URLs, hits), not 9-10 per article: the store
 pipeline writes its items 100 at a time (benchmarks/README.md, "Store at scale"). The
@@ -30,9 +32,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from monitor import stories
-from monitor.crawl.items import ArticleData
-from monitor.dedup import canonical_key, canonical_url, content_hash, url_key
+from monitor.domain import stories
+from monitor.domain.articles import ArticleData
+from monitor.domain.urls import canonical_key, canonical_url, content_hash, url_key
 from monitor.errors import StorageError
 from monitor.matching import Hit as MatchHit
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source, utcnow
@@ -60,7 +62,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Incoming:
     """An article as the crawl hands it over: what it knows, the watchlists it hits, and the
-    MinHash of its text (``monitor.stories.signature``) for story clustering."""
+    MinHash of its text (``monitor.domain.stories.signature``) for story clustering."""
 
     data: ArticleData
     hits: Sequence[MatchHit] = ()
@@ -567,3 +569,92 @@ def _complete_or_revise(
     art.title, art.text, art.content_hash, art.updated_at = title, data.text, new_hash, now
     art.minhash = signature or art.minhash
     return True
+
+
+#: An article whose page could not be fetched is tried again this many times in later crawls.
+MAX_FETCH_ATTEMPTS = 3
+
+
+def known_articles(session: Session, keys: Sequence[str]) -> dict[str, str | None]:
+    """URL key -> headline last seen in a feed, for URLs whose article is stored and need
+    not be fetched again (unless that headline changes)."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(ArticleUrl.url_key, Article.feed_title)
+        .join(Article, Article.id == ArticleUrl.article_id)
+        .where(
+            ArticleUrl.url_key.in_(list(keys)),
+            (Article.text.is_not(None)) | (Article.fetch_attempts >= MAX_FETCH_ATTEMPTS),
+        )
+    )
+    return {key: title for key, title in rows}
+
+
+def known_url_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    return set(known_articles(session, keys))
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: int
+    url: str
+    title: str | None
+    summary: str | None
+    text: str | None
+    source: str
+    published: datetime | None
+    first_seen: datetime
+
+    def fields(self) -> dict[str, str | None]:
+        return {"title": self.title, "summary": self.summary, "text": self.text}
+
+
+def iter_articles(
+    session: Session, since: datetime | None = None, batch: int = 500
+) -> Iterator[ArticleRow]:
+    """Every stored article, newest first, streamed in batches (constant memory)."""
+    stmt = (
+        select(
+            Article.id,
+            Article.url,
+            Article.title,
+            Article.summary,
+            Article.text,
+            Source.name,
+            Article.published_at,
+            Article.first_seen_at,
+        )
+        .join(Source, Source.id == Article.source_id)
+        .order_by(Article.first_seen_at.desc(), Article.id.desc())
+        .execution_options(yield_per=batch)
+    )
+    if since is not None:
+        stmt = stmt.where(Article.first_seen_at >= since)
+    for row in session.execute(stmt):
+        yield ArticleRow(*row)
+
+
+@dataclass(frozen=True)
+class StoryCopy:
+    article_id: int
+    source: str
+    url: str
+    published: datetime | None
+
+
+def story_copies(session: Session, story_ids: Sequence[int]) -> dict[int, list[StoryCopy]]:
+    """Every stored copy of these stories, earliest published first."""
+    out: dict[int, list[StoryCopy]] = {}
+    if not story_ids:
+        return out
+    rows = session.execute(
+        select(Article.story_id, Article.id, Source.name, Article.url, Article.published_at)
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.story_id.in_(list(set(story_ids))))
+        .order_by(Article.published_at, Article.id)
+    )
+    for story, aid, source, url, published in rows:
+        if story is not None:
+            out.setdefault(story, []).append(StoryCopy(aid, source, url, published))
+    return out

@@ -1,4 +1,5 @@
-"""What the spiders yield; the store pipeline consumes both."""
+"""An article as the crawl knows it (what the spiders yield and the store writes), and the
+feed data of one it does not fetch."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class Analysis:
     the store pipeline uses it instead of matching and signing the article itself."""
 
     hits: list[Hit]
-    signature: bytes | None = None  # monitor.stories.signature of the text
+    signature: bytes | None = None  # monitor.domain.stories.signature of the text
 
 
 @dataclass
@@ -48,23 +49,6 @@ class ArticleData:
 
     def fields(self) -> dict[str, str | None]:
         return {"title": self.title, "summary": self.summary, "text": self.text}
-
-
-@dataclass
-class SourceStatus:
-    """The outcome of fetching a source's feed or section page."""
-
-    source: str
-    error: str | None
-    entries: int | None = None  # entries in the feed / article links on the page
-    new: int = 0  # of which not yet stored, so fetched now
-    not_modified: bool = False  # 304, or the same body as last time: nothing parsed
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-    retry_after: float | None = None  # seconds the server asked us to wait (429, 503)
-    gone: bool = False  # 410 Gone: the source is broken until its URL changes
-    moved_to: str | None = None  # the new URL after a permanent redirect (301, 308)
 
 
 @dataclass

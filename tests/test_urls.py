@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.dedup import canonical_url, is_web_url, url_key
+from monitor.domain.urls import canonical_url, is_web_url, url_key
 
 SAME = [
     "https://www.example.com/2026/11/20/story-a1",

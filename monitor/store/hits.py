@@ -1,4 +1,6 @@
-"""The hit list: :class:`HitFilter` to SQL, keyset pages, and a stream for the exports.
+"""The hit list: :class:`HitFilter` to SQL, keyset pages, and a stream for the exports;
+the one way the CLI (`monitor hits`, `export`, `feed`), the web view, the demo, the tests
+and the store benchmark list hits.
 
 Every ordering ends on a unique key (the hit id), so pages never repeat or skip a row. Paging
 is by the last row's sort key, not OFFSET: page 1,000 of "Iran" costs what page 1 does.
@@ -29,13 +31,80 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from monitor.query.filters import BadCursor, Cursor, HitFilter
+from monitor.domain.filters import BadCursor, Cursor, HitFilter
 from monitor.store import search as fulltext
 from monitor.store.models import Article, Hit, Source
-from monitor.store.queries import HitRow, hit_columns, iso, of_sources
 from monitor.store.upsert import any_of
 
 _FTS = table("articles_fts", column("rowid"), column("rank"))
+
+
+def iso(d: datetime | None) -> str | None:
+    """A time for JSON output, or null."""
+    return d.isoformat() if d else None
+
+
+@dataclass(frozen=True)
+class HitRow:
+    id: int
+    watchlist: str
+    matched: list[str]
+    url: str
+    title: str | None
+    source: str
+    published: datetime | None
+    first_seen: datetime
+    snippet: str
+    highlights: list[list[int]]
+    sent_at: datetime | None
+    story_id: int | None = None
+    updated: bool = False
+    created: datetime | None = None  # when the hit was found
+    changed: datetime | None = None  # when it was found or its article last revised
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "watchlist": self.watchlist,
+            "matched": self.matched,
+            "url": self.url,
+            "title": self.title,
+            "source": self.source,
+            "published": iso(self.published),
+            "first_seen": self.first_seen.isoformat(),
+            "snippet": self.snippet,
+            "highlights": self.highlights,
+            "sent_at": iso(self.sent_at),
+            "story_id": self.story_id,
+            "updated": self.updated,
+        }
+
+
+def hit_columns() -> list[Any]:
+    """The columns of a ``HitRow``, in the order of its fields (the hit list adds its own
+    after them)."""
+    return [
+        Hit.id,
+        Hit.watchlist,
+        Hit.matched,
+        Article.url,
+        Article.title,
+        Source.name,
+        Article.published_at,
+        Article.first_seen_at,
+        Hit.snippet,
+        Hit.highlights,
+        Hit.sent_at,
+        Article.story_id,
+        Hit.updated,
+        Hit.created_at,
+        Hit.changed_at,
+    ]
+
+
+def of_sources(names: Sequence[str]) -> ColumnElement[bool]:
+    """Hits of these sources: a range of ``ix_hits_source_created`` per source."""
+    return Hit.source_id.in_(select(Source.id).where(Source.name.in_(list(names))))
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""Pure time arithmetic for the daemon: digest slots in the user's zone, kept in UTC."""
+"""Pure time arithmetic: digest slots in the user's zone, kept in UTC; how often a source is
+checked, and how long a source or a recipient waits after failing."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 
@@ -52,6 +54,53 @@ def adaptive_interval(
     if new_articles <= 0:
         return maximum
     return min(maximum, max(base, history / new_articles / CHECKS_PER_ARTICLE))
+
+
+#: The longest a failing source waits between checks.
+MAX_BACKOFF = timedelta(days=1)
+
+
+def backoff(base: timedelta, failures: int, limit: timedelta, *, doublings: int = 20) -> timedelta:
+    """The wait after ``failures`` failures in a row: ``base``, doubled for each failure after
+    the first (at most ``doublings`` times, which keeps the arithmetic finite), at most
+    ``limit``."""
+    return min(base * 2 ** min(failures - 1, doublings), limit)
+
+
+def failure_delay(interval: timedelta, failures: int, retry_after: float | None) -> timedelta:
+    """How long a source that failed its last ``failures`` checks waits before the next: an
+    exponential backoff from its interval, at most MAX_BACKOFF; at least what the server's
+    Retry-After asked (seconds; that too at most MAX_BACKOFF), and never less than the
+    interval."""
+    delay = backoff(interval, failures, MAX_BACKOFF)
+    if retry_after:
+        delay = max(delay, min(timedelta(seconds=retry_after), MAX_BACKOFF))
+    return max(delay, interval)
+
+
+#: The longest wait between retries of a recipient whose digest could not be delivered.
+MAX_RETRY = timedelta(hours=6)
+
+
+def delivery_retry_delay(retry: timedelta, failures: int) -> timedelta:
+    """How long a recipient whose last ``failures`` deliveries failed waits before the
+    next attempt: ``retry`` (the configured wait), doubling, at most MAX_RETRY."""
+    return backoff(retry, failures, MAX_RETRY, doublings=16)
+
+
+def parse_retry_after(value: str, now: datetime) -> float | None:
+    """Seconds a Retry-After header asks to wait: a number of seconds, or an HTTP date
+    (then counted from ``now``, never negative); None when it is neither."""
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
 
 
 def weekly_slot(now: datetime, at: dtime, weekday: int, zone: ZoneInfo) -> datetime:

@@ -1,5 +1,7 @@
-"""Pure arithmetic on daily hit counts: fill the quiet days, sum weeks, draw a sparkline, and
-tell a spike (a day far above the watchlist's usual level) from ordinary variation."""
+"""Pure arithmetic on hit counts: fill the quiet days, sum weeks, draw a sparkline, tell a
+spike (a day far above the watchlist's usual level) from ordinary variation, and the stretch
+of the past a "usual" level is measured over (the trend charts' spikes and the digest's
+"usual" counts alike)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,19 @@ from datetime import date, timedelta
 
 BARS = "▁▂▃▄▅▆▇█"
 
-#: A spike is judged against this many days before it (at least MIN_BASELINE of them).
-BASELINE_DAYS = 28
-MIN_BASELINE = 7
+#: "Usual" is the level over this much of the past (less where the record is younger)...
+BASELINE = timedelta(days=28)
+#: ... and says nothing over less than this.
+MIN_BASELINE = timedelta(days=7)
+
+
+def baseline(history: timedelta) -> timedelta | None:
+    """How much of the past before a moment its usual level is measured over, given
+    ``history``, the length of the record before it: BASELINE, or all of a younger record;
+    None when that is shorter than MIN_BASELINE (no usual level yet)."""
+    if history < MIN_BASELINE:
+        return None
+    return min(history, BASELINE)
 
 
 def fill_days(counts: Mapping[date, int], first: date, last: date) -> list[tuple[date, int]]:
@@ -39,14 +51,16 @@ def sparkline(values: Sequence[int]) -> str:
 
 def spikes(values: Sequence[int], *, factor: float = 3.0, min_count: int = 5) -> list[bool]:
     """Whether each day is a spike: at least ``min_count`` hits, at least twice the mean of
-    the days before it and ``factor`` standard deviations above that mean. A watchlist that
-    is always busy is not spiking; a quiet one that wakes up is."""
+    its baseline (the days before it, see :func:`baseline`) and ``factor`` standard
+    deviations above that mean. A watchlist that is always busy is not spiking; a quiet one
+    that wakes up is."""
     out = []
     for i, v in enumerate(values):
-        before = values[max(0, i - BASELINE_DAYS) : i]
-        if len(before) < MIN_BASELINE or v < min_count:
+        span = baseline(timedelta(days=i))  # the days before it in ``values``
+        if span is None or v < min_count:
             out.append(False)
             continue
+        before = values[i - span.days : i]
         mean = statistics.fmean(before)
         spread = statistics.pstdev(before)
         out.append(v >= 2 * mean and v > mean + factor * spread)

@@ -1,0 +1,52 @@
+"""Crawl runs: each `monitor crawl` (or daemon cycle) is recorded, with what it found and
+its errors, for `monitor status`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from monitor.store.models import CrawlRun, utcnow
+
+
+def start_run(session: Session, sources: Sequence[str], pid: int) -> int:
+    # A run left "running" by a killed process is closed here, so status stays truthful.
+    session.execute(update(CrawlRun).where(CrawlRun.status == "running").values(status="aborted"))
+    run = CrawlRun(
+        sources=list(sources),
+        errors=[],
+        pid=pid,
+        status="running",
+        articles_new=0,
+        hits_new=0,
+        started_at=utcnow(),
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    articles_new: int,
+    hits_new: int,
+    errors: list[dict[str, str]],
+    status: str,
+) -> None:
+    run = session.get(CrawlRun, run_id)
+    assert run is not None
+    run.finished_at = utcnow()
+    run.articles_new, run.hits_new, run.errors, run.status = (
+        articles_new,
+        hits_new,
+        errors,
+        status,
+    )
+
+
+def recent_runs(session: Session, limit: int = 5) -> list[CrawlRun]:
+    return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
