@@ -4,6 +4,7 @@ and a real crawl of a site whose CMS gives every page the same canonical."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,15 @@ def store(engine: Engine) -> Engine:
 
     with transaction(engine) as s:
         sync_sources(
-            s, [Source(name="wire", kind="feed", url="http://news.test/rss", interval=900)]
+            s,
+            [
+                Source(
+                    name="wire",
+                    kind="feed",
+                    url="http://news.test/rss",
+                    interval=timedelta(minutes=15),
+                )
+            ],
         )
     return engine
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -239,7 +239,7 @@ def test_sources_interleaved_by_host_each_in_its_order() -> None:
     from spiders.base import interleave_hosts
 
     sources = [
-        Source(name, "feed", url, 900)
+        Source(name, kind="feed", url=url, interval=timedelta(minutes=15))
         for name, url in [
             ("a1", "http://a.test/1"),
             ("a2", "http://A.test/2"),

@@ -4,6 +4,7 @@ hit is stored twice, no page is fetched again (issue "Detection you can trust").
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,17 @@ def test_feed_summary_reaches_an_article_first_found_on_a_section_page(
 @pytest.fixture
 def store(engine: Engine) -> Engine:
     with transaction(engine) as s:
-        sync_sources(s, [Source(name="news", kind="section", url="http://t.test/", interval=900)])
+        sync_sources(
+            s,
+            [
+                Source(
+                    name="news",
+                    kind="section",
+                    url="http://t.test/",
+                    interval=timedelta(minutes=15),
+                )
+            ],
+        )
     return engine
 
 

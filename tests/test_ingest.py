@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,6 +27,7 @@ from tests.conftest import DATA
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia", "rail": "railway OR rail"})
 SOURCES = ["wire", "daily"]
+EVERY = timedelta(minutes=15)
 
 
 def story(name: str) -> str:
@@ -35,7 +37,13 @@ def story(name: str) -> str:
 @pytest.fixture
 def store(engine: Engine) -> Engine:
     with transaction(engine) as s:
-        sync_sources(s, [SourceConfig(n, "feed", f"http://{n}.test/rss", 900) for n in SOURCES])
+        sync_sources(
+            s,
+            [
+                SourceConfig(n, kind="feed", url=f"http://{n}.test/rss", interval=EVERY)
+                for n in SOURCES
+            ],
+        )
     return engine
 
 
@@ -157,7 +165,10 @@ class FakeTimer:
 
 def pipeline(engine: Engine, batch: int) -> tuple[StorePipeline, FakeTimer]:
     config = SimpleNamespace(
-        sources=[SourceConfig(n, "feed", f"http://{n}.test/rss", 900) for n in SOURCES]
+        sources=[
+            SourceConfig(n, kind="feed", url=f"http://{n}.test/rss", interval=EVERY)
+            for n in SOURCES
+        ]
     )
     ctx = SimpleNamespace(engine=engine, matcher=MATCHER, tally=CrawlTally(), config=config)
     crawler = SimpleNamespace(stats=SimpleNamespace(inc_value=lambda *a, **k: None))

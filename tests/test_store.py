@@ -53,13 +53,22 @@ from monitor.store.search import newest_matching
 from monitor.store.upsert import any_of, insert_rows
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia"})
-SRC = SourceConfig(name="wire", kind="feed", url="http://news.test/rss", interval=900)
+EVERY = timedelta(minutes=15)
+SRC = SourceConfig(name="wire", kind="feed", url="http://news.test/rss", interval=EVERY)
 
 
 @pytest.fixture
 def store(engine: Engine) -> Engine:
     with transaction(engine) as s:
-        sync_sources(s, [SRC, SourceConfig("other", "section", "http://x.test/", 60)])
+        sync_sources(
+            s,
+            [
+                SRC,
+                SourceConfig(
+                    "other", kind="section", url="http://x.test/", interval=timedelta(minutes=1)
+                ),
+            ],
+        )
     return engine
 
 
@@ -294,7 +303,9 @@ def test_sync_keeps_state_and_resets_on_new_url(store: Engine) -> None:
     now = datetime(2026, 11, 27, tzinfo=UTC)
     with transaction(store) as s:
         record_source_result(s, "wire", error=None, entries=1, now=now)
-    moved = SourceConfig(name="wire", kind="feed", url="http://news.test/rss2", interval=60)
+    moved = SourceConfig(
+        name="wire", kind="feed", url="http://news.test/rss2", interval=timedelta(minutes=1)
+    )
     with transaction(store) as s:
         sync_sources(s, [moved])
     with transaction(store) as s:

@@ -95,12 +95,19 @@ def test_short_texts_are_not_clustered() -> None:
 
 
 SOURCES = ["afp-wire", "daily-a", "daily-b", "daily-c", "daily-d"]
+EVERY = timedelta(minutes=15)
 
 
 @pytest.fixture
 def store(engine: Engine) -> Engine:
     with transaction(engine) as s:
-        sync_sources(s, [SourceConfig(n, "feed", f"http://{n}.test/rss", 900) for n in SOURCES])
+        sync_sources(
+            s,
+            [
+                SourceConfig(n, kind="feed", url=f"http://{n}.test/rss", interval=EVERY)
+                for n in SOURCES
+            ],
+        )
     return engine
 
 

@@ -62,7 +62,7 @@ from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.sql.elements import BindParameter
 
 from monitor import stories
-from monitor.config import MAX_PER_WATCHLIST
+from monitor.config import DigestConfig, default
 from monitor.crawl.items import ArticleData
 from monitor.dedup import content_hash, url_key
 from monitor.matching import Match, Matcher, make_snippet
@@ -82,6 +82,8 @@ from monitor.store.models import (
 )
 from monitor.store.queries import due_for_digest, find_hits
 
+#: What a digest shows of each watchlist by default ([digest] max_per_watchlist).
+MAX_PER_WATCHLIST: int = default(DigestConfig, "max_per_watchlist")
 SEED = 20261128
 SQLITE_PATH = Path("/tmp/monitor_bench.db")
 POSTGRES_ADMIN = "postgresql+psycopg://monitor:monitor@127.0.0.1:5432/postgres"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
@@ -61,9 +60,7 @@ class StorePipeline:
         self._later: CallLaterOnce[None] = CallLaterOnce(self.flush)
         # source -> [articles still to handle, its status]: validators are saved at zero.
         self.waiting: dict[str, list[Any]] = {}
-        self.max_interval = {
-            src.name: timedelta(seconds=src.max_interval) for src in ctx.config.sources
-        }
+        self.max_interval = {src.name: src.max_interval for src in ctx.config.sources}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:

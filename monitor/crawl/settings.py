@@ -82,7 +82,7 @@ def crawl_settings(config: Config, *, verbose: bool = False) -> Settings:
             "CONCURRENT_REQUESTS": c.concurrent_requests,
             "CONCURRENT_REQUESTS_PER_DOMAIN": c.per_domain,
             "AUTOTHROTTLE_ENABLED": c.autothrottle,
-            "DOWNLOAD_TIMEOUT": c.download_timeout,
+            "DOWNLOAD_TIMEOUT": c.download_timeout.total_seconds(),
             "DOWNLOAD_MAXSIZE": c.max_response_size,
             "DOWNLOAD_WARNSIZE": min(c.max_response_size, DOWNLOAD_WARNSIZE),
             "LOG_LEVEL": "DEBUG" if verbose else "WARNING",

@@ -38,7 +38,7 @@ def sync_sources(session: Session, sources: Iterable[cfg.Source]) -> None:
                     name=s.name,
                     kind=s.kind,
                     url=s.url,
-                    interval_seconds=int(s.interval),
+                    interval_seconds=int(s.interval.total_seconds()),
                     consecutive_failures=0,
                 )
             )
@@ -46,7 +46,8 @@ def sync_sources(session: Session, sources: Iterable[cfg.Source]) -> None:
             if row.url != s.url or row.kind != s.kind:
                 row.next_check_at = None  # a new address is checked at once
                 row.fetch_url, row.gone = None, False
-            row.kind, row.url, row.interval_seconds = s.kind, s.url, int(s.interval)
+            row.kind, row.url = s.kind, s.url
+            row.interval_seconds = int(s.interval.total_seconds())
     session.flush()
 
 
