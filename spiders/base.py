@@ -71,8 +71,8 @@ class SourceSpider(scrapy.Spider):
             self.state = fetch_state(s, [src.name for src in self.selected])
         from twisted.internet import reactor  # the one Scrapy installed (not at import time)
 
-        limit = self.crawler.settings.getint("MONITOR_MAX_QUEUED_ARTICLES", 1000)
-        in_flight = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS", 16))
+        limit = self.crawler.settings.getint("MONITOR_MAX_QUEUED_ARTICLES")
+        in_flight = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS"))
         for source in interleave_hosts(self.selected):
             while limit > 0 and (
                 self.sources_waiting >= in_flight or self._queued() + self._expected() > limit

@@ -47,9 +47,7 @@ class _Buffered:
 
 
 class StorePipeline:
-    def __init__(
-        self, ctx: CrawlContext, crawler: Crawler, batch: int = 100, seconds: float = 1.0
-    ) -> None:
+    def __init__(self, ctx: CrawlContext, crawler: Crawler, batch: int, seconds: float) -> None:
         self.ctx = ctx
         self.stats = crawler.stats
         self.batch, self.seconds = max(1, batch), seconds
@@ -67,8 +65,8 @@ class StorePipeline:
         return cls(
             context_for(crawler),
             crawler,
-            crawler.settings.getint("MONITOR_STORE_BATCH", 100),
-            crawler.settings.getfloat("MONITOR_STORE_BATCH_SECONDS", 1.0),
+            crawler.settings.getint("MONITOR_STORE_BATCH"),  # monitor.crawl.settings
+            crawler.settings.getfloat("MONITOR_STORE_BATCH_SECONDS"),
         )
 
     def process_item(self, item: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -250,10 +250,6 @@ def usual_hits(
     return {w: counts.get(w, 0) * (span / (end - start)) for w in watchlists}
 
 
-#: A source failing for this long is "broken": reported, still checked at the longest backoff.
-BROKEN_AFTER = timedelta(days=2)
-
-
 @dataclass(frozen=True)
 class SourceRow:
     name: str
@@ -273,7 +269,9 @@ class SourceRow:
     fetch_url: str | None = None
     articles_week: int = 0  # new articles over the last 7 days
     now: datetime | None = None
-    broken_after: timedelta = BROKEN_AFTER
+    #: A source failing for this long is "broken": reported, still checked at the longest
+    #: backoff ([daemon] broken_after, passed by the caller).
+    broken_after: timedelta = field(kw_only=True)
 
     @property
     def state(self) -> str:
@@ -322,7 +320,7 @@ def source_rows(
     names: Sequence[str] | None = None,
     *,
     now: datetime | None = None,
-    broken_after: timedelta = BROKEN_AFTER,
+    broken_after: timedelta,
     counts: bool = True,
 ) -> list[SourceRow]:
     """Each source's state; with ``counts``, its articles and hits (all time and last week:
