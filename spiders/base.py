@@ -9,16 +9,18 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
 from monitor.config import Source
-from monitor.crawl.context import CrawlContext, context_for
+from monitor.crawl.context import CrawlContext, context_for, crawl_config
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
 from monitor.crawl.items import ArticleData, FeedItemSeen, SourceStatus
 from monitor.crawl.links import plausible_alias
+from monitor.crawl.settings import apply_config
 from monitor.dedup import content_hash, url_key
 from monitor.store.engine import transaction
 from monitor.store.repo import fetch_state, known_articles
@@ -41,6 +43,13 @@ class SourceSpider(scrapy.Spider):
         if source:  # `-a source=a,b` on the scrapy command line
             names += [n.strip() for n in source.split(",") if n.strip()]
         self.source_names = names
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """The configuration's [crawl] options, where Scrapy takes a spider's own settings:
+        so `scrapy crawl feed` from the repository root crawls as `monitor crawl` does."""
+        super().update_settings(settings)
+        apply_config(settings, crawl_config(settings).crawl)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
