@@ -14,7 +14,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
-from monitor.config import Source
+from monitor.config import Source, SourceKind
 from monitor.crawl.context import CrawlContext, context_for, crawl_config
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
@@ -27,7 +27,7 @@ from monitor.store.repo import fetch_state, known_articles
 
 
 class SourceSpider(scrapy.Spider):
-    kind: ClassVar[str]
+    kind: ClassVar[SourceKind]
     ctx: CrawlContext
     selected: list[Source]
     sources_waiting: int = 0  # requested, not answered yet

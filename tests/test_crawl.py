@@ -284,6 +284,23 @@ def test_our_extension_list_is_scrapys_without_its_listening_ones() -> None:
     }
 
 
+def test_the_monitor_package_never_imports_the_spiders() -> None:
+    """The runner asks Scrapy's spider loader for a spider by name (SPIDER_MODULES):
+    spiders import monitor.crawl, never the other way round (not even inside a function)."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    found = []
+    for path in (ROOT / "monitor").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "spiders"]
+    assert found == []
+
+
 def test_sources_interleaved_by_host_each_in_its_order() -> None:
     from monitor.config import Source
     from spiders.base import interleave_hosts
