@@ -47,7 +47,7 @@ class Since(click.ParamType):
             return value
         text = str(value).strip()
         if re.fullmatch(r"\d+(\.\d+)?\s*[smhdw]", text):
-            return datetime.now(UTC) - timedelta(seconds=parse_duration(text))
+            return datetime.now(UTC) - parse_duration(text)
         try:
             d = datetime.fromisoformat(text)
         except ValueError:
@@ -484,7 +484,7 @@ def sources(state: State, fmt: str) -> None:
         rows = source_rows(
             s,
             [x.name for x in config.sources],
-            broken_after=timedelta(seconds=config.daemon.broken_after),
+            broken_after=config.daemon.broken_after,
         )
     print_sources(rows, fmt)
 

@@ -33,12 +33,12 @@ from monitor.storeconfig import open_store
 
 log = logging.getLogger("monitor.daemon")
 
-#: Seconds between checks of which digests are due (at most; a shorter tick is used).
-DIGEST_CHECK = 30.0
+#: Time between checks of which digests are due (at most; a shorter tick is used).
+DIGEST_CHECK = timedelta(seconds=30)
 #: The planner's statistics: a first refresh soon after start (a restart after an upgrade
 #: finds them fresh), then daily.
-STATISTICS_FIRST = 600.0
-STATISTICS_EVERY = 24 * 3600.0
+STATISTICS_FIRST = timedelta(minutes=10)
+STATISTICS_EVERY = timedelta(days=1)
 #: Seconds a crawl child gets to finish its in-flight items after SIGTERM.
 CHILD_GRACE = 10.0
 
@@ -82,7 +82,7 @@ class Daemon:
         self.scheduler.add_job(
             self.crawl_due,
             "interval",
-            seconds=c.daemon.tick,
+            seconds=c.daemon.tick.total_seconds(),
             next_run_time=now,
             id="crawl",
             name="crawl due sources",
@@ -93,7 +93,7 @@ class Daemon:
         self.scheduler.add_job(
             self.digests_due,
             "interval",
-            seconds=min(c.daemon.tick, DIGEST_CHECK),
+            seconds=min(c.daemon.tick, DIGEST_CHECK).total_seconds(),
             next_run_time=now,
             id="digests",
             name="digests due",
@@ -102,8 +102,8 @@ class Daemon:
         self.scheduler.add_job(
             self.refresh_statistics,
             "interval",
-            seconds=STATISTICS_EVERY,
-            next_run_time=now + timedelta(seconds=STATISTICS_FIRST),
+            seconds=STATISTICS_EVERY.total_seconds(),
+            next_run_time=now + STATISTICS_FIRST,
             id="statistics",
             name="refresh planner statistics",
         )
@@ -170,14 +170,13 @@ class Daemon:
         )
 
     def _wait_child(self, child: subprocess.Popen[bytes]) -> int | None:
-        deadline = time.monotonic() + self.config.daemon.crawl_timeout
+        timeout = self.config.daemon.crawl_timeout.total_seconds()
+        deadline = time.monotonic() + timeout
         while child.poll() is None:
             if self.stopping.is_set():
                 return None  # _stop_child ends it
             if time.monotonic() > deadline:
-                log.error(
-                    "crawl timed out after %.0fs; stopping it", self.config.daemon.crawl_timeout
-                )
+                log.error("crawl timed out after %.0fs; stopping it", timeout)
                 self._terminate(child)
                 break
             time.sleep(0.2)

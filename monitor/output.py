@@ -94,7 +94,7 @@ def print_sources(rows: Sequence[SourceRow], fmt: str, out: IO[str] = sys.stdout
 
 
 def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = sys.stdout) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from monitor.domain.schedule import following_slot
     from monitor.store.digests import recent_digests, recipient_states
@@ -111,7 +111,7 @@ def print_status(config: Any, engine: Any, running: str | None, out: IO[str] = s
             s,
             [x.name for x in config.sources],
             now=now,
-            broken_after=timedelta(seconds=config.daemon.broken_after),
+            broken_after=config.daemon.broken_after,
             counts=False,
         )
     console = _console(out)

@@ -4,7 +4,6 @@ and the crawl open the store through here."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -18,9 +17,7 @@ from monitor.store.readonly import check_schema, make_reader
 
 def source_specs(config: Config) -> list[SourceSpec]:
     """The configured sources, as the store keeps them."""
-    return [
-        SourceSpec(s.name, s.kind, s.url, timedelta(seconds=s.interval)) for s in config.sources
-    ]
+    return [SourceSpec(s.name, s.kind, s.url, s.interval) for s in config.sources]
 
 
 def open_store(config: Config) -> Engine:

@@ -9,14 +9,16 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
-from monitor.config import Source
-from monitor.crawl.context import CrawlContext, context_for
+from monitor.config import Source, SourceKind
+from monitor.crawl.context import CrawlContext, context_for, crawl_config
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
+from monitor.crawl.settings import apply_config
 from monitor.domain.articles import ArticleData, FeedItemSeen
 from monitor.domain.sources import SourceStatus
 from monitor.domain.urls import content_hash, plausible_alias, url_key
@@ -26,7 +28,7 @@ from monitor.store.sources import fetch_state
 
 
 class SourceSpider(scrapy.Spider):
-    kind: ClassVar[str]
+    kind: ClassVar[SourceKind]
     ctx: CrawlContext
     selected: list[Source]
     sources_waiting: int = 0  # requested, not answered yet
@@ -42,6 +44,13 @@ class SourceSpider(scrapy.Spider):
         if source:  # `-a source=a,b` on the scrapy command line
             names += [n.strip() for n in source.split(",") if n.strip()]
         self.source_names = names
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """The configuration's [crawl] options, where Scrapy takes a spider's own settings:
+        so `scrapy crawl feed` from the repository root crawls as `monitor crawl` does."""
+        super().update_settings(settings)
+        apply_config(settings, crawl_config(settings).crawl)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -72,8 +81,8 @@ class SourceSpider(scrapy.Spider):
             self.state = fetch_state(s, [src.name for src in self.selected])
         from twisted.internet import reactor  # the one Scrapy installed (not at import time)
 
-        limit = self.crawler.settings.getint("MONITOR_MAX_QUEUED_ARTICLES", 1000)
-        in_flight = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS", 16))
+        limit = self.crawler.settings.getint("MONITOR_MAX_QUEUED_ARTICLES")
+        in_flight = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS"))
         for source in interleave_hosts(self.selected):
             while limit > 0 and (
                 self.sources_waiting >= in_flight or self._queued() + self._expected() > limit

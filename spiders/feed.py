@@ -7,15 +7,15 @@ from typing import Any
 
 from scrapy.http import Response
 
-from monitor.config import Source
+from monitor.config import Source, SourceKind
 from monitor.crawl.feeds import parse_feed
 from monitor.domain.sources import SourceStatus
 from spiders.base import SourceSpider
 
 
 class FeedSpider(SourceSpider):
-    name = "feed"
-    kind = "feed"
+    kind = SourceKind.FEED
+    name = kind.value
 
     def parse_page(self, response: Response, source: Source) -> Iterator[Any]:
         headers = {

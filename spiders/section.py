@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.http import Response, TextResponse
 
-from monitor.config import Source
+from monitor.config import Source, SourceKind
 from monitor.crawl.feeds import Entry
 from monitor.crawl.links import find_article_links
 from monitor.domain.sources import SourceStatus
@@ -15,8 +15,8 @@ from spiders.base import SourceSpider
 
 
 class SectionSpider(SourceSpider):
-    name = "section"
-    kind = "section"
+    kind = SourceKind.SECTION
+    name = kind.value
 
     def parse_page(self, response: Response, source: Source) -> Iterator[Any]:
         if not isinstance(response, TextResponse):

@@ -1,10 +1,31 @@
 from __future__ import annotations
 
+import re
+import tomllib
+from dataclasses import fields
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from monitor.config import EMBEDDED, load_config, parse_duration, parse_size
+from monitor.config import (
+    EMBEDDED,
+    TABLES,
+    DaemonConfig,
+    Empty,
+    Schedule,
+    Security,
+    Source,
+    SourceKind,
+    Weekday,
+    _Context,
+    default,
+    load_config,
+    options,
+    parse_duration,
+    parse_size,
+)
 from monitor.errors import ConfigError
 from tests.conftest import run_monitor
 
@@ -45,7 +66,8 @@ def test_documented_shape_loads(tmp_path: Path) -> None:
     path.write_text(GOOD)
     c = load_config(path)
     assert [s.kind for s in c.sources] == ["feed", "section"]
-    assert c.sources[0].interval == 900 and c.sources[1].interval == 1800
+    assert c.sources[0].interval == timedelta(minutes=15)
+    assert c.sources[1].interval == timedelta(minutes=30)
     assert c.database_url == f"sqlite:///{tmp_path / 'monitor.db'}"  # relative to the file
     assert c.smtp is not None and c.smtp.security == "starttls" and c.smtp.port == 587
     assert c.digest.zone.key == "Europe/Moscow" and c.digest.time.hour == 7
@@ -170,7 +192,7 @@ def test_cli_bad_config_exits_2_with_one_clear_line(tmp_path: Path) -> None:
     ("text", "seconds"), [("90s", 90), ("15m", 900), ("2h", 7200), ("1d", 86400), ("1.5h", 5400)]
 )
 def test_durations(text: str, seconds: float) -> None:
-    assert parse_duration(text) == seconds
+    assert parse_duration(text) == timedelta(seconds=seconds)
 
 
 @pytest.mark.parametrize(
@@ -188,7 +210,7 @@ def test_polling_bounds(tmp_path: Path) -> None:
         )
     )
     config = load_config(path)
-    assert [s.max_interval for s in config.sources] == [4 * 3600, 12 * 3600]
+    assert [s.max_interval for s in config.sources] == [timedelta(hours=4), timedelta(hours=12)]
     assert config.crawl.max_response_size == 3 * 1024 * 1024
 
 
@@ -275,7 +297,7 @@ def test_recipients_with_their_schedules(tmp_path: Path, monkeypatch: pytest.Mon
     )
     assert desk.quiet == (time(22), time(7)) and desk.watchlists == ("iran",)
     assert pager.apprise_url == "ntfy://ntfy.example.org/desk-alerts"
-    assert (pager.schedule, pager.every) == ("immediate", 600)
+    assert (pager.schedule, pager.every) == ("immediate", timedelta(minutes=10))
     assert "desk-alerts" not in pager.describe() and pager.describe().startswith("alerts")
     assert config.recipient("desk") is desk
     with pytest.raises(ConfigError, match="no recipient named 'nobody'"):
@@ -339,3 +361,88 @@ def test_digest_cap_per_watchlist_is_inherited_and_checked(
         assert f"digest.max_per_watchlist: must be a whole number >= 1, got {bad}" in str(
             err.value
         ).replace("'", '"')
+
+
+def _readme_tables() -> dict[str, str]:
+    """README's configuration example, the text of each table (of all its [[...]] together)."""
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("## Configuration", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    tables: dict[str, str] = {}
+    current = ""
+    for line in block.splitlines():
+        header = re.match(r"^\[\[?(\w+)\]\]?", line)
+        if header:
+            current = header.group(1)
+        tables[current] = tables.get(current, "") + line + "\n"
+    return tables
+
+
+#: Commented lines of the README that show a value to follow, not the default.
+EXAMPLES = {("crawl", "user_agent")}
+
+
+def test_readme_documents_every_option_with_its_default() -> None:
+    """Every key the declarations accept is in README's example, in its table; a commented
+    ``# key = value`` line there shows the declared default (unless the default depends on
+    the machine or is no value)."""
+    tables = _readme_tables()
+    # [lists] has the user's names for keys, shown in "Watchlist queries".
+    assert set(tables) - {""} == set(TABLES) - {"lists"}
+    for table, cls in TABLES.items():
+        if cls is None:
+            continue
+        keys = [o.key for _, o in options(cls)] + (["feed", "section"] if cls is Source else [])
+        for key in keys:
+            assert re.search(rf"\b{key}\s*=", tables[table]), f"[{table}] {key} is not in README"
+        for attr, o in options(cls):
+            shown = re.search(rf"^# {o.key} = (.+?)(\s+#.*)?$", tables[table], re.M)
+            if shown is None or (table, o.key) in EXAMPLES or o.default is None:
+                continue
+            if callable(field_of(cls, attr).default_factory):
+                continue  # the machine's (CPU count, data directory)
+            value = tomllib.loads(f"v = {shown.group(1)}")["v"]
+            assert o.parse(value, _Context()) == default(cls, attr), f"[{table}] {o.key}"
+
+
+def field_of(cls: type, name: str) -> Any:
+    return next(f for f in fields(cls) if f.name == name)
+
+
+def test_defaults_are_the_declared_ones(tmp_path: Path) -> None:
+    """A table left out of the file is its declarations' defaults; durations are
+    timedeltas, choices enum members (which compare and print as their words)."""
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD)
+    c = load_config(path)
+    assert c.daemon == DaemonConfig(
+        tick=timedelta(minutes=1), crawl_timeout=timedelta(minutes=30), broken_after=timedelta(2)
+    )
+    assert c.crawl.download_timeout == timedelta(seconds=30)
+    assert c.crawl.max_response_size == 10 * 1024 * 1024
+    assert c.sources[0].max_interval == timedelta(hours=4) and c.sources[0].max_links == 200
+    assert c.digest.retry == timedelta(minutes=15) and c.digest.empty is Empty.SKIP
+    assert c.smtp is not None and c.smtp.security is Security.STARTTLS
+    assert c.smtp.timeout == timedelta(seconds=30)
+    assert c.sources[1].kind is SourceKind.SECTION and f"{c.sources[1].kind}" == "section"
+    assert c.recipients[0].schedule is Schedule.DAILY and c.recipients[0].day is Weekday.MONDAY
+
+
+@pytest.mark.parametrize(("security", "port"), [("none", 25), ("STARTTLS", 587), ("ssl", 465)])
+def test_smtp_port_follows_security(tmp_path: Path, security: str, port: int) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD.replace("port = 587\n", "").replace('"starttls"', f'"{security}"'))
+    smtp = load_config(path).smtp
+    assert smtp is not None and (smtp.security, smtp.port) == (security.lower(), port)
+
+
+def test_a_missing_required_key_says_what_to_write(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(GOOD + '\n[[recipients]]\nname = "desk"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == (
+        f"{path}: recipients[0] (desk).to: is required: "
+        "an email address, a list of them, or an apprise URL"
+    )

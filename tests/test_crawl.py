@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -217,6 +217,56 @@ def test_scrapy_crawl_command_from_the_repository_root(tmp_path: Path, site: Fix
     assert len(db_query("SELECT id FROM hits")) == 3
 
 
+def test_scrapy_crawl_command_applies_the_crawl_options(
+    tmp_path: Path, site: FixtureSite, site_dir: Path
+) -> None:
+    """`scrapy crawl` reads [crawl] as `monitor crawl` does: the user agent reaches the
+    server, robots.txt is obeyed or not as configured, Scrapy's settings say the rest."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    (site_dir / "private").mkdir()
+    (site_dir / "private" / "feed.xml").write_bytes((site_dir / "feeds" / "rss2.xml").read_bytes())
+    agent = "desk-monitor/2.0 (+mailto:desk@example.org)"
+    options = f'user_agent = "{agent}"\nper_domain = 3\n'
+
+    def scrapy_crawl(robots: str, *args: str) -> subprocess.CompletedProcess[str]:
+        config = write_config(
+            tmp_path,
+            feed("private", site.url("/private/feed.xml")),
+            extra=options + f"robots_txt = {robots}\n",
+        )
+        return subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "feed", "-a", "source=private", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "MONITOR_CONFIG": str(config)},
+        )
+
+    obeying = scrapy_crawl("true")
+    assert obeying.returncode == 0, obeying.stderr
+    assert site.requests == ["/robots.txt"] and site.user_agents == [agent]
+    assert "'CONCURRENT_REQUESTS_PER_DOMAIN': 3" in obeying.stderr
+    assert "'DOWNLOAD_TIMEOUT': 5.0" in obeying.stderr  # write_config's "5s"
+    [(error,)] = db_query("SELECT last_error FROM sources WHERE name = 'private'")
+    assert error.startswith("RobotsTxtForbidden:")
+
+    ignoring = scrapy_crawl("false")
+    assert ignoring.returncode == 0, ignoring.stderr
+    assert site.requests[1] == "/private/feed.xml" and "/robots.txt" not in site.requests[1:]
+    assert set(site.user_agents) == {agent}
+    assert len(db_query("SELECT id FROM hits")) == 3
+    # Scrapy's command line still has the last word.
+    overriding = scrapy_crawl("false", "-s", "USER_AGENT=override/1")
+    assert overriding.returncode == 0, overriding.stderr
+    assert site.user_agents[-1] == "override/1"
+
+
 def test_our_extension_list_is_scrapys_without_its_listening_ones() -> None:
     """monitor.crawl.settings replaces Scrapy's base extension list (Scrapy imports every
     listed one, disabled or not): after an upgrade that adds one, this says so."""
@@ -234,12 +284,29 @@ def test_our_extension_list_is_scrapys_without_its_listening_ones() -> None:
     }
 
 
+def test_the_monitor_package_never_imports_the_spiders() -> None:
+    """The runner asks Scrapy's spider loader for a spider by name (SPIDER_MODULES):
+    spiders import monitor.crawl, never the other way round (not even inside a function)."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    found = []
+    for path in (ROOT / "monitor").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "spiders"]
+    assert found == []
+
+
 def test_sources_interleaved_by_host_each_in_its_order() -> None:
     from monitor.config import Source
     from spiders.base import interleave_hosts
 
     sources = [
-        Source(name, "feed", url, 900)
+        Source(name, kind="feed", url=url, interval=timedelta(minutes=15))
         for name, url in [
             ("a1", "http://a.test/1"),
             ("a2", "http://A.test/2"),

@@ -28,6 +28,7 @@ from tests.conftest import DATA
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia", "rail": "railway OR rail"})
 SOURCES = ["wire", "daily"]
+EVERY = timedelta(minutes=15)
 
 
 def story(name: str) -> str:
@@ -160,7 +161,10 @@ class FakeTimer:
 
 def pipeline(engine: Engine, batch: int) -> tuple[StorePipeline, FakeTimer]:
     config = SimpleNamespace(
-        sources=[SourceConfig(n, "feed", f"http://{n}.test/rss", 900) for n in SOURCES]
+        sources=[
+            SourceConfig(n, kind="feed", url=f"http://{n}.test/rss", interval=EVERY)
+            for n in SOURCES
+        ]
     )
     ctx = SimpleNamespace(
         engine=engine,

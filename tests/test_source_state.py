@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.domain.sources import BROKEN_AFTER, source_state
+from monitor.domain.sources import source_state
+
+BROKEN_AFTER = timedelta(days=2)
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -17,6 +19,7 @@ def state(**kw: object) -> str:
         "last_error_at": None,
         "last_success_at": None,
         "now": NOW,
+        "broken_after": BROKEN_AFTER,
     }
     values.update(kw)
     return source_state(**values)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session
 
+from monitor.config import DaemonConfig, default
 from monitor.domain.articles import ArticleData
 from monitor.domain.filters import HitFilter
 from monitor.domain.sources import SourceSpec
@@ -57,6 +58,7 @@ from monitor.store.upsert import any_of, insert_rows
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia"})
 SRC = SourceSpec("wire", "feed", "http://news.test/rss", timedelta(seconds=900))
+BROKEN = default(DaemonConfig, "broken_after")
 
 
 @pytest.fixture
@@ -330,7 +332,9 @@ def test_source_results_and_due(store: Engine) -> None:
         assert due_sources(s, ["wire", "other"], now + timedelta(minutes=5)) == ["other"]
         assert due_sources(s, ["wire", "other"], now + timedelta(minutes=15)) == ["other", "wire"]
         # The state at a given time, not today's: "failing" turns "broken" two days on.
-        rows = {r.name: r for r in source_rows(s, now=now + timedelta(minutes=15))}
+        rows = {
+            r.name: r for r in source_rows(s, now=now + timedelta(minutes=15), broken_after=BROKEN)
+        }
     assert rows["wire"].state == "ok" and rows["wire"].last_success_at == now
     assert rows["other"].state == "failing" and rows["other"].consecutive_failures == 2
     assert rows["other"].last_error == "HttpError: HTTP 502"
@@ -341,8 +345,13 @@ def test_source_counts_only_when_asked(store: Engine) -> None:
     put(store, ArticleData(source="wire", url="https://news.test/a", title="Iran and Russia"))
     with transaction(store) as s:
         record_source_result(s, "other", error="HttpError: HTTP 500", entries=None, now=now)
-        counted = {r.name: r for r in source_rows(s, ["wire", "other"], now=now)}
-        states = {r.name: r for r in source_rows(s, ["wire", "other"], now=now, counts=False)}
+        counted = {
+            r.name: r for r in source_rows(s, ["wire", "other"], now=now, broken_after=BROKEN)
+        }
+        states = {
+            r.name: r
+            for r in source_rows(s, ["wire", "other"], now=now, broken_after=BROKEN, counts=False)
+        }
     assert (counted["wire"].articles, counted["wire"].hits, counted["wire"].articles_week) == (
         1,
         2,
@@ -737,12 +746,14 @@ def test_source_failing_longer_than_broken_after_is_broken(store: Engine) -> Non
             s, "wire", error="DNSLookupError: x", entries=None, now=start + timedelta(days=1)
         )
     with transaction(store) as s:
-        [row] = source_rows(s, ["wire"], now=start + timedelta(days=1))
+        [row] = source_rows(s, ["wire"], now=start + timedelta(days=1), broken_after=BROKEN)
         assert row.state == "failing" and row.failing_since == start
-        [row] = source_rows(s, ["wire"], now=start + timedelta(days=2, minutes=1))
+        [row] = source_rows(
+            s, ["wire"], now=start + timedelta(days=2, minutes=1), broken_after=BROKEN
+        )
         assert row.state == "broken"
         record_source_result(s, "wire", error=None, entries=1, now=start + timedelta(days=3))
-        [row] = source_rows(s, ["wire"], now=start + timedelta(days=3))
+        [row] = source_rows(s, ["wire"], now=start + timedelta(days=3), broken_after=BROKEN)
         assert row.state == "ok" and row.failing_since is None  # recovers by itself
 
 

@@ -97,6 +97,7 @@ def test_short_texts_are_not_clustered() -> None:
 
 
 SOURCES = ["afp-wire", "daily-a", "daily-b", "daily-c", "daily-d"]
+EVERY = timedelta(minutes=15)
 
 
 @pytest.fixture

@@ -15,13 +15,15 @@ from benchmarks.store.generate import SEED, WATCHLISTS, Corpus
 from benchmarks.store.load import _times, loaded_articles
 from benchmarks.store.measure import RUNS, WARMUP, capture, measure
 from benchmarks.store.report import log
-from monitor.config import MAX_PER_WATCHLIST
+from monitor.config import DigestConfig, default
 from monitor.domain.filters import HitFilter
 from monitor.store.digests import due_for_digest, recipient_state
 from monitor.store.engine import transaction
 from monitor.store.hits import page_hits
 from monitor.store.models import Article, utcnow
 from monitor.store.readonly import make_reader, read_session
+
+MAX_PER_WATCHLIST: int = default(DigestConfig, "max_per_watchlist")
 
 # Full-text queries: topic words (frequent), vocabulary words by frequency rank, and pairs.
 SEARCH_TOPICS = (

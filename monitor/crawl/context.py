@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from scrapy.crawler import Crawler
 from scrapy.robotstxt import RobotParser
+from scrapy.settings import BaseSettings
 from sqlalchemy import Engine
 from twisted.internet.defer import Deferred
 
@@ -79,6 +80,7 @@ class CrawlContext:
 
 
 _current: CrawlContext | None = None
+_loaded: Config | None = None
 
 
 def set_context(ctx: CrawlContext | None) -> None:
@@ -87,9 +89,20 @@ def set_context(ctx: CrawlContext | None) -> None:
     _current = ctx
 
 
+def crawl_config(settings: BaseSettings) -> Config:
+    """The crawl's configuration: the runner's, or for `scrapy crawl` the file the
+    MONITOR_CONFIG_PATH setting names, else the usual search (``load_config``), loaded once."""
+    global _loaded
+    if _current is not None:
+        return _current.config
+    if _loaded is None:
+        _loaded = load_config(settings.get("MONITOR_CONFIG_PATH"))
+    return _loaded
+
+
 def context_for(crawler: Crawler) -> CrawlContext:
     """The crawl's shared context: the runner's, or one built for `scrapy crawl`."""
     global _current
     if _current is None:
-        _current = CrawlContext(load_config(crawler.settings.get("MONITOR_CONFIG_PATH")))
+        _current = CrawlContext(crawl_config(crawler.settings))
     return _current

@@ -50,9 +50,10 @@ def find_article_links(
     *,
     link_pattern: str | None = None,
     link_selector: str | None = None,
-    max_links: int = 200,
+    max_links: int | None = None,
 ) -> list[str]:
-    """Article URLs on the page, in page order, deduplicated, at most ``max_links``."""
+    """Article URLs on the page, in page order, deduplicated, at most ``max_links`` (a
+    source's option; all of them without it)."""
     sel = Selector(text=html)
     base = sel.xpath("//base/@href").get()
     base_url = urljoin(page_url, base) if base else page_url
@@ -78,6 +79,6 @@ def find_article_links(
             continue
         seen.add(key)
         out.append(url.split("#", 1)[0])
-        if len(out) >= max_links:
+        if max_links is not None and len(out) >= max_links:
             break
     return out

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
@@ -45,9 +44,7 @@ class _Buffered:
 
 
 class StorePipeline:
-    def __init__(
-        self, ctx: CrawlContext, crawler: Crawler, batch: int = 100, seconds: float = 1.0
-    ) -> None:
+    def __init__(self, ctx: CrawlContext, crawler: Crawler, batch: int, seconds: float) -> None:
         self.ctx = ctx
         self.stats = crawler.stats
         self.batch, self.seconds = max(1, batch), seconds
@@ -57,9 +54,7 @@ class StorePipeline:
         self._later: CallLaterOnce[None] = CallLaterOnce(self.flush)
         # source -> [articles still to handle, its status]: validators are saved at zero.
         self.waiting: dict[str, list[Any]] = {}
-        self.max_interval = {
-            src.name: timedelta(seconds=src.max_interval) for src in ctx.config.sources
-        }
+        self.max_interval = {src.name: src.max_interval for src in ctx.config.sources}
         ctx.pipelines_open += 1
 
     @classmethod
@@ -67,8 +62,8 @@ class StorePipeline:
         return cls(
             context_for(crawler),
             crawler,
-            crawler.settings.getint("MONITOR_STORE_BATCH", 100),
-            crawler.settings.getfloat("MONITOR_STORE_BATCH_SECONDS", 1.0),
+            crawler.settings.getint("MONITOR_STORE_BATCH"),  # monitor.crawl.settings
+            crawler.settings.getfloat("MONITOR_STORE_BATCH_SECONDS"),
         )
 
     def process_item(self, item: Any) -> Any:

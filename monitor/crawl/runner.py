@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from scrapy.crawler import CrawlerProcess
 from twisted.internet.task import LoopingCall
 
-from monitor.config import Config, Source
+from monitor.config import Config, Source, SourceKind
 from monitor.crawl.context import CrawlContext, CrawlTally, set_context
 from monitor.crawl.settings import crawl_settings
 from monitor.logs import quiet_libraries
@@ -100,13 +100,10 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
     set_context(ctx)
     process = CrawlerProcess(settings)
     quiet_libraries(verbose)  # Scrapy just set its loggers to DEBUG
-    from spiders.feed import FeedSpider
-    from spiders.section import SectionSpider
-
-    for spider in (FeedSpider, SectionSpider):
-        chosen = [s.name for s in sources if s.kind == spider.kind]
+    for kind in SourceKind:  # each kind's spider is named after it; Scrapy's loader finds it
+        chosen = [s.name for s in sources if s.kind == kind]
         if chosen:
-            process.crawl(spider, sources=chosen)
+            process.crawl(kind.value, sources=chosen)
     progress = _progress_reporter(ctx, len(sources))
     try:
         if sources:

@@ -1,16 +1,21 @@
-"""Scrapy settings: the module scrapy.cfg points at, and ``crawl_settings`` for our runner."""
+"""Scrapy settings: the project settings module scrapy.cfg names (what does not depend on the
+configuration), ``apply_config`` for the [crawl] options (the spiders' ``update_settings``
+calls it, so `monitor crawl` and `scrapy crawl` get the same), and ``crawl_settings`` for our
+runner."""
 
 from __future__ import annotations
 
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
-from monitor.config import Config
+from monitor.config import Config, CrawlConfig
 
 BOT_NAME = "news-monitor"
+# The spider loader finds the spiders here, by name: one per source kind (spiders/).
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
-USER_AGENT = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
-ROBOTSTXT_OBEY = True
+# USER_AGENT, ROBOTSTXT_OBEY, CONCURRENT_REQUESTS(_PER_DOMAIN), AUTOTHROTTLE_ENABLED,
+# DOWNLOAD_TIMEOUT and DOWNLOAD_MAXSIZE are [crawl] options: see apply_config, and their
+# defaults in monitor.config.CrawlConfig.
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "monitor.crawl.robots.RobotsTxtMiddleware": 100,  # same place, see its docstring
@@ -46,15 +51,10 @@ COOKIES_ENABLED = False
 # Feeds are revalidated by us (next issues: conditional GET); Scrapy's RFC2616 cache would
 # serve stale feeds from disk.
 HTTPCACHE_ENABLED = False
-CONCURRENT_REQUESTS = 32
-CONCURRENT_REQUESTS_PER_DOMAIN = 4
-AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
-DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 15
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # hostile or broken servers: bound every response
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 RETRY_TIMES = 1
@@ -70,21 +70,32 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = "INFO"
 
 
-def crawl_settings(config: Config, *, verbose: bool = False) -> Settings:
-    """The module's settings with the configuration's crawl options applied."""
-    settings = Settings()
-    settings.setmodule(__name__, priority="project")
-    c = config.crawl
+def apply_config(settings: BaseSettings, crawl: CrawlConfig) -> None:
+    """The [crawl] options as Scrapy settings, at the priority of a spider's own settings:
+    above this module's, below ``scrapy crawl -s NAME=VALUE``."""
     settings.setdict(
         {
-            "USER_AGENT": c.user_agent,
-            "ROBOTSTXT_OBEY": c.robots_txt,
-            "CONCURRENT_REQUESTS": c.concurrent_requests,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": c.per_domain,
-            "AUTOTHROTTLE_ENABLED": c.autothrottle,
-            "DOWNLOAD_TIMEOUT": c.download_timeout,
-            "DOWNLOAD_MAXSIZE": c.max_response_size,
-            "DOWNLOAD_WARNSIZE": min(c.max_response_size, DOWNLOAD_WARNSIZE),
+            "USER_AGENT": crawl.user_agent,
+            "ROBOTSTXT_OBEY": crawl.robots_txt,
+            "CONCURRENT_REQUESTS": crawl.concurrent_requests,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_domain,
+            "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+            "DOWNLOAD_TIMEOUT": crawl.download_timeout.total_seconds(),
+            # Hostile or broken servers: every response is bounded.
+            "DOWNLOAD_MAXSIZE": crawl.max_response_size,
+            "DOWNLOAD_WARNSIZE": min(crawl.max_response_size, DOWNLOAD_WARNSIZE),
+        },
+        priority="spider",
+    )
+
+
+def crawl_settings(config: Config, *, verbose: bool = False) -> Settings:
+    """This module's settings with our runner's own: its logging, and where the
+    configuration came from. The spiders add the [crawl] options (``apply_config``)."""
+    settings = Settings()
+    settings.setmodule(__name__, priority="project")
+    settings.setdict(
+        {
             "LOG_LEVEL": "DEBUG" if verbose else "WARNING",
             # `monitor` has its own logging (monitor.logs); `scrapy crawl` keeps Scrapy's.
             "LOG_INSTALL_ROOT_HANDLER": False,

@@ -48,6 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
+        self.server.user_agents.append(self.headers.get("User-Agent", ""))
         target = self._file()
         if target is None:
             self.send_error(404, "Not Found")
@@ -123,6 +124,7 @@ class _Server(ThreadingHTTPServer):
     root: Path
     base: str
     requests: list[str]
+    user_agents: list[str]
     responses: list[tuple[str, int]]
     sent: dict[str, int]
 
@@ -137,6 +139,7 @@ class FixtureSite:
         self.base = f"http://{host}:{self.port}"
         self._server.root, self._server.base = self.root, self.base
         self._server.requests = []
+        self._server.user_agents = []
         self._server.responses = []
         self._server.sent = {}
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -150,6 +153,11 @@ class FixtureSite:
     def requests(self) -> list[str]:
         """Paths requested so far, in order: tests check what was (not) fetched."""
         return self._server.requests
+
+    @property
+    def user_agents(self) -> list[str]:
+        """The User-Agent of each request, in the order of ``requests``."""
+        return self._server.user_agents
 
     @property
     def sent(self) -> dict[str, int]:

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
-from monitor.config import Config, Recipient
+from monitor.config import Config, Empty, Recipient, Schedule
 from monitor.digest.build import Attention, DigestContent, build_digest
 from monitor.digest.render import build_message
 from monitor.digest.send import deliver
@@ -41,7 +41,7 @@ from monitor.store.sources import source_rows
 log = logging.getLogger("monitor.digest")
 
 #: The span a digest covers, for its "usual" counts; alerts have none.
-SPANS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+SPANS = {Schedule.DAILY: timedelta(days=1), Schedule.WEEKLY: timedelta(days=7)}
 
 
 @dataclass(frozen=True)
@@ -71,20 +71,20 @@ def _gather(config: Config, engine: Engine, r: Recipient, now: datetime) -> _Gat
         hits = due.hits
         copies = story_copies(s, [h.story_id for h in hits if h.story_id is not None])
         attention = []
-        if r.schedule != "immediate" and (hits or r.empty == "send"):
+        if r.schedule != Schedule.IMMEDIATE and (hits or r.empty == Empty.SEND):
             attention = [
                 Attention(row.name, row.state, row.failing_since, row.last_error or "")
                 for row in source_rows(
                     s,
                     [x.name for x in config.sources],
-                    broken_after=timedelta(seconds=config.daemon.broken_after),
+                    broken_after=config.daemon.broken_after,
                     counts=False,
                 )
                 if row.state in ("failing", "broken")
             ]
         span = SPANS.get(r.schedule)
         usual = usual_hits(s, r.watchlists, now, span) if span and hits else None
-    kind = "alert" if r.schedule == "immediate" else "digest"
+    kind = "alert" if r.schedule == Schedule.IMMEDIATE else "digest"
     content = build_digest(
         hits,
         r.watchlists,
@@ -126,9 +126,9 @@ def run_digest(
 ) -> DigestOutcome:
     g = _gather(config, engine, r, utcnow())
     count = len(g.content.hit_ids) + sum(g.more.values())
-    send_empty = r.empty == "send" and r.schedule != "immediate"
+    send_empty = r.empty == Empty.SEND and r.schedule != Schedule.IMMEDIATE
     if not g.hits and not send_empty:
-        if r.schedule == "immediate":  # checked every tick: nothing to record
+        if r.schedule == Schedule.IMMEDIATE:  # checked every tick: nothing to record
             return DigestOutcome(r.name, "empty", 0)
         log.info("digest has nothing new recipient=%s slot=%s", r.name, slot_at)
         if not dry_run:
@@ -183,7 +183,7 @@ def _failed(
             recipient_state(s, r.name),
             error=error,
             slot_at=slot_at,
-            retry=timedelta(seconds=config.digest.retry),
+            retry=config.digest.retry,
             hits=count,
             addresses=[] if r.apprise_url else list(r.to),
         )
@@ -212,7 +212,7 @@ def due_recipients(
                 at=r.time,
                 day=r.day,
                 zone=r.zone,
-                every=timedelta(seconds=r.every),
+                every=r.every,
                 quiet=r.quiet,
                 # A new recipient gets the latest slot at once if it falls in the day
                 # its first digest covers.

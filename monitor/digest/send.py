@@ -9,11 +9,11 @@ import smtplib
 import ssl
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from monitor.config import DigestConfig, Recipient, SmtpConfig
+from monitor.config import DigestConfig, Recipient, Security, SmtpConfig, default
 from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -31,13 +31,14 @@ def deliver(
     """Through apprise for a recipient with an apprise URL; else SMTP, or the outbox when
     no SMTP server is configured."""
     if recipient.apprise_url:
-        return send_apprise(msg, recipient.apprise_url, smtp.timeout if smtp else 30.0)
+        timeout = smtp.timeout if smtp else default(SmtpConfig, "timeout")
+        return send_apprise(msg, recipient.apprise_url, timeout)
     if smtp is None:
         return Delivery(str(write_outbox(msg, digest.outbox)), {})
     return send_smtp(msg, smtp)
 
 
-def send_apprise(msg: EmailMessage, url: str, timeout: float) -> Delivery:
+def send_apprise(msg: EmailMessage, url: str, timeout: timedelta) -> Delivery:
     """The plain-text digest as one notification. apprise reports only success or not, and
     logs why: the log is captured into the error. The URL holds tokens: only its
     privacy-masked form is ever shown."""
@@ -47,7 +48,7 @@ def send_apprise(msg: EmailMessage, url: str, timeout: float) -> Delivery:
     if service is None:
         raise DeliveryError(f"apprise cannot use the URL of scheme {url.split('://')[0]}://")
     shown = _masked(service.url(privacy=True))
-    service.socket_read_timeout = service.socket_connect_timeout = timeout
+    service.socket_read_timeout = service.socket_connect_timeout = timeout.total_seconds()
     body = msg.get_body(("plain",))
     text = body.get_content() if body is not None else ""
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
@@ -88,17 +89,17 @@ def send_smtp(msg: EmailMessage, smtp: SmtpConfig) -> Delivery:
         )
     try:
         client: smtplib.SMTP
-        if smtp.security == "ssl":
+        if smtp.security == Security.SSL:
             client = smtplib.SMTP_SSL(
                 smtp.host,
                 smtp.port,
-                timeout=smtp.timeout,
+                timeout=smtp.timeout.total_seconds(),
                 context=ssl.create_default_context(cafile=smtp.ca_file),
             )
         else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout.total_seconds())
         with client:
-            if smtp.security == "starttls":
+            if smtp.security == Security.STARTTLS:
                 client.starttls(context=ssl.create_default_context(cafile=smtp.ca_file))
             if smtp.username:
                 client.login(smtp.username, smtp.password or "")

@@ -10,9 +10,6 @@ from typing import Literal
 
 SourceState = Literal["ok", "failing", "broken", "new"]
 
-#: A source failing for this long is "broken": reported, still checked at the longest backoff.
-BROKEN_AFTER = timedelta(days=2)
-
 
 @dataclass(frozen=True)
 class SourceSpec:
@@ -50,7 +47,7 @@ def source_state(
     last_error_at: datetime | None,
     last_success_at: datetime | None,
     now: datetime,
-    broken_after: timedelta = BROKEN_AFTER,
+    broken_after: timedelta,
 ) -> SourceState:
     """ok, failing, broken (410 Gone, or failing for ``broken_after`` or longer), or new
     (never checked successfully nor failing). ``failures``: checks failed in a row."""

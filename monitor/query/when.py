@@ -17,7 +17,7 @@ def parse_when(text: str, *, end: bool = False, now: datetime | None = None) -> 
     """A point in time; with ``end``, a bare date means the end of that day."""
     text = text.strip()
     if _AGO.fullmatch(text):
-        return (now or datetime.now(UTC)) - timedelta(seconds=parse_duration(text))
+        return (now or datetime.now(UTC)) - parse_duration(text)
     try:
         d = datetime.fromisoformat(text)
     except ValueError:

@@ -6,7 +6,7 @@ when to check next), the validators of conditional requests, and each source's s
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from monitor.domain.schedule import RATE_WINDOW, adaptive_interval, failure_delay
 from monitor.domain.sources import (
-    BROKEN_AFTER,
     SourceSpec,
     SourceState,
     SourceStatus,
@@ -176,7 +175,8 @@ class SourceRow:
     fetch_url: str | None = None
     articles_week: int = 0  # new articles over the last 7 days
     now: datetime | None = None
-    broken_after: timedelta = BROKEN_AFTER
+    #: failing this long is "broken" ([daemon] broken_after, passed by the caller)
+    broken_after: timedelta = field(kw_only=True)
 
     @property
     def state(self) -> SourceState:
@@ -225,7 +225,7 @@ def source_rows(
     names: Sequence[str] | None = None,
     *,
     now: datetime | None = None,
-    broken_after: timedelta = BROKEN_AFTER,
+    broken_after: timedelta,
     counts: bool = True,
 ) -> list[SourceRow]:
     """Each source's state; with ``counts``, its articles and hits (all time and last week:

@@ -114,7 +114,7 @@ class WebView:
             rows = source_rows(
                 s,
                 [x.name for x in self.config.sources],
-                broken_after=timedelta(seconds=self.config.daemon.broken_after),
+                broken_after=self.config.daemon.broken_after,
             )
         return self.page("sources.html", rows=rows)
 
