@@ -17,6 +17,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
+from monitor.app import needing_attention, source_health
 from monitor.config import Config, Recipient
 from monitor.digest.build import Attention, DigestContent, build_digest
 from monitor.digest.render import build_message
@@ -32,7 +33,7 @@ from monitor.store.deliveries import (
 )
 from monitor.store.engine import transaction
 from monitor.store.models import utcnow
-from monitor.store.queries import HitRow, due_for_digest, source_rows, story_copies, usual_hits
+from monitor.store.queries import HitRow, due_for_digest, story_copies, usual_hits
 
 log = logging.getLogger("monitor.digest")
 
@@ -70,13 +71,7 @@ def _gather(config: Config, engine: Engine, r: Recipient, now: datetime) -> _Gat
         if r.schedule != "immediate" and (hits or r.empty == "send"):
             attention = [
                 Attention(row.name, row.state, row.failing_since, row.last_error or "")
-                for row in source_rows(
-                    s,
-                    [x.name for x in config.sources],
-                    broken_after=timedelta(seconds=config.daemon.broken_after),
-                    counts=False,
-                )
-                if row.state in ("failing", "broken")
+                for row in needing_attention(source_health(s, config, counts=False))
             ]
         span = SPANS.get(r.schedule)
         usual = usual_hits(s, r.watchlists, now, span) if span and hits else None
