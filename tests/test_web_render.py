@@ -1,8 +1,10 @@
-"""Pure: the templates' helpers that keep hostile feed text in its place."""
+"""Pure: the templates' helpers that keep hostile feed text in its place (the snippet's
+pieces are cut by monitor.matching.snippet, for every renderer)."""
 
 from __future__ import annotations
 
-from monitor.web.render import marked, web_link
+from monitor.matching.snippet import segments
+from monitor.web.render import web_link
 
 
 def test_only_web_urls_become_links() -> None:
@@ -11,10 +13,10 @@ def test_only_web_urls_become_links() -> None:
         assert web_link(bad) is None
 
 
-def test_marked_cuts_the_snippet_at_its_highlights() -> None:
-    assert marked("Iran and Tehran", [[9, 15], [0, 4]]) == [
+def test_segments_cut_the_snippet_at_its_highlights() -> None:
+    assert segments("Iran and Tehran", [[9, 15], [0, 4]]) == [
         ("Iran", True),
         (" and ", False),
         ("Tehran", True),
     ]
-    assert marked("short", [[2, 99], [3, 1]]) == [("short", False)]  # bad offsets ignored
+    assert segments("short", [[2, 99], [3, 1]]) == [("short", False)]  # bad offsets ignored

@@ -10,17 +10,15 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
+from monitor.app import Monitor
 from monitor.config import data_dir, load_config
 from monitor.crawl.runner import run_crawl
 from monitor.demo.server import FixtureSite
 from monitor.digest.job import run_now
 from monitor.domain.filters import HitFilter
 from monitor.errors import MonitorError
-from monitor.output import print_crawl_summary
-from monitor.output_query import print_hit_table
-from monitor.store.engine import transaction
-from monitor.store.hits import page_hits
-from monitor.storeconfig import open_store
+from monitor.render.reports import print_crawl_summary
+from monitor.render.tables import print_hit_table
 
 MARKER = ".monitor-demo"
 
@@ -100,12 +98,11 @@ def run_demo(target: Path | None = None, *, verbose: bool = False) -> int:
         out.flush()
         summary = run_crawl(config, verbose=verbose)
     print_crawl_summary(summary)
-    engine = open_store(config)
-    with transaction(engine) as s:
-        rows = page_hits(s, HitFilter(), limit=100).rows
-    out.write(f"\n{len(rows)} hits:\n")
-    print_hit_table(rows, zone=config.digest.zone)  # the table `monitor hits` prints
-    [outcome] = run_now(config, engine)
+    with Monitor.writer(config) as app:
+        rows = app.hit_page(HitFilter(), limit=100).rows
+        out.write(f"\n{len(rows)} hits:\n")
+        print_hit_table(rows, zone=config.digest.zone)  # the table `monitor hits` prints
+        [outcome] = run_now(config, app.engine)
     out.write(f"\nDigest ({outcome.hits} hits) written to {outcome.destination}\n")
     out.write(
         f"\nQuery the hits again (the demo site is gone, the archive stays):\n"

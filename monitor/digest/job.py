@@ -17,6 +17,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
+from monitor.app import needing_attention, source_health
 from monitor.config import Config, Empty, Recipient, Schedule
 from monitor.digest.build import Attention, DigestContent, build_digest
 from monitor.digest.render import build_message
@@ -36,7 +37,6 @@ from monitor.store.digests import (
 from monitor.store.engine import transaction
 from monitor.store.hits import HitRow
 from monitor.store.models import utcnow
-from monitor.store.sources import source_rows
 
 log = logging.getLogger("monitor.digest")
 
@@ -74,13 +74,7 @@ def _gather(config: Config, engine: Engine, r: Recipient, now: datetime) -> _Gat
         if r.schedule != Schedule.IMMEDIATE and (hits or r.empty == Empty.SEND):
             attention = [
                 Attention(row.name, row.state, row.failing_since, row.last_error or "")
-                for row in source_rows(
-                    s,
-                    [x.name for x in config.sources],
-                    broken_after=config.daemon.broken_after,
-                    counts=False,
-                )
-                if row.state in ("failing", "broken")
+                for row in needing_attention(source_health(s, config, counts=False))
             ]
         span = SPANS.get(r.schedule)
         usual = usual_hits(s, r.watchlists, now, span) if span and hits else None

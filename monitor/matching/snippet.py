@@ -29,16 +29,25 @@ class Snippet:
 
     def segments(self) -> list[tuple[str, bool]]:
         """The snippet as (text, highlighted) pieces, ready for a template."""
-        out: list[tuple[str, bool]] = []
-        pos = 0
-        for start, end in self.highlights:
-            if start > pos:
-                out.append((self.text[pos:start], False))
-            out.append((self.text[start:end], True))
-            pos = end
-        if pos < len(self.text):
-            out.append((self.text[pos:], False))
-        return out
+        return segments(self.text, self.highlights)
+
+
+def segments(text: str, highlights: Sequence[Sequence[int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into (text, highlighted) pieces at ``highlights``, for every renderer
+    (digest, web view, terminal), each of which escapes the pieces its own way. Offsets read
+    back from the store are not trusted: overlapping or out-of-range ones are skipped."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted((int(a), int(b)) for a, b in highlights):
+        if start < at or end > len(text) or start >= end:
+            continue
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
 
 
 @dataclass(frozen=True)

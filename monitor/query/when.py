@@ -1,5 +1,6 @@
 """Times as users write them in a filter: ``2d``, ``12h``, a date or an ISO time (UTC unless
-given). The same rules as the command line's ``--since`` and ``--until``, for the web view."""
+given). The one parser of the command line's ``--since`` and ``--until`` and of the web view's
+filters, so both read a time the same way."""
 
 from __future__ import annotations
 

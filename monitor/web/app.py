@@ -22,9 +22,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from monitor.app import Monitor, UnknownWatchlist
 from monitor.config import Config
 from monitor.domain.filters import Cursor, HitFilter, Per, Sort
 from monitor.errors import MonitorError
+from monitor.query.when import parse_when
 from monitor.web.render import environment
 
 #: No scripts at all; inline styles and the inline SVG chart are all the page needs.
@@ -42,11 +44,12 @@ LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 class WebView:
     """The routes over one read-only engine and the configuration (watchlist and source
-    names for the filters, the digest's time zone for display)."""
+    names for the filters, the digest's time zone for display): each asks monitor.app and
+    renders a template."""
 
     def __init__(self, config: Config, engine: Engine) -> None:
         self.config = config
-        self.engine = engine
+        self.app = Monitor(config, lambda: engine)
         self.env: Environment = environment(config.digest.zone)
 
     def page(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -61,16 +64,12 @@ class WebView:
         return self.page("error.html", status=status, message=message)
 
     def hits(self, request: Request) -> Response:
-        from monitor.store.hits import page_hits
-        from monitor.store.readonly import read_session
-
         params = request.query_params
         try:
             f = filter_from(params)
             after = params.get("after")
             cursor = Cursor.decode(after) if after else None
-            with read_session(self.engine) as s:
-                page = page_hits(s, f, limit=PAGE_SIZE, cursor=cursor)
+            page = self.app.hit_page(f, limit=PAGE_SIZE, cursor=cursor)
         except MonitorError as exc:
             return self.page("hits.html", status=400, error=str(exc), f=HitFilter(), rows=[])
         next_url = None
@@ -82,18 +81,12 @@ class WebView:
         )
 
     def article(self, request: Request) -> Response:
-        from monitor.query.article import load_article
-        from monitor.store.readonly import read_session
-
-        with read_session(self.engine) as s:
-            view = load_article(s, request.path_params["article_id"])
+        view = self.app.article(int(request.path_params["article_id"]))
         if view is None:
             return self.error(404, "No stored article has this id.")
         return self.page("article.html", a=view)
 
     def trends(self, request: Request) -> Response:
-        from monitor.query.stats import watchlist_series
-        from monitor.store.readonly import read_session
         from monitor.web.chart import bar_chart
 
         names = [w.name for w in self.config.watchlists]
@@ -101,35 +94,22 @@ class WebView:
         until = datetime.now(UTC)
         first_day = until.date() - timedelta(days=TREND_DAYS - 1)  # today is the last bar
         since = datetime.combine(first_day, datetime.min.time(), UTC)
-        with read_session(self.engine) as s:
-            series = watchlist_series(s, since, until, watchlists=wanted)
+        series = self.app.stats(wanted, since, until, by_source=False).series
         charts = [(x, bar_chart(x)) for x in series]
         return self.page("trends.html", charts=charts, days=TREND_DAYS)
 
     def sources_page(self, request: Request) -> Response:
-        from monitor.store.readonly import read_session
-        from monitor.store.sources import source_rows
-
-        with read_session(self.engine) as s:
-            rows = source_rows(
-                s,
-                [x.name for x in self.config.sources],
-                broken_after=self.config.daemon.broken_after,
-            )
-        return self.page("sources.html", rows=rows)
+        return self.page("sources.html", rows=self.app.sources())
 
     def feed(self, request: Request) -> Response:
-        from monitor.atom import build_feed
-        from monitor.store.hits import page_hits
-        from monitor.store.readonly import read_session
+        from monitor.render.atom import build_feed
 
         name = request.path_params["name"]
         watchlist = None if name == "all" else name
-        if watchlist is not None and watchlist not in {w.name for w in self.config.watchlists}:
+        try:
+            rows = self.app.feed(watchlist, FEED_SIZE)
+        except UnknownWatchlist:
             return self.error(404, "No watchlist has this name.")
-        f = HitFilter(watchlists=(watchlist,) if watchlist else ())
-        with read_session(self.engine) as s:
-            rows = page_hits(s, f, limit=FEED_SIZE if watchlist else FEED_SIZE * 4).rows
         body = build_feed(
             rows,
             watchlist=watchlist,
@@ -146,8 +126,6 @@ def _many(params: Any, key: str) -> tuple[str, ...]:
 
 def filter_from(params: Any) -> HitFilter:
     """The hit list's query string as a filter (the same fields as `monitor hits`)."""
-    from monitor.query.when import parse_when
-
     since, until = params.get("since"), params.get("until")
     story = params.get("story")
     if story and not story.isdigit():

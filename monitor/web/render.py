@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor.domain.urls import is_web_url
+from monitor.matching.snippet import segments
 
 
 def web_link(url: str | None) -> str | None:
     """The URL if it may be a link (http or https), else None: a ``javascript:`` or
     ``data:`` URL from a hostile feed is shown as text, never as an href."""
     return url if url and is_web_url(url) else None
-
-
-def marked(text: str, highlights: Sequence[Sequence[int]]) -> list[tuple[str, bool]]:
-    """The snippet cut into (text, highlighted) pieces; the template escapes each."""
-    pieces: list[tuple[str, bool]] = []
-    at = 0
-    for start, end in sorted((int(a), int(b)) for a, b in highlights):
-        if start < at or end > len(text) or start >= end:
-            continue  # overlapping or out of range: never trust offsets blindly
-        if start > at:
-            pieces.append((text[at:start], False))
-        pieces.append((text[start:end], True))
-        at = end
-    if at < len(text):
-        pieces.append((text[at:], False))
-    return pieces
 
 
 def environment(zone: ZoneInfo | None) -> Environment:
@@ -49,6 +33,6 @@ def environment(zone: ZoneInfo | None) -> Environment:
 
     env.filters["when"] = when
     env.globals["web_link"] = web_link
-    env.globals["marked"] = marked
+    env.globals["marked"] = segments  # a snippet cut at its highlights
     env.globals["zone_name"] = str(zone) if zone else "UTC"
     return env

@@ -6,7 +6,7 @@ import io
 from types import SimpleNamespace
 
 from monitor.crawl.context import SourceTally
-from monitor.output import print_crawl_summary
+from monitor.render.reports import print_crawl_summary
 
 
 def summary(n: int) -> SimpleNamespace:

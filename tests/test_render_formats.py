@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from monitor.writers import (
+from monitor.render.formats import (
     write_csv,
     write_export_csv,
     write_export_jsonl,

@@ -1,0 +1,71 @@
+"""`monitor db`: the schema and the planner's statistics."""
+
+from __future__ import annotations
+
+import click
+
+from monitor.cli.options import State, pass_state, reports_errors
+
+
+@click.group("db")
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@pass_state
+@reports_errors
+def db_upgrade(state: State) -> None:
+    """Migrate the database to this version's schema (back it up first)."""
+    from monitor.store.engine import describe, make_engine
+    from monitor.store.migrate import current_revision, head_revision, upgrade
+
+    engine = make_engine(state.config.database_url)
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    where = describe(state.config.database_url)
+    if before == after:
+        click.echo(f"{where} is up to date (revision {after}).")
+    else:
+        click.echo(
+            f"{where} migrated from {before or 'empty'} to {after} (head {head_revision(engine)})."
+        )
+        # A migration may rebuild tables (SQLite) and lose their statistics with them.
+        from monitor.store.maintenance import refresh_statistics
+
+        click.echo(f"planner statistics refreshed in {refresh_statistics(engine):.1f} s.")
+
+
+@db.command("analyze")
+@pass_state
+@reports_errors
+def db_analyze(state: State) -> None:
+    """Refresh the query planner's statistics (the daemon does it daily; run it from cron
+    after big imports if you crawl without the daemon)."""
+    from monitor.store.engine import describe, make_engine
+    from monitor.store.maintenance import refresh_statistics
+
+    engine = make_engine(state.config.database_url)
+    seconds = refresh_statistics(engine)
+    click.echo(f"{describe(state.config.database_url)}: statistics refreshed in {seconds:.1f} s.")
+
+
+@db.command("status")
+@pass_state
+@reports_errors
+def db_status(state: State) -> None:
+    """Show the database URL and its schema revision."""
+    from monitor.store.engine import describe, make_engine
+    from monitor.store.migrate import current_revision, head_revision
+
+    engine = make_engine(state.config.database_url)
+    cur, head = current_revision(engine), head_revision(engine)
+    click.echo(f"database: {describe(state.config.database_url)}")
+    click.echo(
+        f"revision: {cur or 'none (empty database)'}; this monitor needs {head}"
+        + ("" if cur == head else " -> run: monitor db upgrade")
+    )
+
+
+COMMANDS = [db]

@@ -1,0 +1,94 @@
+"""What runs: the daemon, one crawl, the web view's server, the offline demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.cli.options import State, pass_state, reports_errors
+
+
+@click.command("run")
+@pass_state
+@reports_errors
+def run(state: State) -> None:
+    """Run the daemon: crawl each source at its interval, send the digest daily."""
+    from monitor.daemon import Daemon
+
+    sys.exit(Daemon(state.config, verbose=state.verbose).run())
+
+
+@click.command("crawl")
+@click.option(
+    "--source",
+    "-s",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Crawl only this source (repeatable). Default: every source.",
+)
+@click.option(
+    "--due",
+    is_flag=True,
+    help="Only the sources whose interval has elapsed (for running from cron).",
+)
+@pass_state
+@reports_errors
+def crawl(state: State, sources: tuple[str, ...], due: bool) -> None:
+    """Crawl once now, store new articles and hits, then print a summary.
+
+    Exits 0 even when some sources failed: the summary names them and `monitor sources`
+    keeps their last error.
+    """
+    from monitor.crawl.runner import run_crawl
+    from monitor.render.reports import print_crawl_summary
+
+    config = state.config
+    names = list(sources)
+    for n in names:
+        config.source(n)  # unknown names fail here, before anything starts
+    if due:
+        from monitor.app import Monitor
+        from monitor.store.models import utcnow
+
+        with Monitor.writer(config) as app:
+            names = app.due_sources(names or [x.name for x in config.sources], utcnow())
+        if not names:
+            click.echo("No source is due.", err=True)
+            return
+    summary = run_crawl(config, names, verbose=state.verbose)
+    print_crawl_summary(summary)
+
+
+@click.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@pass_state
+@reports_errors
+def web(state: State, host: str, port: int) -> None:
+    """A read-only web view of the archive: hits with filters and search, articles, trend
+    charts, source health and Atom feeds. Listens on 127.0.0.1 unless told otherwise."""
+    from monitor.web.serve import serve
+
+    serve(state.config, host, port)
+
+
+@click.command("demo")
+@click.option(
+    "--dir",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the demo keeps its database and outbox (default: 'demo' in the data directory).",
+)
+@pass_state
+@reports_errors
+def demo(state: State, target: Path | None) -> None:
+    """Run the whole loop offline on a small news site served on 127.0.0.1."""
+    from monitor.demo.run import run_demo
+
+    sys.exit(run_demo(target, verbose=state.verbose))
+
+
+COMMANDS = [run, crawl, web, demo]
