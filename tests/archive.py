@@ -17,7 +17,7 @@ from monitor.store.articles import store_article
 from monitor.store.engine import make_engine, transaction
 from monitor.store.migrate import upgrade
 from monitor.store.sources import sync_sources
-from tests.conftest import feed, write_config
+from tests.helpers import feed, write_config
 
 WATCHLISTS = {"iran": "Iran OR Tehran", "russia": "Russia", "drones": "drone*"}
 

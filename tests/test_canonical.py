@@ -21,7 +21,7 @@ from monitor.store.articles import Incoming, store_articles
 from monitor.store.engine import transaction
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit
 from monitor.store.sources import sync_sources
-from tests.conftest import db_query, feed, run_monitor, write_config
+from tests.helpers import db_query, feed, run_monitor, write_config
 
 LINK = "https://news.test/2026/11/20/drones-cross-the-caspian-a2001"
 MATCHER = Matcher({"iran": "Iran"})

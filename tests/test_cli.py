@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.demo.server import FixtureSite
-from tests.conftest import db_query, feed, run_monitor, write_config
+from tests.helpers import db_query, feed, run_monitor, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 
@@ -128,7 +128,7 @@ def test_digest_preview_writes_html_and_marks_nothing(crawled: Path, tmp_path: P
 
 
 def test_digest_failure_exit_code_and_message(crawled: Path) -> None:
-    from tests.conftest import free_port
+    from tests.helpers import free_port
 
     crawled.write_text(
         crawled.read_text() + f'\n[smtp]\nhost = "127.0.0.1"\nport = '
@@ -233,7 +233,7 @@ def test_processes_opening_a_new_store_at_once_migrate_it_once(tmp_path: Path, d
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     config = write_config(tmp_path, feed("rss", "http://127.0.0.1:9/rss.xml"))
     procs = [

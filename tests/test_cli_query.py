@@ -11,7 +11,7 @@ import feedparser
 import pytest
 
 from tests.archive import HOSTILE_TITLE, Archive, build_archive
-from tests.conftest import run_monitor
+from tests.helpers import run_monitor
 
 pytestmark = pytest.mark.slow
 

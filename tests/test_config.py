@@ -27,7 +27,7 @@ from monitor.config import (
     parse_size,
 )
 from monitor.errors import ConfigError
-from tests.conftest import run_monitor
+from tests.helpers import run_monitor
 
 GOOD = """
 [database]
@@ -365,7 +365,7 @@ def test_digest_cap_per_watchlist_is_inherited_and_checked(
 
 def _readme_tables() -> dict[str, str]:
     """README's configuration example, the text of each table (of all its [[...]] together)."""
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     readme = (ROOT / "README.md").read_text("utf-8")
     block = readme.split("## Configuration", 1)[1].split("```toml", 1)[1].split("```", 1)[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.demo.server import FixtureSite
-from tests.conftest import db_query, feed, publish_kremlin_story, run_monitor, section, write_config
+from tests.helpers import db_query, feed, publish_kremlin_story, run_monitor, section, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 
@@ -201,7 +201,7 @@ def test_scrapy_crawl_command_from_the_repository_root(tmp_path: Path, site: Fix
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml")))
     result = subprocess.run(
@@ -226,7 +226,7 @@ def test_scrapy_crawl_command_applies_the_crawl_options(
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     (site_dir / "private").mkdir()
     (site_dir / "private" / "feed.xml").write_bytes((site_dir / "feeds" / "rss2.xml").read_bytes())
@@ -289,7 +289,7 @@ def test_the_monitor_package_never_imports_the_spiders() -> None:
     spiders import monitor.crawl, never the other way round (not even inside a function)."""
     import ast
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     found = []
     for path in (ROOT / "monitor").rglob("*.py"):
@@ -330,7 +330,7 @@ def test_sources_wait_while_articles_are_queued_and_all_are_crawled(
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     config = write_config(tmp_path, four_sources(site))
     env = {**os.environ, "MONITOR_CONFIG": str(config)}
@@ -478,7 +478,7 @@ def test_two_crawls_at_once_store_each_story_once(tmp_path: Path, site: FixtureS
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     config = write_config(
         tmp_path,
@@ -515,7 +515,7 @@ def test_sigkill_at_any_moment_leaves_a_consistent_store(
     import sys
     import time
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     for page in site_dir.glob("2026/11/*/*.html"):  # slow article pages: kills land mid-crawl
         page.with_name(page.name + ".headers").write_text("X-Fixture-Delay: 0.4\n")

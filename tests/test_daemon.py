@@ -14,7 +14,7 @@ import pytest
 
 from monitor.demo.server import FixtureSite
 from monitor.store.engine import describe
-from tests.conftest import ROOT, db_query, feed, publish_kremlin_story, run_monitor, write_config
+from tests.helpers import ROOT, db_query, feed, publish_kremlin_story, run_monitor, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 

@@ -26,7 +26,7 @@ from monitor.store.digests import due_hits, recipient_state
 from monitor.store.engine import transaction
 from monitor.store.models import Digest, RecipientState
 from monitor.storeconfig import open_store
-from tests.conftest import SmtpRecorder, TlsSmtp, feed, free_port, run_monitor, write_config
+from tests.helpers import SmtpRecorder, TlsSmtp, feed, free_port, run_monitor, write_config
 
 RECIPIENTS = """
 [[recipients]]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_monitor
+from tests.helpers import run_monitor
 
 pytestmark = pytest.mark.slow
 

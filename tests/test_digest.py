@@ -25,7 +25,7 @@ from monitor.store.engine import transaction
 from monitor.store.hits import HitRow
 from monitor.store.models import Digest, Hit, utcnow
 from monitor.storeconfig import open_store
-from tests.conftest import SmtpRecorder, feed, write_config
+from tests.helpers import SmtpRecorder, feed, write_config
 
 ZONE = __import__("zoneinfo").ZoneInfo("Europe/Moscow")
 HOSTILE = '<script>alert(1)</script> Iran "quoted" & <b>bold</b>\r\nBcc: victim@example.org'
@@ -191,7 +191,7 @@ def test_refused_mail_keeps_hits_for_the_next_digest(
 
 
 def test_server_down_keeps_hits(with_hits: tuple[Path, Engine]) -> None:
-    from tests.conftest import free_port
+    from tests.helpers import free_port
 
     config_path, engine = with_hits
     config = smtp_config(config_path, free_port())

@@ -17,7 +17,7 @@ from monitor.crawl.extract import (
 from monitor.domain import stories
 from monitor.domain.articles import ArticleData
 from monitor.matching import Matcher
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 BASE = "http://news.test"
 PATH = "/2026/11/20/drones-cross-the-caspian-a2001"

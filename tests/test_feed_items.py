@@ -16,7 +16,7 @@ from monitor.domain.sources import SourceSpec
 from monitor.store.articles import complete_from_feed, store_article
 from monitor.store.engine import transaction
 from monitor.store.sources import sync_sources
-from tests.conftest import db_query, feed, run_monitor, section, write_config
+from tests.helpers import db_query, feed, run_monitor, section, write_config
 
 SUMMARY = "Talks with Iran resumed in Vienna, diplomats said."
 TEXT = (

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from monitor.crawl.feeds import html_to_text, parse_feed
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 BASE = "http://news.test"
 

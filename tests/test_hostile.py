@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.demo.server import FixtureSite
-from tests.conftest import db_query, feed, run_monitor, section, write_config
+from tests.helpers import db_query, feed, run_monitor, section, write_config
 
 MB = 1024 * 1024
 

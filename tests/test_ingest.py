@@ -24,7 +24,7 @@ from monitor.store.articles import Incoming, Stored, store_article, store_articl
 from monitor.store.engine import transaction
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
 from monitor.store.sources import sync_sources
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia", "rail": "railway OR rail"})
 SOURCES = ["wire", "daily"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from monitor.crawl.links import find_article_links
 from monitor.domain.urls import looks_like_article
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 BASE = "http://news.test"
 

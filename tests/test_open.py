@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from monitor.store import migrate
 from monitor.store.migrate import ensure_schema, file_heads, head_revision, migrations_head
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_heads_read_from_the_files_are_alembics(engine: Engine) -> None:

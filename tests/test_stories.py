@@ -33,7 +33,7 @@ from monitor.store.hits import iter_hits
 from monitor.store.migrate import downgrade, upgrade
 from monitor.store.models import Article
 from monitor.store.sources import sync_sources
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 
 def text(name: str) -> str:

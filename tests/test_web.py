@@ -13,7 +13,7 @@ import feedparser
 import pytest
 
 from tests.archive import HOSTILE_TITLE, Archive, build_archive
-from tests.conftest import db_query
+from tests.helpers import db_query
 from tests.webserver import get, web_server
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.archive import HOSTILE_TITLE, Archive, build_archive
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.webserver import web_server
 
 pytestmark = pytest.mark.slow

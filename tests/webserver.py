@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import ROOT, free_port
+from tests.helpers import ROOT, free_port
 
 
 @contextmanager
