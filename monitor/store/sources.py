@@ -20,6 +20,7 @@ from monitor.domain.sources import (
     SourceStatus,
     source_state,
 )
+from monitor.errors import StorageError
 from monitor.store.hits import iso
 from monitor.store.models import Article, Hit, Source, utcnow
 from monitor.store.upsert import insert_ignore
@@ -82,7 +83,9 @@ def record_source_result(
     exponential backoff (at least what Retry-After asked, at most a day). ``source``: its
     row, when the caller read many at once (``sources_named``)."""
     now = now or utcnow()
-    src = source or session.scalars(select(Source).where(Source.name == name)).one()
+    src = source or session.scalars(select(Source).where(Source.name == name)).one_or_none()
+    if src is None:  # as store_articles says of articles of a source it does not know
+        raise StorageError(f"result of an unknown source: {name}")
     src.last_checked_at = now
     src.checks = (src.checks or 0) + 1
     interval = timedelta(seconds=src.interval_seconds)
