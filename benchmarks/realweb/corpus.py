@@ -118,8 +118,10 @@ def build(mirror: Path) -> int:
     with (DATA / "pages.jsonl").open("w") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{len(rows)} pages of {len({r['publisher'] for r in rows})} publishers "
-          f"written to {DATA} ({skipped} left out: no expected body matched)")
+    print(
+        f"{len(rows)} pages of {len({r['publisher'] for r in rows})} publishers "
+        f"written to {DATA} ({skipped} left out: no expected body matched)"
+    )
     return 0
 
 
@@ -127,11 +129,15 @@ def load() -> list[Page]:
     """The corpus as built; a clear error when it was not."""
     index = DATA / "pages.jsonl"
     if not index.exists():
-        sys.exit(f"no corpus at {DATA}: run `python {Path(__file__).relative_to(Path.cwd())} build`")
+        sys.exit(
+            f"no corpus at {DATA}: run `python {Path(__file__).relative_to(Path.cwd())} build`"
+        )
     pages = []
     for line in index.read_text().splitlines():
         row = json.loads(line)
-        pages.append(Page(row["publisher"], DATA / row["file"], row["url"], row["title"], row["body"]))
+        pages.append(
+            Page(row["publisher"], DATA / row["file"], row["url"], row["title"], row["body"])
+        )
     return pages
 
 
