@@ -600,6 +600,8 @@ def watchlists_test(state: State, query: str, since: datetime | None, limit: int
     """Run QUERY against the stored articles: how many and which would match.
 
     Nothing is stored: this is a backtest before you add the query as a watchlist.
+    It also counts the articles that have a capitalised term (Turkey) only in
+    lower case ("roast turkey"), which it does not match, and shows the newest.
     """
     import json
 
@@ -616,6 +618,7 @@ def watchlists_test(state: State, query: str, since: datetime | None, limit: int
         sys.exit(2)
     with transaction(open_store(state.config)) as s:
         result = backtest(s, query, state.config.lists, since=since, keep=limit)
+    lower = result.lower_case_only
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -624,6 +627,22 @@ def watchlists_test(state: State, query: str, since: datetime | None, limit: int
                     "scanned": result.scanned,
                     "matched": result.matched,
                     "terms": result.terms,
+                    "lower_case_only": {
+                        "more": lower.more,
+                        "fewer": lower.fewer,
+                        "terms": lower.terms,
+                        "articles": [
+                            {
+                                "term": term,
+                                "url": a.url,
+                                "title": a.title,
+                                "source": a.source,
+                                "first_seen": a.first_seen.isoformat(),
+                                "snippet": snippet.text,
+                            }
+                            for term, (a, snippet) in lower.examples.items()
+                        ],
+                    },
                     "articles": [
                         {
                             "url": a.url,
