@@ -218,6 +218,31 @@ def test_watchlists_test_is_a_backtest_that_stores_nothing(crawled: Path, tmp_pa
     assert before == after
 
 
+def test_watchlists_test_shows_what_a_capitalised_term_leaves_out(crawled: Path) -> None:
+    # "the agriculture ministry said": Ministry does not match it, ministry would.
+    result = run_monitor(
+        "watchlists", "test", "Ministry OR Kremlin", "--format", "json", config=crawled
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["matched"] == 1 and data["terms"] == {"Kremlin": 1}
+    lower = data["lower_case_only"]
+    assert (lower["more"], lower["fewer"], lower["terms"]) == (1, 0, {"Ministry": 1})
+    [example] = lower["articles"]
+    assert example["term"] == "Ministry" and example["title"] == "Harvest Beats Forecasts"
+    assert "the agriculture ministry said" in example["snippet"]
+    table = run_monitor("watchlists", "test", "Ministry OR Kremlin", config=crawled).stdout
+    lines = table.splitlines()
+    assert lines[2] == (
+        '1 more article contains "ministry" only in lower case, which Ministry does not match: '
+        "write ministry to match it. Newest:"
+    )
+    assert lines[3].startswith("  Ministry: ") and "the agriculture ministry said" in lines[3]
+    lower_query = run_monitor("watchlists", "test", "ministry", "--format", "json", config=crawled)
+    assert json.loads(lower_query.stdout)["matched"] == 2
+    assert json.loads(lower_query.stdout)["lower_case_only"]["more"] == 0
+
+
 def test_hits_full_text_search(crawled: Path) -> None:
     def titles(*args: str) -> list[str]:
         out = run_monitor("hits", "--format", "json", *args, config=crawled).stdout

@@ -6,14 +6,15 @@ from hypothesis import strategies as st
 
 from monitor.matching import Matcher, QueryError, make_snippet, parse_query
 from monitor.matching.fold import fold
-from monitor.matching.reference import evaluate
+from monitor.matching.parse import Near, Term
+from monitor.matching.reference import evaluate, term_spans
 
 LISTS = {"iran": ("Iran", "Иран", "ایران", "Irán"), "strike": ("drone strike", "air raid")}
 
 CASES = [
     # query, text, expected
     ("Iran", "Iran said on Sunday", True),
-    ("Iran", "IRAN SAID", True),  # case-insensitive
+    ("Iran", "IRAN SAID", True),  # a capitalised term matches capitalised text in any case
     ("Iran", "Iran's foreign ministry", True),  # possessive
     ("Iran", "the Iran-Russia partnership", True),  # hyphenated compound
     ("Iran", "«Iran»", True),
@@ -64,8 +65,80 @@ CASES = [
     ("or", "this or that", True),  # a lower-case or is a word
 ]
 
+# The proper-noun rule: a query word written with a capital first letter matches only where the
+# text capitalises that letter too; a lower-case query word matches any case.
+PROPER_NOUNS = [
+    ("Iran", "Irán y Rusia", True),
+    ("Iran", "Iran's navy", True),
+    ("Iran", "IRÁN: NO", True),
+    ("Iran", "Los acusados no irán a prisión", False),  # the Spanish verb
+    ("Turkey", "Turkey's foreign minister", True),
+    ("Turkey", "TURKEY VOTES", True),
+    ("Turkey", "a roast turkey", False),
+    ("Turkey", "he quit cold turkey", False),
+    ("China", "fine bone china", False),
+    ("China", "China and bone china", True),
+    ("iran", "no irán a prisión", True),  # written in lower case: any case
+    ("iran", "Irán", True),
+    ("turkey", "TURKEY, Turkey and turkey", True),
+    ("NATO", "Nato allies", True),  # all caps counts as capitalised
+    ("NATO", "NATO allies", True),
+    ("NATO", "the nato summit", False),
+    ("US", "Us and them", True),
+    ("US", "tell us more", False),
+    ("#Iran", "support #Iran now", True),  # the first letter counts, not the first character
+    ("#Iran", "support #iran now", False),
+    ("iPhone", "the IPHONE and the iphone", True),  # a lower-case first letter: any case
+    ("Istanbul", "İSTANBUL", True),  # Turkish dotted capital I
+    ("İstanbul", "istanbul", False),
+    ("Turkey", "Turkey sandwiches are back", True),  # accepted: a sentence starts capitalised
+    ("Turkey", "How To Cook A Turkey", True),  # accepted: Title Case headlines
+    # Cased scripts follow the rule; scripts without case are not restricted.
+    ("Иран", "ИРАН и Россия", True),
+    ("Иран", "слово иран", False),
+    ("иран", "Иран и Россия", True),
+    ("Ελλάδα", "ΕΛΛΑΔΑ", True),
+    ("Ελλάδα", "ελλάδα", False),
+    ("ایران", "گفت ایران امروز", True),  # Persian
+    ("إيران", "قالت إيران اليوم", True),  # Arabic
+    ("איראן", "אמרה איראן היום", True),  # Hebrew
+    ("伊朗", "伊朗，俄罗斯", True),  # Chinese
+    ("イラン", "イラン、ロシア", True),  # Japanese
+    ("이란", "이란 외교부", True),  # Korean
+    # Phrases: each capitalised word must be capitalised in the text.
+    ('"White House"', "the White House said", True),
+    ('"White House"', "THE WHITE HOUSE SAID", True),
+    ('"White House"', "a white house", False),
+    ('"White House"', "the White house", False),
+    ('"White House"', "the white House", False),
+    ('"white house"', "the White House", True),
+    ('"White House"', "the White\u00a0House", True),  # a no-break space
+    ('"White House"', "White\u00b4house", False),  # the acute accent folds to a space
+    ('"Bank of England"', "the Bank of England", True),
+    ('"Bank of England"', "the BANK OF ENGLAND", True),
+    ('"Bank of England"', "a bank of England", False),
+    # Prefixes: the prefix's first letter.
+    ("Russia*", "Russian drones", True),
+    ("Russia*", "RUSSIANS", True),
+    ("Russia*", "russian drones", False),
+    ("russia*", "Russian and russian", True),
+    # NEAR, NOT and lists use the same term matches.
+    ("NEAR/3(Turkey, Ankara)", "Turkey said in Ankara", True),
+    ("NEAR/3(Turkey, Ankara)", "a turkey dinner in Ankara", False),
+    ("NEAR/3(turkey, recipe)", "Turkey: a recipe", True),
+    ("Iran -Turkey", "Iran ate roast turkey", True),  # -Turkey does not exclude "turkey"
+    ("Iran -turkey", "Iran ate roast turkey", False),
+    ("@iran", "no irán a prisión", False),  # the list writes Irán
+    ("@iran", "IRÁN", True),
+    # case: is exact, as before.
+    ("case:Turkey", "Turkey", True),
+    ("case:Turkey", "TURKEY", False),
+    ("case:turkey", "Turkey", False),
+    ("case:turkey", "roast turkey", True),
+]
 
-@pytest.mark.parametrize(("query", "text", "expected"), CASES)
+
+@pytest.mark.parametrize(("query", "text", "expected"), CASES + PROPER_NOUNS)
 def test_query_table(query: str, text: str, expected: bool) -> None:
     hits = Matcher({"w": query}, LISTS).match({"title": None, "summary": None, "text": text})
     assert bool(hits) is expected
@@ -135,6 +208,35 @@ def test_phrase_and_near_spans() -> None:
     text = "After the drone  strike, Iran and its drones were blamed."
     [hit] = Matcher({"w": '"drone strike" NEAR/4(Iran, drones)'}).match({"text": text})
     assert [text[m.start : m.end] for m in hit.matches] == ["drone  strike", "Iran", "drones"]
+
+
+def test_proper_noun_rule_keeps_offsets_snippets_and_highlights() -> None:
+    text = "Turkey's minister ate roast turkey.  In TURKEY, a White House aide: white house"
+    [hit] = Matcher({"w": 'Turkey OR "White House"'}).match({"text": text})
+    assert [text[m.start : m.end] for m in hit.matches] == ["Turkey", "TURKEY", "White House"]
+    assert [hit.snippet.text[a:b] for a, b in hit.snippet.highlights] == [
+        "Turkey",
+        "TURKEY",
+        "White House",
+    ]
+    assert hit.snippet.text.startswith("Turkey's minister ate roast turkey. In TURKEY")
+
+
+def test_capitalised_and_lower_case_spellings_of_one_word_in_one_matcher() -> None:
+    m = Matcher({"proper": "Iran", "any": "iran", "both": "Iran OR iran"})
+    assert [h.watchlist for h in m.match({"text": "no irán a prisión"})] == ["any", "both"]
+    [proper, any_, both] = m.match({"text": "Irán"})
+    assert (proper.matched, any_.matched, both.matched) == (("Iran",), ("iran",), ("Iran", "iran"))
+
+
+def test_proper_nouns_off_matches_any_case() -> None:
+    fields = {"title": "Roast turkey, the White house way", "text": ""}
+    query = 'Turkey "White House"'
+    assert not Matcher({"w": query}).match(fields)
+    hits, [hit] = Matcher({"w": query}).match_with_any_case(fields)
+    assert hits == [] and hit.matched == ("Turkey", "White House")
+    assert evaluate(parse_query(query), fields, proper_nouns=False)
+    assert not evaluate(parse_query(query), fields)
 
 
 def test_one_hit_per_watchlist_in_config_order() -> None:
@@ -243,6 +345,14 @@ VOCAB = [
     "Iran",
     "IRAN",
     "Irán",
+    "irán",
+    "nato",
+    "NATO",
+    "Nato",
+    "White",
+    "white",
+    "House",
+    "house",
     "tehran",
     "Tehrān",
     "russia",
@@ -253,6 +363,7 @@ VOCAB = [
     "us",
     "US",
     "Иран",
+    "иран",
     "ایران",
     "c++",
     "u.s.",
@@ -262,39 +373,114 @@ VOCAB = [
 SEPS = [" ", "  ", "\n", ", ", "'s ", "-", ". ", "(", ")", "«", "»"]
 
 
+# Case variants of a few words in short texts, so that terms, phrases and NEAR find their
+# words often and the proper-noun rule decides.
+CASED = ["white", "White", "WHITE", "house", "House", "irán", "Iran"]
+CASED_SEPS = [" ", " ", "\n", ", ", "'s "]
+
+
 @st.composite
-def texts(draw: st.DrawFn) -> str:
-    words = draw(st.lists(st.sampled_from([*VOCAB, "other", "words", "Iranian", "x"]), max_size=25))
-    seps = draw(st.lists(st.sampled_from(SEPS), min_size=len(words), max_size=len(words)))
-    return "".join(w + s for w, s in zip(words, seps, strict=True))
+def texts(
+    draw: st.DrawFn,
+    vocab: list[str] = VOCAB,
+    seps: list[str] = SEPS,
+    extra: tuple[str, ...] = ("other", "words", "Iranian", "x"),
+    size: int = 25,
+) -> str:
+    words = draw(st.lists(st.sampled_from([*vocab, *extra]), max_size=size))
+    gaps = draw(st.lists(st.sampled_from(seps), min_size=len(words), max_size=len(words)))
+    return "".join(w + s for w, s in zip(words, gaps, strict=True))
 
 
-def atoms() -> st.SearchStrategy[str]:
-    word = st.sampled_from(VOCAB)
+def atoms(vocab: list[str] = VOCAB, others: bool = True) -> st.SearchStrategy[str]:
+    word = st.sampled_from(vocab)
     return st.one_of(
         word,
         word.map(lambda w: w.rstrip("+.") + "*"),
         st.lists(word, min_size=2, max_size=3).map(lambda ws: '"' + " ".join(ws) + '"'),
         word.map(lambda w: f"case:{w}"),
-        st.sampled_from(["@iran", "@strike", "title:iran", "text:drone"]),
+        st.sampled_from(["@iran", "@strike", "title:iran", "text:drone"] if others else vocab),
         st.tuples(st.integers(0, 4), word, word).map(lambda t: f"NEAR/{t[0]}({t[1]}, {t[2]})"),
     )
 
 
-queries = st.recursive(
-    atoms(),
-    lambda inner: st.one_of(
-        st.tuples(inner, inner).map(lambda t: f"{t[0]} {t[1]}"),
-        st.tuples(inner, inner).map(lambda t: f"({t[0]} OR {t[1]})"),
-        st.tuples(inner, inner).map(lambda t: f"{t[0]} -({t[1]})"),
-    ),
-    max_leaves=6,
-)
+def queries(atom: st.SearchStrategy[str], leaves: int = 6) -> st.SearchStrategy[str]:
+    return st.recursive(
+        atom,
+        lambda inner: st.one_of(
+            st.tuples(inner, inner).map(lambda t: f"{t[0]} {t[1]}"),
+            st.tuples(inner, inner).map(lambda t: f"({t[0]} OR {t[1]})"),
+            st.tuples(inner, inner).map(lambda t: f"{t[0]} -({t[1]})"),
+        ),
+        max_leaves=leaves,
+    )
 
 
 @settings(max_examples=400, deadline=None)
-@given(query=queries, title=texts(), text=texts())
+@given(query=queries(atoms()), title=texts(), text=texts())
 def test_fast_matcher_agrees_with_reference(query: str, title: str, text: str) -> None:
+    agree(query, title, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    query=queries(atoms(CASED, others=False), leaves=2),
+    title=texts(CASED, CASED_SEPS, (), 8),
+    text=texts(CASED, CASED_SEPS, (), 8),
+)
+def test_fast_matcher_agrees_with_reference_on_case_variants(
+    query: str, title: str, text: str
+) -> None:
+    agree(query, title, text)
+
+
+@st.composite
+def query_and_text(draw: st.DrawFn) -> tuple[str, str]:
+    """A word, prefix, phrase, NEAR or case: term over a few words written in lower case,
+    Capitalised or in CAPITALS, and a text with those words in a row, each written in any of
+    the three, among more of them."""
+    words = draw(
+        st.lists(st.sampled_from(["white", "house", "irán", "иран"]), min_size=1, max_size=3)
+    )
+    shapes = (str.lower, str.capitalize, str.upper)
+    written = [draw(st.sampled_from(shapes))(w) for w in words]
+    query = draw(
+        st.sampled_from(
+            [
+                written[0],
+                written[0] + "*",
+                '"' + " ".join(written) + '"',
+                f"NEAR/1({written[0]}, {written[-1]})",
+                f"case:{written[0]}",
+            ]
+        )
+    )
+    pool = st.sampled_from([shape(w) for w in words for shape in shapes] + ["whites", "x"])
+    row = [draw(st.sampled_from(shapes))(w) for w in words]
+    text = draw(st.lists(pool, max_size=4)) + row + draw(st.lists(pool, max_size=4))
+    gaps = draw(st.lists(st.sampled_from(CASED_SEPS), min_size=len(text), max_size=len(text)))
+    return query, "".join(w + g for w, g in zip(text, gaps, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=query_and_text(), proper_nouns=st.booleans())
+def test_fast_matcher_finds_the_reference_spans(case: tuple[str, str], proper_nouns: bool) -> None:
+    query, text = case
+    tree = parse_query(query)
+    fields = {"title": None, "summary": None, "text": text}
+    hits = Matcher({"w": query}).match_with_any_case(fields)[0 if proper_nouns else 1]
+    got = [(m.field, m.start, m.end) for h in hits for m in h.matches]
+    if isinstance(tree, Term):
+        assert got == term_spans(tree, fields, proper_nouns=proper_nouns)
+    else:  # NEAR: the spans of the pairs close enough, some of the terms' spans
+        assert isinstance(tree, Near)
+        terms = [t for t in (tree.left, tree.right) if isinstance(t, Term)]
+        want = {s for t in terms for s in term_spans(t, fields, proper_nouns=proper_nouns)}
+        assert set(got) <= want
+        assert bool(got) is evaluate(tree, fields, proper_nouns=proper_nouns)
+
+
+def agree(query: str, title: str, text: str) -> None:
     try:
         tree = parse_query(query, LISTS)
     except QueryError:
@@ -302,3 +488,6 @@ def test_fast_matcher_agrees_with_reference(query: str, title: str, text: str) -
     fields = {"title": title, "summary": None, "text": text}
     fast = bool(Matcher({"w": query}, LISTS).match(fields))
     assert fast is evaluate(tree, fields)
+    hits, any_case = Matcher({"w": query}, LISTS).match_with_any_case(fields)
+    assert bool(hits) is fast
+    assert bool(any_case) is evaluate(tree, fields, proper_nouns=False)

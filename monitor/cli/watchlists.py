@@ -25,9 +25,12 @@ def watchlists() -> None:
       NEAR/5(Iran, drones)    at most 5 words apart, either order
       title:Iran              only in the title (also summary:, text:)
       source:moscow-times     only from this source
-      case:US                 case-sensitive, so "us" does not match
+      case:US                 exactly as written: not "us", not "Us"
       @iran                   a named list from [lists] in the configuration
-    Matching is whole-word, case- and accent-insensitive in any script.
+    Matching is whole-word and accent-insensitive in any script. A term
+    written with a capital (Iran, Turkey) matches capitalised text only
+    (Iran, IRAN, Irán; not "irán", not "roast turkey"); in lower case
+    (turkey) it matches any case.
     """
 
 
@@ -94,6 +97,8 @@ def watchlists_test(state: State, query: str, since: datetime | None, limit: int
     """Run QUERY against the stored articles: how many and which would match.
 
     Nothing is stored: this is a backtest before you add the query as a watchlist.
+    It also counts the articles that have a capitalised term (Turkey) only in
+    lower case ("roast turkey"), which it does not match, and shows the newest.
     """
     from monitor.app import Monitor
 

@@ -2,8 +2,10 @@
 
 One Aho-Corasick automaton (pyahocorasick) holds every word of every query, folded. A scan
 of a field finds all of them in one pass; matches inside a longer word are dropped by a
-word-boundary check. The boolean trees are then evaluated on what was found, per watchlist,
-only for watchlists that could match. Case-sensitive terms (rare) use their own regex.
+word-boundary check. A capitalised query word keeps only the matches whose text is
+capitalised there too (the proper-noun rule, ``proper.py``). The boolean trees are then
+evaluated on what was found, per watchlist, only for watchlists that could match.
+Case-sensitive terms (rare) use their own regex.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import ahocorasick
 
 from monitor.matching.fold import fold, is_word_char
 from monitor.matching.parse import FIELDS, And, Near, Node, Not, Or, Source, Term, parse_query
+from monitor.matching.proper import capital_offset, keeps_rule
 from monitor.matching.snippet import Hit, Match, make_snippet
 
 _WORD_TAIL = re.compile(r"\w*")
@@ -78,6 +81,9 @@ class Matcher:
         # Folded words per term, computed once; keyed by id(): the trees keep the terms
         # alive, and hashing a frozen dataclass on every lookup costs more than the lookup.
         self.term_keys: dict[int, tuple[str, ...]] = {}
+        # Per term with a capitalised word, per word: the offset of the letter the text must
+        # capitalise, or None. Terms without one are not in it (the common, free case).
+        self.term_caps: dict[int, tuple[int | None, ...]] = {}
         self.by_key: dict[str, set[str]] = {}  # folded word -> watchlists that use it
         self.always: list[str] = []  # watchlists that may match without any term
         # Terms in query order, to report what matched in the order the user wrote it.
@@ -92,6 +98,9 @@ class Matcher:
                     self.always.append(name)
                     continue
                 self.term_keys[id(term)] = tuple(fold(w) for w in term.words)
+                caps = tuple(capital_offset(w) for w in term.words)
+                if any(k is not None for k in caps):
+                    self.term_caps[id(term)] = caps
                 for i, key in enumerate(self.term_keys[id(term)]):
                     info = self.keys.setdefault(key, _Key())
                     if term.prefix:
@@ -142,12 +151,31 @@ class Matcher:
 
     def match(self, fields: Mapping[str, str | None], source: str | None = None) -> list[Hit]:
         scans = {f: self.scan(fields.get(f) or "") for f in FIELDS}
+        return self._hits(scans, fields, source, self.term_caps)
+
+    def match_with_any_case(
+        self, fields: Mapping[str, str | None], source: str | None = None
+    ) -> tuple[list[Hit], list[Hit]]:
+        """``match``'s hits, and the hits with the proper-noun rule off (every term matching
+        any case, as if written in lower case), from one scan: what ``monitor watchlists
+        test`` compares."""
+        scans = {f: self.scan(fields.get(f) or "") for f in FIELDS}
+        hits = self._hits(scans, fields, source, self.term_caps)
+        return hits, (self._hits(scans, fields, source, {}) if self.term_caps else hits)
+
+    def _hits(
+        self,
+        scans: Mapping[str, _Field],
+        fields: Mapping[str, str | None],
+        source: str | None,
+        caps: Mapping[int, tuple[int | None, ...]],
+    ) -> list[Hit]:
         present = {k for s in scans.values() for k in (*s.exact, *s.prefix)}
         candidates = set(self.always)
         for key in present:
             candidates |= self.by_key.get(key, set())
         hits = []
-        evaluator = _Eval(self, scans, source, present)  # shared across watchlists
+        evaluator = _Eval(self, scans, source, present, caps)  # shared across watchlists
         for name in self.trees:  # configuration order
             if name not in candidates:
                 continue
@@ -168,9 +196,15 @@ class _Eval:
     (possibly none, for NOT and source:), a false one None."""
 
     def __init__(
-        self, matcher: Matcher, scans: Mapping[str, _Field], source: str | None, present: set[str]
+        self,
+        matcher: Matcher,
+        scans: Mapping[str, _Field],
+        source: str | None,
+        present: set[str],
+        caps: Mapping[int, tuple[int | None, ...]],
     ) -> None:
         self.m = matcher
+        self.caps = caps  # the matcher's term_caps, or none: the proper-noun rule off
         self.scans = scans
         self.source = (source or "").casefold()
         self.present = present  # folded words found in any field
@@ -225,10 +259,17 @@ class _Eval:
         if term.case:
             return [m.span() for m in self.m.case_patterns[term].finditer(scan.text)]
         keys = self.m.term_keys[id(term)]
-        if term.prefix:
-            return scan.prefix.get(keys[0], [])
-        if len(keys) == 1:
-            return scan.exact.get(keys[0], [])
+        caps = self.caps.get(id(term))
+        text = scan.text
+        if term.prefix or len(keys) == 1:
+            spans = (scan.prefix if term.prefix else scan.exact).get(keys[0], [])
+            if caps is None or not spans:
+                return spans
+            k = caps[0]
+            assert k is not None  # a one-word term is in term_caps only if its word is
+            # The proper-noun rule: the text capitalises the letter the query does
+            # (is_capital, inlined: this runs once per match).
+            return [sp for sp in spans if (c := text[sp[0] + k]).isupper() or c.istitle()]
         out = []
         for start, end in scan.exact.get(keys[0], []):
             for key in keys[1:]:
@@ -238,7 +279,8 @@ class _Eval:
                     break
                 end = nxt
             else:
-                out.append((start, end))
+                if caps is None or keeps_rule(term.words, text, scan.folded, start):
+                    out.append((start, end))
         return out
 
 

@@ -224,11 +224,28 @@ def write_stats(
 
 def write_backtest(query: str, result: Backtest, out: IO[str]) -> None:
     """`monitor watchlists test --format json`."""
+    lower = result.lower_case_only
     record = {
         "query": query,
         "scanned": result.scanned,
         "matched": result.matched,
         "terms": result.terms,
+        "lower_case_only": {
+            "more": lower.more,
+            "fewer": lower.fewer,
+            "terms": lower.terms,
+            "articles": [
+                {
+                    "term": term,
+                    "url": a.url,
+                    "title": a.title,
+                    "source": a.source,
+                    "first_seen": a.first_seen.isoformat(),
+                    "snippet": snippet.text,
+                }
+                for term, (a, snippet) in lower.examples.items()
+            ],
+        },
         "articles": [
             {
                 "url": a.url,

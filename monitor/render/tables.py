@@ -14,7 +14,9 @@ from rich.text import Text
 from monitor.render.console import console, highlighted, when
 
 if TYPE_CHECKING:
-    from monitor.backtest import Backtest
+    from rich.console import Console
+
+    from monitor.backtest import Backtest, LowerCaseOnly
     from monitor.query.article import ArticleView
     from monitor.query.stats import Series
     from monitor.store.hits import ListedHit
@@ -171,6 +173,54 @@ def print_sources(rows: Sequence[SourceRow], out: IO[str] = sys.stdout) -> None:
     console(out).print(table)
 
 
+def _as_written(term: str) -> str:
+    """A term as a query writes it: a phrase in quotes."""
+    return f'"{term}"' if " " in term else term
+
+
+def _print_lower_case_only(con: Console, lower: LowerCaseOnly, shown: int = 5) -> None:
+    """What the proper-noun rule left out (``backtest.LowerCaseOnly``): a count, the terms
+    and the newest article of each, its lower-case occurrences highlighted."""
+    if lower.more:
+        terms = sorted(lower.terms.items(), key=lambda kv: -kv[1])
+        more = f"{lower.more} more article{'s contain' if lower.more > 1 else ' contains'}"
+        if len(terms) == 1:
+            term = terms[0][0]
+            what = (
+                f'"{term.lower()}" only in lower case, which {_as_written(term)} does not '
+                f"match: write {_as_written(term.lower())} to match"
+            )
+        else:
+            counts = ", ".join(f"{t} {n}" for t, n in terms)
+            what = (
+                "a capitalised term only in lower case, which it does not match "
+                f"({counts}): write the term in lower case to match"
+            )
+        con.print(
+            f"{more} {what} {'them' if lower.more > 1 else 'it'}. Newest:",
+            markup=False,
+            highlight=False,
+        )
+        for term, _n in terms[:shown]:
+            article, snippet = lower.examples[term]
+            line = Text(f"  {term}: ")
+            offset = len(line)
+            line.append(snippet.text)
+            for start, end in snippet.highlights:
+                line.stylize("bold yellow", offset + start, offset + end)
+            line.append(f"  ({article.source}: {article.title or article.url})", style="dim")
+            con.print(line)
+    if lower.fewer:
+        fewer = f"{lower.fewer} matching article{'s contain' if lower.fewer > 1 else ' contains'}"
+        con.print(
+            f"{fewer} an excluded capitalised term only in lower case, which does not exclude "
+            f"{'them' if lower.fewer > 1 else 'it'}: write the term in lower case to exclude "
+            "any case.",
+            markup=False,
+            highlight=False,
+        )
+
+
 def print_backtest(
     query: str, result: Backtest, out: IO[str] = sys.stdout, zone: ZoneInfo | None = None
 ) -> None:
@@ -188,6 +238,7 @@ def print_backtest(
             markup=False,
             highlight=False,
         )
+    _print_lower_case_only(con, result.lower_case_only)
     if not result.examples:
         return
     table = Table(show_lines=True)
