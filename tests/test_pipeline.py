@@ -116,7 +116,9 @@ def test_a_feed_item_waits_for_the_spider_that_stores_its_article(store: Engine)
     passes on only the feed's summary (FeedItemSeen); and the feed spider may close before
     the section spider's pipeline stores the article. The summary still reaches it."""
     feed, _ = pipeline(store, batch=10)
-    section = StorePipeline(feed.ctx, SimpleNamespace(stats=feed.stats), batch=10)  # type: ignore[arg-type]
+    section = StorePipeline(
+        feed.ctx, SimpleNamespace(stats=feed.stats), batch=10, seconds=feed.seconds
+    )  # type: ignore[arg-type]
     section._later = FakeTimer()  # type: ignore[assignment]
     url = "http://wire.test/2026/11/24/talks"
     feed.process_item(FeedItemSeen("wire", url, "Vienna talks", "Talks with Iran resumed."))

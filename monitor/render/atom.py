@@ -13,10 +13,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from monitor import __version__
 from monitor.domain.urls import is_web_url
-from monitor.store.hits import ListedHit
+
+if TYPE_CHECKING:  # annotations only: the renderers open no store
+    from monitor.store.hits import ListedHit
 
 ATOM = "http://www.w3.org/2005/Atom"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
