@@ -247,6 +247,20 @@ class Monitor:
         with self.session() as s:
             return source_health(s, self.config)
 
+    def feeds(self) -> list[tuple[str, str]]:
+        """(name, URL) of every feed the monitor reads: the configured feed sources, and the
+        feeds discovery found and uses for site sources (`monitor sources export`)."""
+        from monitor.store.sources import discoveries
+
+        out = [(s.name, s.url) for s in self.config.sources if s.kind == "feed"]
+        sites = [s.name for s in self.config.sources if s.kind == "site"]
+        with self.session() as s:
+            found = discoveries(s, sites)
+        for name in sites:
+            findings, _ = found.get(name, ([], None))
+            out += [(name, f.url) for f in findings if f.kind == "feed" and f.used]
+        return out
+
     def due_sources(self, names: Sequence[str], now: datetime) -> list[str]:
         """Those of ``names`` whose interval has elapsed."""
         from monitor.store.sources import due_sources
