@@ -61,8 +61,9 @@ def source_health(
 
 
 def needing_attention(rows: Sequence[SourceRow]) -> list[SourceRow]:
-    """The sources that fail (failing or broken), in the order given."""
-    return [r for r in rows if r.state in ("failing", "broken")]
+    """The sources that fail (failing or broken) or whose article pages were blocked or
+    thin within the last day, in the order given."""
+    return [r for r in rows if r.attention is not None]
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Status:
     database: str
     daemon: str | None  # how the running daemon is known ("pid N"), None when not running
     sources: list[SourceRow]  # states only
-    attention: list[SourceRow]  # the failing and broken ones
+    attention: list[SourceRow]  # failing, broken, or with blocked or thin pages
     recipients: list[RecipientStatus]
     runs: list[CrawlRun]  # the last crawl cycles, newest first
     digests: list[Digest]  # the last digests, newest first

@@ -3,9 +3,10 @@
 Walls come back as HTTP 200 (flairNLP/fundus#936), so they are told by content. A challenge
 page (Cloudflare's "Just a moment...", DataDome, PerimeterX, Akamai) is a wall whatever its
 text; a consent interstitial is one only when the page has no article text besides it
-(consent banners also sit on ordinary articles). A page whose extracted text is empty is
-thin. Neither is stored as an article: the feed item's headline and summary are, and the
-page is tried again by a later crawl (monitor.store.articles.MAX_FETCH_ATTEMPTS).
+(consent banners also sit on ordinary articles). A page whose extracted text is empty, or
+fewer than ``THIN_WORDS`` words, is thin. Neither is stored as an article: the feed item's
+headline and summary are, and the page is tried again by a later crawl
+(monitor.store.articles.MAX_FETCH_ATTEMPTS).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ _CONSENT = re.compile(
 )
 #: What the text of a consent interstitial is about, when trafilatura finds any.
 _ABOUT_CONSENT = re.compile(r"cookie|consent|privacy|partners|personalis|personaliz", re.I)
+#: Fewer words than this is no article: what trafilatura finds on an empty page is a stray
+#: label ("Walls Daily", "Advertisement"), never empty.
+THIN_WORDS = 10
 _SHORT = 1000  # characters: a consent dialog's text, not an article with a banner
 _HEAD = 65536  # walls say what they are early; an article is not scanned to its end
 BLOCKED = "Blocked"
@@ -51,10 +55,11 @@ def page_trouble(body: bytes, text: str | None) -> str | None:
         return f"{BLOCKED}: the page is a bot challenge (answered 200); tried again later"
     text = (text or "").strip()
     consent = _CONSENT.search(body[:_HEAD]) is not None
-    if text and not (consent and len(text) < _SHORT and _ABOUT_CONSENT.search(text)):
+    thin = len(text.split()) < THIN_WORDS
+    if not thin and not (consent and len(text) < _SHORT and _ABOUT_CONSENT.search(text)):
         return None
     if consent:
-        return f"{BLOCKED}: the page is a consent wall with no article text; tried again later"
+        return f"{BLOCKED}: the page is a consent wall (no article text); tried again later"
     return f"{THIN}: no article text could be extracted from the page; tried again later"
 
 

@@ -56,7 +56,8 @@ def print_status(status: Status, out: IO[str] = sys.stdout) -> None:
         states[s.state] = states.get(s.state, 0) + 1
     say("sources: " + ", ".join(f"{n} {k}" for k, n in sorted(states.items())))
     for s in status.attention:
-        say(f"  {s.state}: {s.name} since {when(s.failing_since)}: {s.last_error}")
+        state, since, error = s.attention or (s.state, None, "")
+        say(f"  {state}: {s.name} since {when(since)}: {error}")
     table = Table(title="last crawl cycles")
     for col in (
         "run",

@@ -252,6 +252,27 @@ class SourceRow:
         return at is not None and (self.now or datetime.now(UTC)) - at < PAGE_TROUBLE_WINDOW
 
     @property
+    def pages_note(self) -> str | None:
+        """ "pages: 3 blocked (a bot or consent wall), 1 thin (no text)", or None."""
+        if not (self.blocked_pages or self.thin_pages):
+            return None
+        return (
+            f"pages: {self.blocked_pages} blocked (a bot or consent wall), "
+            f"{self.thin_pages} thin (no text)"
+        )
+
+    @property
+    def attention(self) -> tuple[str, datetime | None, str] | None:
+        """(state, since when, what is wrong) when the source needs attention: failing or
+        broken, or pages blocked or thin within the last day; else None."""
+        if self.state in ("failing", "broken"):
+            return self.state, self.failing_since, self.last_error or ""
+        if self.page_trouble:
+            kind = "blocked" if self.blocked_pages else "thin"
+            return kind, self.page_trouble_at, self.pages_note or ""
+        return None
+
+    @property
     def share_304(self) -> float | None:
         return self.not_modified / self.checks if self.checks else None
 
