@@ -157,10 +157,11 @@ def _write(root: Path, path: str, content: str | bytes) -> None:
         target.write_bytes(content)
 
 
-def build_sites(folder: Path) -> dict[str, Path]:
-    """Each site's folder: see HOSTS for the list and the tests for what each shows."""
+def build_sites(folder: Path, articles: int = ARTICLES) -> dict[str, Path]:
+    """Each site's folder: see HOSTS for the list and the tests for what each shows
+    (``articles`` per site: the benchmark makes them bigger)."""
     roots = {name: folder / name for name in HOSTS}
-    every = list(range(1, ARTICLES + 1))
+    every = list(range(1, articles + 1))
     for name, root in roots.items():
         for i in every:
             _write(root, article_path(name, i), _article(name, i))
@@ -207,7 +208,7 @@ def build_sites(folder: Path) -> dict[str, Path]:
     items = ",".join(
         f'{{"id": "{i}", "url": "{{{{BASE}}}}{article_path("jsonsite", i)}", '
         f'"title": "jsonsite council story {i}", "summary": "Summary {i}", '
-        f'"date_published": "2026-11-2{i}T10:00:00Z"}}'
+        f'"date_published": "2026-11-2{i % 10}T10:00:00Z"}}'
         for i in every
     )
     w(
@@ -243,15 +244,15 @@ def build_sites(folder: Path) -> dict[str, Path]:
 
 
 @contextmanager
-def serve_sites(folder: Path) -> Iterator[Sites]:
-    roots = build_sites(folder)
+def serve_sites(folder: Path, articles: int = ARTICLES) -> Iterator[Sites]:
+    roots = build_sites(folder, articles)
     with ExitStack() as stack:
         servers = {
             name: stack.enter_context(FixtureSite(root, host=f"127.0.0.{HOSTS[name]}"))
             for name, root in roots.items()
         }
         # A binary file's {{BASE}} is not replaced by the server: written with the address.
-        xml = news_sitemap("gzsite", list(range(1, ARTICLES + 1)))
+        xml = news_sitemap("gzsite", list(range(1, articles + 1)))
         gz = gzip.compress(xml.replace("{{BASE}}", servers["gzsite"].base).encode())
         (roots["gzsite"] / "news.xml.gz").write_bytes(gz)
         yield Sites(servers)
