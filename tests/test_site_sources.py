@@ -134,6 +134,10 @@ def test_site_sources_find_every_article_whichever_way_the_site_offers_them(
     assert "site: feed" in table.stdout and "2 blocked" in table.stdout
     status = run_monitor("status", config=config)
     assert "blocked: walls" in status.stdout
+    digest = run_monitor("digest", "--dry-run", config=config)
+    assert digest.returncode == 0, digest.stderr
+    assert "* walls: blocked since" in digest.stdout
+    assert "pages: 2 blocked (a bot or consent wall), 1 thin (no text)" in digest.stdout
 
     # The second crawl uses what was found: no new discovery, no article fetched again.
     before = db_query("SELECT name, discovered_at FROM sources ORDER BY name")
@@ -145,6 +149,8 @@ def test_site_sources_find_every_article_whichever_way_the_site_offers_them(
     assert sorted(conventional) == ["/", "/robots.txt", "/sitemap_news.xml"]  # robots: Scrapy
     feedsite = sites.servers["feedsite"].requests[requests["feedsite"] :]
     assert sorted(feedsite) == ["/", "/robots.txt", "/rss.xml"]
+    # A sitemap is asked for conditionally, as a feed is: unchanged, it is a 304.
+    assert sites.servers["gzsite"].responses[-1] == ("/news.xml.gz", 304)
     # The blocked and thin pages are tried again.
     walls_again = sites.servers["walls"].requests[requests["walls"] :]
     assert sorted(p.rsplit("-", 1)[-1] for p in walls_again if "story" in p) == [
@@ -236,3 +242,44 @@ def test_import_opml_from_a_feed_reader(tmp_path: Path) -> None:
     assert config.read_text() == before
     bad = run_monitor("sources", "import", str(path), "--interval", "soon")
     assert bad.returncode == 2 and "--interval" in bad.stderr
+
+
+def test_import_opml_from_a_url(tmp_path: Path) -> None:
+    from monitor.demo.server import FixtureSite
+
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "subs.opml").write_bytes((DATA / "opml" / "netnewswire.opml").read_bytes())
+    with FixtureSite(tmp_path / "www", host="127.0.0.21") as server:
+        result = run_monitor("sources", "import", server.url("/subs.opml"))
+    assert result.returncode == 0, result.stderr
+    assert len(tomllib.loads(result.stdout)["sources"]) == 6
+    missing = run_monitor("sources", "import", str(tmp_path / "nope.opml"))
+    assert missing.returncode != 0 and "cannot read" in missing.stderr
+
+
+def test_blocked_or_thin_pages_put_a_source_in_needs_attention() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.app import needing_attention
+    from monitor.store.sources import SourceRow
+
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+    def row(name: str, blocked: int, thin: int, at: datetime | None) -> SourceRow:
+        return SourceRow(
+            name, "site", "https://x.example/", now, None, None, 0, None, 0, 0,
+            blocked_pages=blocked, thin_pages=thin, page_trouble_at=at, now=now,
+            broken_after=timedelta(days=2),
+        )  # fmt: skip
+
+    recent = row("recent", 2, 1, now - timedelta(hours=3))
+    old = row("old", 5, 0, now - timedelta(days=2))
+    thin = row("thin", 0, 4, now - timedelta(minutes=5))
+    assert needing_attention([recent, old, thin]) == [recent, thin]
+    assert recent.attention == (
+        "blocked",
+        now - timedelta(hours=3),
+        "pages: 2 blocked (a bot or consent wall), 1 thin (no text)",
+    )
+    assert thin.attention is not None and thin.attention[0] == "thin"
+    assert old.attention is None and old.pages_note is not None
