@@ -288,6 +288,7 @@ def test_teaser_cards_go_with_their_heading() -> None:
     "line",
     [
         "More from the ministry came on Monday, officials said.",
+        "More from NBC's TODAY:",  # quotes follow (The Gateway Pundit)
         "Nein, nein, das war es nicht. Nein, nein, das war es nicht.",  # a sentence said twice
         "It was a long, long day.",
     ],

@@ -110,9 +110,9 @@ _TABLE: list[tuple[str, str, str]] = [
      + _HEADING + "|" + _SEP),
     ("related", _LABEL, r"\s+(?:articles?|stories|story|content|coverage|news|reading|links|"
      r"topics|posts)\b[^.!?]{0,80}" + _HEADING + "|" + _SEP),
+    # ("More from The Nation", a heading; not "More from NBC's TODAY:", which quotes follow)
     ("more", _LABEL, _SEP + r"|\s+(?:stories|articles|news|coverage|reading)\s+(?:from|on|"
-     r"about|like\s+this)\b[^.!?]{0,60}" + _HEADING + r"|\s+from\s+(?:the\s+)?[A-Z][^.!?:]{0,40}"
-     + _HEADING),
+     r"about|like\s+this)\b[^.!?]{0,60}" + _HEADING + r"|\s+from\s+(?:the\s+)?[^.!?:]{1,40}$"),
     ("most", _LABEL, r"\s+(?:read|popular|viewed|shared)(?:\s+(?:in|on|now|today|stories|"
      r"articles)\b[^.!?]{0,40})?" + _HEADING),
     ("trending", _BARE, r"(?:\s+(?:now|stories|today))?" + _END),
