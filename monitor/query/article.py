@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.store.articles import StoryCopy, story_copies
-from monitor.store.hits import iso
+from monitor.domain.times import iso
+from monitor.store.articles import ArticleRow, StoryCopy, story_copies
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
 
 
@@ -36,15 +36,9 @@ class Revision:
 
 
 @dataclass(frozen=True)
-class ArticleView:
-    id: int
-    url: str
-    title: str | None
-    summary: str | None
-    text: str | None
-    source: str
-    published: datetime | None
-    first_seen: datetime
+class ArticleView(ArticleRow):
+    """A stored article (the row the backtest reads too) with all the archive holds of it."""
+
     updated_at: datetime | None
     fetch_error: str | None
     story_id: int | None
