@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from monitor.domain.times import iso
+
 SourceState = Literal["ok", "failing", "broken", "new"]
 
 
@@ -72,7 +74,7 @@ class Finding:
             "url": self.url,
             "how": self.how,
             "entries": self.entries,
-            "newest": self.newest.isoformat() if self.newest else None,
+            "newest": iso(self.newest),
             "used": self.used,
         }
 
