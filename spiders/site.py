@@ -42,7 +42,7 @@ class SiteSpider(SourceSpider):
         findings, discovered_at = self.found.get(source.name, ([], None))
         entries = None
         if findings and not discovery_due(discovered_at, datetime.now(UTC), broken=False):
-            entries = await self._use(findings, response)
+            entries = await self._use(source, findings, response)
             if entries is None:
                 self.logger.info("site source broke, discovering again source=%s", source.name)
         new_findings = None
@@ -55,6 +55,7 @@ class SiteSpider(SourceSpider):
                 max_size=crawl.max_response_size,
                 max_sitemap_size=crawl.max_sitemap_size,
                 home=home,
+                links=lambda html, url: _links(source, html, url),
             )
             new_findings = found.findings
             if not any(f.used for f in found.findings):
@@ -90,7 +91,9 @@ class SiteSpider(SourceSpider):
         for request in self.article_requests(source, fetch):
             yield request
 
-    async def _use(self, findings: list[Finding], home: Response) -> list[Entry] | None:
+    async def _use(
+        self, source: Source, findings: list[Finding], home: Response
+    ) -> list[Entry] | None:
         """The entries of the used findings, each URL once; None when one of them broke
         (an error, or not what it was: a feed that is no longer one)."""
         crawl = self.ctx.config.crawl
@@ -101,7 +104,7 @@ class SiteSpider(SourceSpider):
             if f.kind == "section":
                 if not isinstance(home, TextResponse) or home.status != 200:
                     return None
-                links = find_article_links(home.text, home.url, max_links=200)
+                links = _links(source, home.text, home.url)
                 if not links:
                     return None
                 entries = [Entry(u, None, None, None) for u in links]
@@ -132,3 +135,15 @@ class SiteSpider(SourceSpider):
             for e in entries:
                 out.setdefault(url_key(e.link), e)
         return list(out.values())
+
+
+def _links(source: Source, html: str, url: str) -> list[str]:
+    """The homepage's article links, by the source's section options (link_pattern,
+    link_selector, max_links), as a section source's."""
+    return find_article_links(
+        html,
+        url,
+        link_pattern=source.link_pattern,
+        link_selector=source.link_selector,
+        max_links=source.max_links,
+    )

@@ -115,10 +115,17 @@ def choose(findings: list[Finding], entries: dict[str, list[Entry]]) -> None:
 
 
 async def discover(
-    site: str, fetch: Fetch, *, max_size: int, max_sitemap_size: int, home: Fetched | None = None
+    site: str,
+    fetch: Fetch,
+    *,
+    max_size: int,
+    max_sitemap_size: int,
+    home: Fetched | None = None,
+    links: Callable[[str, str], list[str]] | None = None,
 ) -> Discovered:
     """Everything the site offers, and which of it to use (``choose``). ``home``: the
-    homepage when the caller has it already."""
+    homepage when the caller has it already; ``links``: (html, url) -> its article links
+    (a source's link options; by default the heuristic, at most 200)."""
     out = Discovered()
     if home is None:
         home = await _get(fetch, site, max_size, out)
@@ -135,9 +142,10 @@ async def discover(
             _add(out, Finding("feed", url, "announced on the homepage"), result.entries)
     await _sitemaps(site, fetch, max_sitemap_size, out)
     if home is not None and home.status == 200:
-        links = find_article_links(home.body.decode("utf-8", "replace"), base, max_links=200)
-        if links:
-            entries = [Entry(link=u, title=None, summary=None, published_at=None) for u in links]
+        find = links or (lambda html, url: find_article_links(html, url, max_links=200))
+        found = find(home.body.decode("utf-8", "replace"), base)
+        if found:
+            entries = [Entry(link=u, title=None, summary=None, published_at=None) for u in found]
             _add(out, Finding("section", site, "the homepage's article links"), entries)
     choose(out.findings, out.entries)
     return out

@@ -5,7 +5,7 @@ broken, new): the rule `monitor sources`, `monitor status`, the web view and the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -66,7 +66,6 @@ class Finding:
     entries: int = 0
     newest: datetime | None = None
     used: bool = False
-    links: list[str] = field(default_factory=list, repr=False)  # not kept: this crawl's
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,11 +104,12 @@ def findings_from_json(value: str | None) -> list[Finding]:
 
 
 def describe_findings(findings: list[Finding]) -> str:
-    """ "site: feed URL, news sitemap URL" for `monitor sources` (the used ones; "nothing
-    found yet" before the first discovery)."""
+    """ "site: feed URL, news sitemap URL" for `monitor sources`: the used findings."""
     names = {"feed": "feed", "sitemap": "news sitemap", "section": "homepage as section"}
     used = [f"{names[f.kind]} {f.url}" for f in findings if f.used]
-    return "site: " + (", ".join(used) if used else "not discovered yet")
+    if not findings:
+        return "site: not discovered yet"
+    return "site: " + (", ".join(used) if used else "nothing usable found")
 
 
 def discovery_due(discovered_at: datetime | None, now: datetime, broken: bool) -> bool:
