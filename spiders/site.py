@@ -34,6 +34,11 @@ class SiteSpider(SourceSpider):
         async for request in super().start():
             yield request
 
+    def request_meta(self, source: Source) -> dict[str, Any]:
+        # A homepage that answers 403 or 500 does not stop the site: its feeds and news
+        # sitemaps may answer (walls often guard the homepage only).
+        return {"handle_httpstatus_all": True}
+
     async def parse_source(self, response: Response, source: Source) -> AsyncIterator[Any]:
         """What the site source uses now: the stored findings, or a new discovery when there
         are none, they are a week old, or one of them broke."""
@@ -59,7 +64,10 @@ class SiteSpider(SourceSpider):
             )
             new_findings = found.findings
             if not any(f.used for f in found.findings):
-                problems = "; ".join(found.errors[:3])
+                errors = found.errors[:3]
+                if response.status != 200:
+                    errors.insert(0, f"the homepage answered HTTP {response.status}")
+                problems = "; ".join(errors)
                 problems = f" ({problems})" if problems else ""
                 yield SourceStatus(
                     source.name,

@@ -27,6 +27,7 @@ HOSTS = {
     "walls": 18,
     "gzsite": 19,
     "bigsite": 20,
+    "walledhome": 22,
 }
 
 PARAGRAPH = (
@@ -232,6 +233,10 @@ def build_sites(folder: Path, articles: int = ARTICLES) -> dict[str, Path]:
     w(roots["walls"], article_path("walls", 3) + ".headers", "Server: cloudflare\n")
     w(roots["walls"], article_path("walls", 4), CONSENT)
     w(roots["walls"], article_path("walls", 5), THIN)
+    # The homepage is a Cloudflare challenge answered 403; the news sitemap is reachable.
+    w(roots["walledhome"], "/index.html", CLOUDFLARE)
+    w(roots["walledhome"], "/index.html.headers", "Status: 403\nServer: cloudflare\n")
+    w(roots["walledhome"], "/sitemap_news.xml", news_sitemap("walledhome", every))
     # A gzip sitemap (a file, not a transfer encoding), and a 30 MB sitemap twice: plain
     # (its Content-Length says so) and gzip (only unpacking it tells).
     # news.xml.gz is written by serve_sites, once the site's address is known.

@@ -15,7 +15,16 @@ from monitor.crawl.opml import read_opml
 from tests.helpers import DATA, db_query, run_monitor, write_config
 from tests.newssites import ARTICLES, Sites, serve_sites
 
-SITES = ("feedsite", "robotssite", "conventional", "indexsite", "jsonsite", "homepage", "feedplus")
+SITES = (
+    "feedsite",
+    "robotssite",
+    "conventional",
+    "indexsite",
+    "jsonsite",
+    "homepage",
+    "feedplus",
+    "walledhome",
+)
 
 
 @pytest.fixture
@@ -95,6 +104,8 @@ def test_site_sources_find_every_article_whichever_way_the_site_offers_them(
             ("sitemap", sites.url("feedplus", "/news-sitemap.xml")),
         ],
         "walls": [("feed", sites.url("walls", "/rss.xml"))],
+        # Its homepage is a challenge answered 403: the sitemap is found all the same.
+        "walledhome": [("sitemap", sites.url("walledhome", "/sitemap_news.xml"))],
     }
     how = {f["kind"]: f["how"] for f in sources["robotssite"]["found"]}  # type: ignore[attr-defined]
     assert how == {"sitemap": "robots.txt"}
