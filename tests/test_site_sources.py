@@ -204,17 +204,17 @@ def test_discover_prints_sources_to_paste(tmp_path: Path, sites: Sites) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(
-        line.startswith("# feed: announced on the homepage; 3 entries, newest 2026-11-23 10:00 UTC")
+        line == "# feed: announced on the homepage; 3 entries, newest 2026-11-23 10:00 UTC; used"
         for line in lines
     )
     assert any(
-        line.startswith("# sitemap: robots.txt; 5 entries, newest 2026-11-25 10:00 UTC")
+        line == "# sitemap: robots.txt; 5 entries, newest 2026-11-25 10:00 UTC; used"
         for line in lines
     )
     pasted = tomllib.loads(result.stdout)["sources"]
     assert pasted == [
-        {"name": "127-feed", "feed": sites.url("feedplus", "/rss.xml")},
-        {"name": "127-sitemap", "sitemap": sites.url("feedplus", "/news-sitemap.xml")},
+        {"name": "127-0-0-17-feed", "feed": sites.url("feedplus", "/rss.xml")},
+        {"name": "127-0-0-17-sitemap", "sitemap": sites.url("feedplus", "/news-sitemap.xml")},
     ]
     # Pasted into a configuration, it loads.
     config = write_config(tmp_path, result.stdout)

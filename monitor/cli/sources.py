@@ -71,19 +71,18 @@ def discover(state: State, url: str) -> None:
         for problem in found.errors[:5]:
             click.echo(f"note: {problem}", err=True)
         return
-    host = (urlsplit(url).hostname or "site").removeprefix("www.").split(".")[0]
+    host = (urlsplit(url).hostname or "site").removeprefix("www.")
+    prefix = host.replace(".", "-") if host.replace(".", "").isdigit() else host.split(".")[0]
     taken = {s.name for s in state.config.sources}
-    kinds = {"feed": "feed", "sitemap": "sitemap", "section": "section"}
     tables = []
     for f in offered:
         newest = f.newest.strftime("%Y-%m-%d %H:%M UTC") if f.newest else "no dates"
         comment = f"{f.kind}: {f.how}; {f.entries} entries, newest {newest}"
-        if f.kind != "section" and not f.used:
-            comment += " (lists no article the ones above do not)"
+        comment += "; used" if f.used else "; lists no article the ones above do not"
         tables.append(
-            SourceTable(unique_name(f"{host}-{f.kind}", taken), kinds[f.kind], f.url, [comment])
+            SourceTable(unique_name(f"{prefix}-{f.kind}", taken), f.kind, f.url, [comment])
         )
-    click.echo(f"# {url}: or simply site = {url!r}, which uses what is marked used")
+    click.echo(f'# what {url} offers; site = "{url}" reads those marked "used"')
     click.echo(sources_toml(tables), nl=False)
 
 
