@@ -228,6 +228,25 @@ def test_discover_prints_sources_to_paste(tmp_path: Path, sites: Sites) -> None:
     assert "note: nothing found at" in nothing.stderr
 
 
+def test_discover_obeys_robots_txt(tmp_path: Path) -> None:
+    from monitor.demo.server import FixtureSite
+    from tests.newssites import _rss
+
+    www = tmp_path / "www"
+    (www / "private").mkdir(parents=True)
+    (www / "index.html").write_text(
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/private/rss.xml">'
+        "</head><body></body></html>"
+    )
+    (www / "private" / "rss.xml").write_text(_rss("x", [1, 2]))
+    (www / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    with FixtureSite(www, host="127.0.0.23") as server:
+        result = run_monitor("sources", "discover", server.url("/"))
+        assert "/private/rss.xml" not in server.requests
+    assert result.returncode == 0 and result.stdout == ""
+    assert "RobotsTxtForbidden" in result.stderr
+
+
 def test_import_opml_from_a_feed_reader(tmp_path: Path) -> None:
     path = DATA / "opml" / "netnewswire.opml"
     result = run_monitor("sources", "import", str(path), "--interval", "1h")

@@ -59,7 +59,8 @@ def discover(state: State, url: str) -> None:
     if not is_web_url(url):
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="URL")
     crawl = state.config.crawl
-    fetch = urllib_fetch(crawl.user_agent, crawl.download_timeout.total_seconds())
+    timeout = crawl.download_timeout.total_seconds()
+    fetch = urllib_fetch(crawl.user_agent, timeout, obey_robots=crawl.robots_txt)
     found = asyncio.run(
         find(url, fetch, max_size=crawl.max_response_size, max_sitemap_size=crawl.max_sitemap_size)
     )

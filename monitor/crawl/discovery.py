@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
 
 import lxml.html
 from lxml.etree import ParserError
@@ -221,11 +222,27 @@ async def _get(
     return got
 
 
-def urllib_fetch(user_agent: str, timeout: float) -> Fetch:
+def urllib_fetch(user_agent: str, timeout: float, *, obey_robots: bool = True) -> Fetch:
     """A ``Fetch`` for the command line (`monitor sources discover`): urllib in a thread,
-    the body read to ``max_size`` at most."""
+    the body read to ``max_size`` at most, robots.txt obeyed as the crawl obeys it."""
+    robots: dict[str, RobotFileParser] = {}
 
-    def blocking(url: str, max_size: int) -> Fetched:
+    def allowed(url: str) -> bool:
+        parts = urlsplit(url)
+        if not obey_robots or parts.path == "/robots.txt":
+            return True
+        root = f"{parts.scheme}://{parts.netloc}"
+        if root not in robots:
+            parser = robots[root] = RobotFileParser()
+            got = blocking(root + "/robots.txt", 512 * 1024, check=False)
+            parser.parse(
+                got.body.decode("utf-8", "replace").splitlines() if got.status == 200 else []
+            )
+        return robots[root].can_fetch(user_agent, url)
+
+    def blocking(url: str, max_size: int, check: bool = True) -> Fetched:
+        if check and not allowed(url):
+            raise FetchError(f"RobotsTxtForbidden: {url} is disallowed by the site's robots.txt")
         request = urllib.request.Request(url, headers={"User-Agent": user_agent})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as r:
