@@ -100,7 +100,7 @@ class SourceSpider(scrapy.Spider):
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
             yield scrapy.Request(
-                moved or source.url,
+                self.source_url(source, moved),
                 callback=self.parse_source,
                 errback=self.source_failed,
                 dont_filter=True,
@@ -123,6 +123,10 @@ class SourceSpider(scrapy.Spider):
         """Requests waiting in this crawler's scheduler (0 where Scrapy < 2.19 does not say)."""
         scheduler = getattr(self.crawler.engine, "scheduler", None)
         return len(scheduler) if isinstance(scheduler, Sized) else 0
+
+    def source_url(self, source: Source, moved: str | None) -> str:
+        """What the source's request asks for: where it lives now."""
+        return moved or source.url
 
     def request_meta(self, source: Source) -> dict[str, Any]:
         """More of the source request's meta (a sitemap's own size limit)."""

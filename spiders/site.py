@@ -1,7 +1,8 @@
 """Site sources: a site's address. Its feeds, news sitemaps or homepage are discovered at
 the first check, again weekly, and whenever what it uses breaks (monitor.crawl.discovery);
-what was found is kept on the source. The source request fetches the homepage (the section
-page when nothing else is found, and the start of a discovery)."""
+what was found is kept on the source. The source request fetches the homepage when a
+discovery is due (its first step) or the homepage is what the source uses; else the first
+feed or sitemap it uses, so that a check costs no request more than a feed source's."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
 from monitor.config import Source, SourceKind
-from monitor.crawl.discovery import Fetched, discover, read_index
+from monitor.crawl.discovery import Fetched, FetchError, discover, read_index
 from monitor.crawl.feeds import Entry, parse_feed
 from monitor.crawl.links import find_article_links
 from monitor.crawl.sitemaps import parse_sitemap
@@ -34,26 +35,42 @@ class SiteSpider(SourceSpider):
         async for request in super().start():
             yield request
 
+    def _fresh(self, source: Source) -> list[Finding] | None:
+        """The stored findings while no discovery is due, else None."""
+        findings, at = self.found.get(source.name, ([], None))
+        if findings and not discovery_due(at, datetime.now(UTC), broken=False):
+            return findings
+        return None
+
+    def source_url(self, source: Source, moved: str | None) -> str:
+        used = [f for f in self._fresh(source) or [] if f.used]
+        if used and all(f.kind != "section" for f in used):
+            return used[0].url
+        return source.url
+
     def request_meta(self, source: Source) -> dict[str, Any]:
-        # A homepage that answers 403 or 500 does not stop the site: its feeds and news
-        # sitemaps may answer (walls often guard the homepage only).
-        return {"handle_httpstatus_all": True}
+        # Any status reaches parse_source: a homepage that answers 403 or 500 does not stop
+        # a discovery (walls often guard the homepage only), and a finding that does is
+        # discovered again.
+        return {"handle_httpstatus_all": True, "site_home": self.source_url(source, None)}
 
     async def parse_source(self, response: Response, source: Source) -> AsyncIterator[Any]:
         """What the site source uses now: the stored findings, or a new discovery when there
         are none, they are a week old, or one of them broke."""
         self.sources_waiting -= 1
         self.sources_answered += 1
-        findings, discovered_at = self.found.get(source.name, ([], None))
+        findings = self._fresh(source)
+        got = Fetched(response.url, response.status, response_headers(response), response.body)
+        is_home = response.meta.get("site_home") == source.url
         entries = None
-        if findings and not discovery_due(discovered_at, datetime.now(UTC), broken=False):
-            entries = await self._use(source, findings, response)
+        if findings:
+            entries = await self._use(source, findings, got if is_home else None, got)
             if entries is None:
                 self.logger.info("site source broke, discovering again source=%s", source.name)
         new_findings = None
         if entries is None:
             crawl = self.ctx.config.crawl
-            home = Fetched(response.url, response.status, response_headers(response), response.body)
+            home = got if is_home else None
             found = await discover(
                 source.url,
                 self.fetch,
@@ -65,7 +82,7 @@ class SiteSpider(SourceSpider):
             new_findings = found.findings
             if not any(f.used for f in found.findings):
                 errors = found.errors[:3]
-                if response.status != 200:
+                if is_home and response.status != 200:
                     errors.insert(0, f"the homepage answered HTTP {response.status}")
                 problems = "; ".join(errors)
                 problems = f" ({problems})" if problems else ""
@@ -100,27 +117,30 @@ class SiteSpider(SourceSpider):
             yield request
 
     async def _use(
-        self, source: Source, findings: list[Finding], home: Response
+        self, source: Source, findings: list[Finding], home: Fetched | None, first: Fetched
     ) -> list[Entry] | None:
         """The entries of the used findings, each URL once; None when one of them broke
-        (an error, or not what it was: a feed that is no longer one)."""
+        (an error, or not what it was: a feed that is no longer one). ``home``: the
+        homepage, when it is what the source request asked for; ``first``: that response
+        (the first used finding's, when it is not the homepage)."""
         crawl = self.ctx.config.crawl
         out: dict[str, Entry] = {}
         for f in findings:
             if not f.used:
                 continue
             if f.kind == "section":
-                if not isinstance(home, TextResponse) or home.status != 200:
+                if home is None or home.status != 200:
                     return None
-                links = _links(source, home.text, home.url)
+                links = _links(source, home.body.decode("utf-8", "replace"), home.url)
                 if not links:
                     return None
                 entries = [Entry(u, None, None, None) for u in links]
             else:
                 size = crawl.max_response_size if f.kind == "feed" else crawl.max_sitemap_size
                 try:
-                    got = await self.fetch(f.url, size)
-                except Exception:
+                    got = first if home is None and f is _first_used(findings) else None
+                    got = got or await self.fetch(f.url, size)
+                except FetchError:
                     return None
                 if got.status != 200:
                     return None
@@ -143,6 +163,10 @@ class SiteSpider(SourceSpider):
             for e in entries:
                 out.setdefault(url_key(e.link), e)
         return list(out.values())
+
+
+def _first_used(findings: list[Finding]) -> Finding | None:
+    return next((f for f in findings if f.used), None)
 
 
 def _links(source: Source, html: str, url: str) -> list[str]:

@@ -157,9 +157,15 @@ def test_site_sources_find_every_article_whichever_way_the_site_offers_them(
     assert again.returncode == 0, again.stderr
     assert db_query("SELECT name, discovered_at FROM sources ORDER BY name") == before
     conventional = sites.servers["conventional"].requests[requests["conventional"] :]
-    assert sorted(conventional) == ["/", "/robots.txt", "/sitemap_news.xml"]  # robots: Scrapy
+    # One request for what the site source uses, not its homepage too (robots.txt: Scrapy's
+    # robots middleware, once per host and crawl).
+    assert sorted(conventional) == ["/robots.txt", "/sitemap_news.xml"]
     feedsite = sites.servers["feedsite"].requests[requests["feedsite"] :]
-    assert sorted(feedsite) == ["/", "/robots.txt", "/rss.xml"]
+    assert sorted(feedsite) == ["/robots.txt", "/rss.xml"]
+    feedplus = sites.servers["feedplus"].requests[requests["feedplus"] :]
+    assert sorted(feedplus) == ["/news-sitemap.xml", "/robots.txt", "/rss.xml"]
+    homepage = sites.servers["homepage"].requests[requests["homepage"] :]
+    assert sorted(homepage) == ["/", "/robots.txt"]
     # A sitemap is asked for conditionally, as a feed is: unchanged, it is a 304.
     assert sites.servers["gzsite"].responses[-1] == ("/news.xml.gz", 304)
     # The blocked and thin pages are tried again.
