@@ -8,13 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from monitor.demo.server import FixtureSite
 from monitor.domain.articles import ArticleData
 from monitor.domain.sources import SourceSpec
-from monitor.store.articles import complete_from_feed, store_article
+from monitor.store.articles import FeedFill, complete_from_feed, store_article
 from monitor.store.engine import transaction
+from monitor.store.models import Article
 from monitor.store.sources import sync_sources
 from tests.helpers import db_query, feed, run_monitor, section, write_config
 
@@ -109,11 +110,40 @@ def store(engine: Engine) -> Engine:
 def test_feed_fields_fill_only_what_is_missing(store: Engine) -> None:
     url = "http://t.test/2026/11/21/vienna-talks-resume-round-1"
     with transaction(store) as s:
-        assert complete_from_feed(s, url, "T", "S") == (False, None)  # not stored
+        assert complete_from_feed(s, [FeedFill(url, "T", "S")]) == ([0], [])  # not stored
         store_article(s, ArticleData(source="news", url=url, title="Page title", text=TEXT), [])
     with transaction(store) as s:
-        stored, art = complete_from_feed(s, url + "?utm_source=rss", "Feed title", SUMMARY)
-        assert stored and art is not None
-        assert (art.title, art.summary, art.feed_title) == ("Page title", SUMMARY, "Feed title")
-    with transaction(store) as s:  # complete now: nothing to fill, nothing to match again
-        assert complete_from_feed(s, url, "Other title", "Other summary") == (True, None)
+        other = "http://t.test/2026/11/21/not-stored-yet"
+        fills = [
+            FeedFill(other, "X", "Y"),
+            FeedFill(url + "?utm_source=rss", "Feed title", SUMMARY),
+        ]
+        missing, refilled = complete_from_feed(s, fills)
+        assert missing == [0] and [a.url for a in refilled] == [url]
+        assert (refilled[0].title, refilled[0].summary, refilled[0].text) == (
+            "Page title",
+            SUMMARY,
+            TEXT,
+        )
+        assert refilled[0].source == "news"
+    with transaction(store) as s:
+        feed_title = s.scalar(select(Article.feed_title).where(Article.url == url))
+        assert feed_title == "Feed title"
+        # complete now: nothing to fill, nothing to match again
+        assert complete_from_feed(s, [FeedFill(url, "Other title", "Other summary")]) == ([], [])
+
+
+def test_many_feed_items_of_one_article_fill_it_once(store: Engine) -> None:
+    """A cold crawl lists an article in several feeds: the first headline is kept, the
+    first summary fills the gap, the article is matched again once."""
+    url = "http://t.test/2026/11/21/vienna-talks-resume-round-2"
+    with transaction(store) as s:
+        store_article(s, ArticleData(source="news", url=url, title=None, text=TEXT), [])
+    fills = [FeedFill(url, None, None), FeedFill(url, "First", None), FeedFill(url, "Second", "S")]
+    with transaction(store) as s:
+        missing, refilled = complete_from_feed(s, fills)
+    assert missing == [] and len(refilled) == 1
+    assert (refilled[0].title, refilled[0].summary) == ("First", "S")
+    with transaction(store) as s:
+        row = s.execute(select(Article.title, Article.summary, Article.feed_title)).one()
+    assert tuple(row) == ("First", "S", "First")

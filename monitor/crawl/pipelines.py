@@ -30,7 +30,14 @@ from monitor.domain import stories
 from monitor.domain.articles import ArticleData, FeedItemSeen, clean
 from monitor.domain.sources import SourceStatus
 from monitor.errors import StorageError
-from monitor.store.articles import Incoming, Stored, add_hits, complete_from_feed, store_articles
+from monitor.store.articles import (
+    FeedFill,
+    Incoming,
+    Stored,
+    add_hits,
+    complete_from_feed,
+    store_articles,
+)
 from monitor.store.engine import transaction
 from monitor.store.sources import (
     count_page_trouble,
@@ -175,20 +182,15 @@ class StorePipeline:
         """Feed items of articles this crawl did not fetch: after the articles, since the
         one another source requested may be in this flush's batch; those whose article is
         not stored yet (its page still on the way) wait for the next flush."""
-        later = []
+        fills = [FeedFill(f.url, clean(f.title), clean(f.summary)) for f in listed]
         with transaction(self.ctx.engine) as s:
-            for f in listed:
-                stored, art = complete_from_feed(s, f.url, clean(f.title), clean(f.summary))
-                if not stored:
-                    later.append(f)
-                    continue
-                if art is None:
-                    continue
-                source = art.source.name
+            missing, refilled = complete_from_feed(s, fills)
+            for art in refilled:
                 fields = {"title": art.title, "summary": art.summary, "text": art.text}
-                hits = self.ctx.matcher.match(fields, source=source)
+                hits = self.ctx.matcher.match(fields, source=art.source)
                 for watchlist in add_hits(s, art.id, art.source_id, hits):
-                    self._count_hit(watchlist, source, art.title or art.url)
+                    self._count_hit(watchlist, art.source, art.title or art.url)
+        later = [listed[n] for n in missing]
         self.ctx.feed_items.extend(later)
 
     def _in_batches(

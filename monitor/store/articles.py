@@ -434,29 +434,99 @@ def _stored_candidates(
     return {i: [found[c] for c in cs if c in found] for i, cs in ids.items()}
 
 
+@dataclass(frozen=True)
+class FeedFill:
+    """A feed's headline and summary for an article the crawl did not fetch."""
+
+    url: str
+    title: str | None
+    summary: str | None
+
+
+@dataclass(frozen=True)
+class Refilled:
+    """A stored article a feed item filled in, as it now is: to be matched again."""
+
+    id: int
+    url: str
+    source_id: int
+    source: str
+    title: str | None
+    summary: str | None
+    text: str | None
+
+
+#: URL keys asked for in one query (SQLite binds at most 32,766 parameters).
+_KEYS_PER_QUERY = 5000
+
+
 def complete_from_feed(
-    session: Session, url: str, title: str | None, summary: str | None
-) -> tuple[bool, Article | None]:
-    """A feed's headline and summary for the stored article at ``url`` (first reached
-    through a section page, or fetched for another source): they fill in the title and
-    summary it lacks, and the first headline a feed showed is kept. Returns whether the
-    article is stored, and the article when something was filled in (to be matched
-    again: a term only the feed's summary carries is a hit too)."""
-    article_id = session.scalars(
-        select(ArticleUrl.article_id).where(ArticleUrl.url_key == url_key(url))
-    ).first()
-    if article_id is None:
-        return False, None
-    art = session.get(Article, article_id)
-    assert art is not None  # article_urls.article_id is a foreign key
-    if art.feed_title is None and title:
-        art.feed_title = title
-    filled = False
-    if art.title is None and title:
-        art.title, filled = title, True
-    if art.summary is None and summary:
-        art.summary, filled = summary, True
-    return True, art if filled else None
+    session: Session, items: Sequence[FeedFill]
+) -> tuple[list[int], list[Refilled]]:
+    """Feeds' headlines and summaries for stored articles (first reached through a section
+    page, or fetched for another source): they fill in the title and summary an article
+    lacks, and the first headline a feed showed is kept. Returns the positions of the items
+    whose article is not stored (yet), and the articles something was filled in for (to be
+    matched again: a term only the feed's summary carries is a hit too).
+
+    One query per 5,000 URLs and one UPDATE per kind of change, whatever the number of
+    items: a cold crawl sees each article in several feeds, and asking one by one cost more
+    CPU than storing the articles (benchmarks/README.md, "One way down")."""
+    if not items:
+        return [], []
+    keys = [url_key(it.url) for it in items]
+    article_of: dict[str, int] = {}
+    fields: dict[int, dict[str, str | None]] = {}
+    unique = list(dict.fromkeys(keys))
+    for i in range(0, len(unique), _KEYS_PER_QUERY):
+        chunk = unique[i : i + _KEYS_PER_QUERY]
+        rows = session.execute(
+            select(
+                ArticleUrl.url_key, Article.id, Article.title, Article.summary, Article.feed_title
+            )
+            .join(Article, Article.id == ArticleUrl.article_id)
+            .where(any_of(session, _URLS.c.url_key, chunk))
+        )
+        for key, aid, title, summary, feed_title in rows:
+            article_of[key] = aid
+            fields[aid] = {"title": title, "summary": summary, "feed_title": feed_title}
+    missing: list[int] = []
+    changes: dict[int, dict[str, str]] = {}
+    filled: set[int] = set()
+    for n, (it, key) in enumerate(zip(items, keys, strict=True)):
+        found = article_of.get(key)
+        if found is None:
+            missing.append(n)
+            continue
+        now, change = fields[found], changes.setdefault(found, {})
+        for name, value in (("feed_title", it.title), ("title", it.title), ("summary", it.summary)):
+            if now[name] is None and value:
+                now[name] = change[name] = value
+                if name != "feed_title":
+                    filled.add(found)
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for aid, change in changes.items():
+        if change:
+            by_columns.setdefault(tuple(sorted(change)), []).append({"id": aid, **change})
+    for rows_ in by_columns.values():
+        session.execute(update(Article), rows_)  # by primary key, one executemany
+    if not filled:
+        return missing, []
+    got = session.execute(
+        select(
+            Article.id,
+            Article.url,
+            Article.source_id,
+            Source.name,
+            Article.title,
+            Article.summary,
+            Article.text,
+        )
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.id.in_(sorted(filled)))
+        .order_by(Article.id)
+    )
+    return missing, [Refilled(*row) for row in got]
 
 
 def add_hits(
