@@ -61,8 +61,9 @@ def source_health(
 
 
 def needing_attention(rows: Sequence[SourceRow]) -> list[SourceRow]:
-    """The sources that fail (failing or broken), in the order given."""
-    return [r for r in rows if r.state in ("failing", "broken")]
+    """The sources that fail (failing or broken) or whose article pages were blocked or
+    thin within the last day, in the order given."""
+    return [r for r in rows if r.attention is not None]
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Status:
     database: str
     daemon: str | None  # how the running daemon is known ("pid N"), None when not running
     sources: list[SourceRow]  # states only
-    attention: list[SourceRow]  # the failing and broken ones
+    attention: list[SourceRow]  # failing, broken, or with blocked or thin pages
     recipients: list[RecipientStatus]
     runs: list[CrawlRun]  # the last crawl cycles, newest first
     digests: list[Digest]  # the last digests, newest first
@@ -250,6 +251,20 @@ class Monitor:
         """Each configured source: its state, and its articles and hits."""
         with self.session() as s:
             return source_health(s, self.config)
+
+    def feeds(self) -> list[tuple[str, str]]:
+        """(name, URL) of every feed the monitor reads: the configured feed sources, and the
+        feeds discovery found and uses for site sources (`monitor sources export`)."""
+        from monitor.store.sources import discoveries
+
+        out = [(s.name, s.url) for s in self.config.sources if s.kind == "feed"]
+        sites = [s.name for s in self.config.sources if s.kind == "site"]
+        with self.session() as s:
+            found = discoveries(s, sites)
+        for name in sites:
+            findings, _ = found.get(name, ([], None))
+            out += [(name, f.url) for f in findings if f.kind == "feed" and f.used]
+        return out
 
     def due_sources(self, names: Sequence[str], now: datetime) -> list[str]:
         """Those of ``names`` whose interval has elapsed."""

@@ -8,9 +8,10 @@ Each option is declared once, as a field of the dataclass it fills (``option()``
 declares its options in internal/config/options.go): its type, its default written as in the
 file, the parser that checks a value and says what is wrong, and a line of help. The keys a
 table accepts, the defaults and the messages come from there; ``_Loader`` adds only what spans
-options (a source's ``feed`` or ``section``, the SMTP port that follows ``security``, what
-recipients inherit from [digest], names that must be unique). Durations are ``timedelta``s,
-choices are ``StrEnum``s (``str`` subclasses, so they print and compare as the words).
+options (a source's ``feed``, ``section``, ``sitemap`` or ``site``, the SMTP port that follows
+``security``, what recipients inherit from [digest], names that must be unique). Durations
+are ``timedelta``s, choices are ``StrEnum``s (``str`` subclasses, so they print and compare
+as the words).
 
 No validation library: pydantic would need a custom validator per option to keep these
 messages, and importing it and building one model took 0.13 s of CPU at every command's start
@@ -424,13 +425,16 @@ def _field(table: type, name: str) -> Field[Any]:
 class SourceKind(StrEnum):
     """What a source's URL is; also the name of the spider that crawls it, and its TOML key."""
 
-    FEED = "feed"  # RSS 0.9x/1.0/2.0, Atom or RDF
+    FEED = "feed"  # RSS 0.9x/1.0/2.0, Atom, RDF or JSON Feed
     SECTION = "section"  # an HTML page whose article links are followed
+    SITEMAP = "sitemap"  # a Google News sitemap or a sitemap index (issue #16)
+    SITE = "site"  # a site's address: its feeds, news sitemaps or homepage, discovered
 
 
 @dataclass(frozen=True)
 class Source:
-    """A ``[[sources]]`` table: one of the keys ``feed`` or ``section`` holds the URL."""
+    """A ``[[sources]]`` table: one of the keys ``feed``, ``section``, ``sitemap`` or ``site``
+    holds the URL."""
 
     name: str = option(identifier, help="the source's name in commands, filters and the store")
     kind: SourceKind = field(kw_only=True)  # which of the keys the URL is in
@@ -627,6 +631,11 @@ class CrawlConfig:
     )
     download_timeout: timedelta = option(duration, default="30s", help="for each response")
     max_response_size: int = option(size, default="10MB", help="larger responses are aborted")
+    max_sitemap_size: int = option(
+        size,
+        default="50MB",
+        help="a sitemap larger than this (after gunzip) is refused; NPR's news sitemap is 33 MB",
+    )
     concurrent_requests: int = option(whole(1), default=32, help="requests in flight at most")
     per_domain: int = option(whole(1), default=4, help="requests in flight to one site at most")
     robots_txt: bool = option(flag, default=True, help="obey robots.txt")
@@ -846,7 +855,8 @@ class _Loader:
             if len(kinds) != 1:
                 raise self.fail(
                     where,
-                    "needs exactly one of 'feed' (a feed URL) or 'section' (a section page URL)",
+                    "needs exactly one of 'feed' (a feed URL), 'section' (a section page URL), "
+                    "'sitemap' (a news sitemap or sitemap index URL) or 'site' (a site's address)",
                 )
             kind = kinds[0]
             url = self.parse(web_url, t[kind], f"{where}.{kind}")

@@ -16,9 +16,11 @@ from twisted.python.failure import Failure
 
 from monitor.config import Source, SourceKind
 from monitor.crawl.context import CrawlContext, context_for, crawl_config
+from monitor.crawl.discovery import Fetched, FetchError
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
 from monitor.crawl.settings import apply_config
+from monitor.crawl.walls import challenge, page_trouble
 from monitor.domain.articles import ArticleData, FeedItemSeen
 from monitor.domain.sources import SourceStatus
 from monitor.domain.urls import content_hash, plausible_alias, url_key
@@ -29,6 +31,8 @@ from monitor.store.sources import fetch_state
 
 class SourceSpider(scrapy.Spider):
     kind: ClassVar[SourceKind]
+    #: The [crawl] option a failure names when the source's own response is too large.
+    size_option: ClassVar[str] = "max_response_size"
     ctx: CrawlContext
     selected: list[Source]
     sources_waiting: int = 0  # requested, not answered yet
@@ -96,14 +100,18 @@ class SourceSpider(scrapy.Spider):
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
             yield scrapy.Request(
-                moved or source.url,
+                self.source_url(source, moved),
                 callback=self.parse_source,
                 errback=self.source_failed,
                 dont_filter=True,
                 headers=headers,
                 cb_kwargs={"source": source},
                 # 304 is an answer, not an error: pass it to the callback.
-                meta={"source": source.name, "handle_httpstatus_list": [304]},
+                meta={
+                    "source": source.name,
+                    "handle_httpstatus_list": [304],
+                    **self.request_meta(source),
+                },
             )
 
     def _expected(self) -> float:
@@ -116,7 +124,31 @@ class SourceSpider(scrapy.Spider):
         scheduler = getattr(self.crawler.engine, "scheduler", None)
         return len(scheduler) if isinstance(scheduler, Sized) else 0
 
-    def parse_source(self, response: Response, source: Source) -> Iterator[Any]:
+    def source_url(self, source: Source, moved: str | None) -> str:
+        """What the source's request asks for: where it lives now."""
+        return moved or source.url
+
+    def request_meta(self, source: Source) -> dict[str, Any]:
+        """More of the source request's meta (a sitemap's own size limit)."""
+        return {}
+
+    async def fetch(self, url: str, max_size: int) -> Fetched:
+        """One more response, for discovery and sitemap indexes (``monitor.crawl.discovery
+        .Fetch``): through Scrapy's downloader and its middlewares (robots.txt, redirects,
+        retries), at most ``max_size`` bytes."""
+        request = scrapy.Request(url, dont_filter=True, meta={"download_maxsize": max_size})
+        assert self.crawler.engine is not None
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as exc:
+            failure = Failure(exc)
+            failure.request = request  # type: ignore[attr-defined]
+            sitemap = max_size == self.ctx.config.crawl.max_sitemap_size
+            option = "max_sitemap_size" if sitemap else "max_response_size"
+            raise FetchError(describe_failure(failure, option)) from None
+        return Fetched(response.url, response.status, response_headers(response), response.body)
+
+    async def parse_source(self, response: Response, source: Source) -> AsyncIterator[Any]:
         """Conditional GET: a 304, or the very body we parsed last time, needs no parsing."""
         self.sources_waiting -= 1
         self.sources_answered += 1
@@ -126,17 +158,17 @@ class SourceSpider(scrapy.Spider):
             return
         etag = response.headers.get(b"ETag")
         last_modified = response.headers.get(b"Last-Modified")
-        for item in self.parse_page(response, source):
+        async for item in _each(self.parse_page(response, source)):
             if isinstance(item, SourceStatus):
                 self.articles_listed += item.new
-            if isinstance(item, SourceStatus) and item.error is None:
+            if isinstance(item, SourceStatus) and item.error is None and item.conditional:
                 item.moved_to = permanent_redirect(response)
                 item.etag = etag.decode("latin-1") if etag else None
                 item.last_modified = last_modified.decode("latin-1") if last_modified else None
                 item.body_hash = body_hash
             yield item
 
-    def parse_page(self, response: Response, source: Source) -> Iterator[Any]:
+    def parse_page(self, response: Response, source: Source) -> Iterator[Any] | AsyncIterator[Any]:
         raise NotImplementedError
 
     def source_failed(self, failure: Failure) -> Iterator[SourceStatus]:
@@ -145,7 +177,7 @@ class SourceSpider(scrapy.Spider):
         source: Source = failure.request.cb_kwargs["source"]  # type: ignore[attr-defined]
         yield SourceStatus(
             source.name,
-            error=describe_failure(failure),
+            error=describe_failure(failure, self.size_option),
             retry_after=retry_after(failure),
             gone=is_gone(failure),
         )
@@ -211,12 +243,23 @@ class SourceSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             item.fetch_error = f"NotHtml: the article is not a web page ({ctype or 'no type'})"
+        elif challenge(response.body):  # not worth extracting
+            item.fetch_error = page_trouble(response.body, None)
         else:
+            redirected = list(item.other_urls)
             try:
                 # The body as bytes, once: the worker decodes, extracts, matches and signs.
                 item = await self.ctx.extractor.analyse(response.body, item, response.url)
             except Exception as exc:  # a crash in the extractor must not stop the crawl
                 item.fetch_error = f"ExtractionFailed: {type(exc).__name__}: {exc}"
+            else:
+                trouble = page_trouble(response.body, item.text)
+                if trouble:
+                    # A wall or an empty page is not the article: keep the feed's headline
+                    # and summary only (matched by the pipeline), fetch it again later.
+                    item.text, item.fetch_error, item.analysis = None, trouble, None
+                    item.title, item.published_at = entry.title, entry.published_at
+                    item.other_urls = redirected  # not the wall's rel=canonical
         yield item
 
     def article_failed(self, failure: Failure) -> Iterator[ArticleData]:
@@ -232,6 +275,24 @@ class SourceSpider(scrapy.Spider):
             published_at=entry.published_at,
             fetch_error=describe_failure(failure),
         )
+
+
+async def _each(items: Iterator[Any] | AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """A spider's items, whether its ``parse_page`` is a generator or an async one."""
+    if isinstance(items, AsyncIterator):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+
+
+def response_headers(response: Response) -> dict[str, str]:
+    """The response's headers as feedparser takes them: lower-case names, joined values."""
+    return {
+        k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+        for k, v in response.headers.items()
+    }
 
 
 def interleave_hosts(sources: Sequence[Source]) -> list[Source]:

@@ -1,4 +1,4 @@
-"""Feed sources (RSS 0.9x/1.0/2.0, Atom, RDF): entries, then each new article's page."""
+"""Feed sources (RSS 0.9x/1.0/2.0, Atom, RDF, JSON Feed): entries, then each new article's page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from scrapy.http import Response
 from monitor.config import Source, SourceKind
 from monitor.crawl.feeds import parse_feed
 from monitor.domain.sources import SourceStatus
-from spiders.base import SourceSpider
+from spiders.base import SourceSpider, response_headers
 
 
 class FeedSpider(SourceSpider):
@@ -18,11 +18,7 @@ class FeedSpider(SourceSpider):
     name = kind.value
 
     def parse_page(self, response: Response, source: Source) -> Iterator[Any]:
-        headers = {
-            k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
-            for k, v in response.headers.items()
-        }
-        result = parse_feed(response.body, headers, response.url)
+        result = parse_feed(response.body, response_headers(response), response.url)
         if result.warning:
             self.logger.info(
                 "feed is malformed but usable source=%s warning=%s", source.name, result.warning

@@ -393,7 +393,8 @@ def test_readme_documents_every_option_with_its_default() -> None:
     for table, cls in TABLES.items():
         if cls is None:
             continue
-        keys = [o.key for _, o in options(cls)] + (["feed", "section"] if cls is Source else [])
+        kinds = [k.value for k in SourceKind] if cls is Source else []
+        keys = [o.key for _, o in options(cls)] + kinds
         for key in keys:
             assert re.search(rf"\b{key}\s*=", tables[table]), f"[{table}] {key} is not in README"
         for attr, o in options(cls):

@@ -26,6 +26,8 @@ class SourceTally:
     hits_new: int = 0
     article_errors: int = 0
     revised: int = 0  # stored articles whose title or text changed
+    blocked: int = 0  # article pages that were a bot or consent wall (monitor.crawl.walls)
+    thin: int = 0  # article pages without text
     error: str | None = None
     reported: bool = False  # the source's own fetch got a result
 

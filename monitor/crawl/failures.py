@@ -28,8 +28,9 @@ from monitor.crawl.integrity import TruncatedResponse
 from monitor.domain.schedule import parse_retry_after
 
 
-def describe_failure(failure: Failure) -> str:
-    """'HTTP 404 Not Found', 'DNS lookup failed for example.org', ... with the error class."""
+def describe_failure(failure: Failure, size_option: str = "max_response_size") -> str:
+    """'HTTP 404 Not Found', 'DNS lookup failed for example.org', ... with the error class;
+    a body too large names ``size_option``, the [crawl] option that limits it."""
     exc: Any = failure.value
     request = getattr(failure, "request", None)
     url = getattr(request, "url", "")
@@ -55,21 +56,21 @@ def describe_failure(failure: Failure) -> str:
     if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
         return (
             f"TooLarge: {exc}".split(" in request ")[0]
-            + " (raise [crawl] max_response_size if this is expected)"
+            + f" (raise [crawl] {size_option} if this is expected)"
         )
     if isinstance(exc, DownloadCancelledError):
         # Without a Content-Length, Scrapy cancels the download once the bytes received
         # pass DOWNLOAD_MAXSIZE, with an empty message (nothing else here cancels one).
         return (
             f"TooLarge: the body from {url} passed the size limit and the download was "
-            "stopped (raise [crawl] max_response_size if this is expected)"
+            f"stopped (raise [crawl] {size_option} if this is expected)"
         )
     if isinstance(exc, TruncatedResponse):
         return f"TruncatedResponse: {exc}"
     if isinstance(exc, IgnoreRequest) and "exceeded DOWNLOAD_MAXSIZE" in str(exc):
         return (
             f"TooLarge: the body from {url} grew past the size limit while being "
-            "decompressed (raise [crawl] max_response_size if this is expected)"
+            f"decompressed (raise [crawl] {size_option} if this is expected)"
         )
     if isinstance(exc, IgnoreRequest):
         msg = str(exc) or "request dropped"

@@ -1,8 +1,13 @@
 """Pure: feed bytes -> entries. feedparser gets the raw bytes and the headers, never a URL
-(it would fetch it itself) and never decoded text (a lying charset header would garble it)."""
+(it would fetch it itself) and never decoded text (a lying charset header would garble it).
+
+JSON Feed (https://www.jsonfeed.org/version/1.1/) is read here too: feedparser 6.0 does not
+parse it (it reports "not well-formed" and no entries), so a body that is a JSON object is
+read by ``parse_json_feed``, which knows the few fields an entry needs."""
 
 from __future__ import annotations
 
+import json
 import re
 from calendar import timegm
 from collections.abc import Mapping
@@ -68,6 +73,8 @@ def _published(entry: Mapping[str, Any]) -> datetime | None:
 def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> FeedResult:
     if not body.strip():
         return FeedResult([], error="empty response: the server sent no feed")
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return parse_json_feed(body, url)
     if _ENTITY_DECL.search(body[:65536]):
         return FeedResult(
             [],
@@ -109,3 +116,61 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> FeedResult:
             skipped_links=skipped,
         )
     return FeedResult(entries, warning=warning, skipped_links=skipped)
+
+
+def parse_json_feed(body: bytes, url: str) -> FeedResult:
+    """A JSON Feed's items: ``url`` (else ``external_url``), ``title``, ``summary`` (else
+    ``content_text``, else ``content_html`` as text), ``date_published`` (else
+    ``date_modified``)."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return FeedResult([], error=f"not a feed (JSON: {exc})")
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(items, list) or "jsonfeed.org" not in str(doc.get("version", "")):
+        return FeedResult([], error="not a feed (JSON, but not a JSON Feed)")
+    entries: list[Entry] = []
+    skipped = 0
+    for item in items[:MAX_ENTRIES]:
+        if not isinstance(item, dict):
+            skipped += 1
+            continue
+        link = _json_str(item, "url") or _json_str(item, "external_url") or ""
+        link = urljoin(url, link.strip()) if link.strip() else ""
+        if not link or not is_web_url(link):
+            skipped += 1
+            continue
+        summary = _json_str(item, "summary") or _json_str(item, "content_text")
+        entries.append(
+            Entry(
+                link=link,
+                title=html_to_text(_json_str(item, "title")),
+                summary=html_to_text(summary or _json_str(item, "content_html")),
+                published_at=_json_date(
+                    _json_str(item, "date_published") or _json_str(item, "date_modified")
+                ),
+            )
+        )
+    if items and not entries:
+        return FeedResult(
+            [],
+            error=f"the feed has {len(items)} entries but none with an http(s) link",
+            skipped_links=skipped,
+        )
+    return FeedResult(entries, skipped_links=skipped)
+
+
+def _json_str(item: Mapping[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _json_date(value: str | None) -> datetime | None:
+    """RFC 3339, as JSON Feed writes dates."""
+    if not value:
+        return None
+    try:
+        d = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return d.replace(tzinfo=UTC) if d.tzinfo is None else d.astimezone(UTC)

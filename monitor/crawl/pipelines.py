@@ -25,6 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.reactor import CallLaterOnce
 
 from monitor.crawl.context import CrawlContext, context_for
+from monitor.crawl.walls import trouble_kind
 from monitor.domain import stories
 from monitor.domain.articles import ArticleData, FeedItemSeen, clean
 from monitor.domain.sources import SourceStatus
@@ -38,7 +39,12 @@ from monitor.store.articles import (
     store_articles,
 )
 from monitor.store.engine import transaction
-from monitor.store.sources import record_source_result, save_validators, sources_named
+from monitor.store.sources import (
+    count_page_trouble,
+    record_source_result,
+    save_validators,
+    sources_named,
+)
 
 log = logging.getLogger("monitor.crawl")
 _T = TypeVar("_T")
@@ -210,8 +216,16 @@ class StorePipeline:
                     self._failed(source(one), exc_one)
 
     def _store(self, batch: list[_Buffered]) -> None:
+        trouble: dict[str, dict[str, int]] = {}
+        for b in batch:
+            kind = trouble_kind(b.item.fetch_error)
+            if kind:
+                counts = trouble.setdefault(b.item.source, {"blocked": 0, "thin": 0})
+                counts[kind] += 1
         with transaction(self.ctx.engine) as s:
             stored = store_articles(s, [b.incoming for b in batch], self.source_ids)
+            for name, counts in trouble.items():
+                count_page_trouble(s, name, blocked=counts["blocked"], thin=counts["thin"])
         done = [self._handled(b.item, st) for b, st in zip(batch, stored, strict=True)]
         # The articles are stored: if this fails, the next crawl asks for the whole feed again.
         self._in_batches(
@@ -233,7 +247,14 @@ class StorePipeline:
             if waiting[0] <= 0:  # every article the source listed is handled
                 del self.waiting[item.source]
                 complete = waiting[1]
-        if item.fetch_error:
+        kind = trouble_kind(item.fetch_error)
+        if kind == "blocked":
+            tally.blocked += 1
+        elif kind == "thin":
+            tally.thin += 1
+        if kind:
+            log.warning("article page %s source=%s url=%s", kind, item.source, item.url)
+        elif item.fetch_error:
             tally.article_errors += 1
             log.warning(
                 "article fetch failed source=%s url=%s error=%s",

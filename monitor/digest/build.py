@@ -50,7 +50,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Attention:
-    """A source that is failing or broken, for the digest's "needs attention" section."""
+    """A source that is failing or broken, or whose article pages were blocked or thin, for
+    the digest's "needs attention" section."""
 
     source: str
     state: str

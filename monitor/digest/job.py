@@ -73,7 +73,7 @@ def _gather(config: Config, engine: Engine, r: Recipient, now: datetime) -> _Gat
         attention = []
         if r.schedule != Schedule.IMMEDIATE and (hits or r.empty == Empty.SEND):
             attention = [
-                Attention(row.name, row.state, row.failing_since, row.last_error or "")
+                Attention(row.name, *(row.attention or (row.state, None, "")))
                 for row in needing_attention(source_health(s, config, counts=False))
             ]
         span = SPANS.get(r.schedule)

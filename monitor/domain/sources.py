@@ -4,9 +4,12 @@ broken, new): the rule `monitor sources`, `monitor status`, the web view and the
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
+
+from monitor.domain.times import iso
 
 SourceState = Literal["ok", "failing", "broken", "new"]
 
@@ -17,7 +20,7 @@ class SourceSpec:
     interval between checks (the rest of its settings are the crawl's)."""
 
     name: str
-    kind: str  # "feed" | "section"
+    kind: str  # "feed" | "section" | "sitemap" | "site"
     url: str
     interval: timedelta
 
@@ -37,6 +40,81 @@ class SourceStatus:
     retry_after: float | None = None  # seconds the server asked us to wait (429, 503)
     gone: bool = False  # 410 Gone: the source is broken until its URL changes
     moved_to: str | None = None  # the new URL after a permanent redirect (301, 308)
+    discovered: list[Finding] | None = None  # a site source's new discovery, to keep
+    # False: the response's validators say nothing of what was listed (a site, a sitemap
+    # index whose children change): none are kept, the next check fetches it all again.
+    conditional: bool = True
+
+
+#: A site source's discovery is done again this often (and whenever what it uses breaks).
+REDISCOVER_AFTER = timedelta(days=7)
+#: Blocked or thin pages this recent put a source in the "needs attention" list.
+PAGE_TROUBLE_WINDOW = timedelta(days=1)
+
+FindingKind = Literal["feed", "sitemap", "section"]
+
+
+@dataclass
+class Finding:
+    """What discovery found on a site (issue #16): a feed, a news sitemap (or an index
+    leading to one), or the homepage as a section page; how it was found, its entries and
+    newest date when checked, and whether the site source uses it."""
+
+    kind: FindingKind
+    url: str
+    how: str  # "announced on the homepage", "robots.txt", "conventional path", ...
+    entries: int = 0
+    newest: datetime | None = None
+    used: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "how": self.how,
+            "entries": self.entries,
+            "newest": iso(self.newest),
+            "used": self.used,
+        }
+
+
+def findings_to_json(findings: list[Finding]) -> str:
+    return json.dumps([f.as_dict() for f in findings])
+
+
+def findings_from_json(value: str | None) -> list[Finding]:
+    """What the store kept; [] for nothing (or something unreadable: discover again)."""
+    if not value:
+        return []
+    try:
+        raw = json.loads(value)
+        return [
+            Finding(
+                kind=d["kind"],
+                url=d["url"],
+                how=d.get("how", ""),
+                entries=int(d.get("entries") or 0),
+                newest=datetime.fromisoformat(d["newest"]) if d.get("newest") else None,
+                used=bool(d.get("used")),
+            )
+            for d in raw
+        ]
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
+def describe_findings(findings: list[Finding]) -> str:
+    """ "site: feed URL, news sitemap URL" for `monitor sources`: the used findings."""
+    names = {"feed": "feed", "sitemap": "news sitemap", "section": "homepage as section"}
+    used = [f"{names[f.kind]} {f.url}" for f in findings if f.used]
+    if not findings:
+        return "site: not discovered yet"
+    return "site: " + (", ".join(used) if used else "nothing usable found")
+
+
+def discovery_due(discovered_at: datetime | None, now: datetime, broken: bool) -> bool:
+    """Discover a site again: never done, a week old, or what it uses broke."""
+    return broken or discovered_at is None or now - discovered_at >= REDISCOVER_AFTER
 
 
 def source_state(

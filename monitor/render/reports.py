@@ -56,7 +56,8 @@ def print_status(status: Status, out: IO[str] = sys.stdout) -> None:
         states[s.state] = states.get(s.state, 0) + 1
     say("sources: " + ", ".join(f"{n} {k}" for k, n in sorted(states.items())))
     for s in status.attention:
-        say(f"  {s.state}: {s.name} since {when(s.failing_since)}: {s.last_error}")
+        state, since, error = s.attention or (s.state, None, "")
+        say(f"  {state}: {s.name} since {when(since)}: {error}")
     table = Table(title="last crawl cycles")
     for col in (
         "run",
@@ -106,7 +107,13 @@ def print_crawl_summary(
         rows = [
             (name, t)
             for name, t in rows
-            if t.error or t.article_errors or t.articles_new or t.hits_new or t.revised
+            if t.error
+            or t.article_errors
+            or t.articles_new
+            or t.hits_new
+            or t.revised
+            or t.blocked
+            or t.thin
         ]
     if rows or not short:
         table = Table(title=title)
@@ -114,8 +121,17 @@ def print_crawl_summary(
             table.add_column(col, overflow="fold")
         for name, t in rows:
             result = Text(t.error, style="red") if t.error else Text("ok", style="green")
-            if not t.error and t.article_errors:
-                result = Text(f"ok, {t.article_errors} article pages failed", style="yellow")
+            problems = [
+                f"{n} {what}"
+                for n, what in (
+                    (t.article_errors, "article pages failed"),
+                    (t.blocked, "blocked by a wall"),
+                    (t.thin, "thin"),
+                )
+                if n
+            ]
+            if not t.error and problems:
+                result = Text("ok, " + ", ".join(problems), style="yellow")
             table.add_row(
                 name,
                 result,

@@ -149,13 +149,16 @@ def print_sources(rows: Sequence[SourceRow], out: IO[str] = sys.stdout) -> None:
         "new/day",
         "articles",
         "hits",
-        "last error",
+        "found / last error",
     ):
         table.add_column(col, overflow="fold")
     for r in rows:
         error = r.last_error if r.consecutive_failures else ""
         if r.fetch_url:
             error = (error + "\n" if error else "") + f"moved to {r.fetch_url}"
+        notes = [n for n in (r.found, r.pages_note) if n]
+        if notes:
+            error = "\n".join([*notes, error] if error else notes)
         share = f"{100 * r.share_304:.0f}%" if r.share_304 is not None else ""
         table.add_row(
             r.name,

@@ -84,6 +84,14 @@ class Source(Base):
     gone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 410
     # Where the source lives now, after a permanent redirect (301/308) from its URL.
     fetch_url: Mapped[str | None] = mapped_column(Text)
+    # A site source's discovery (issue #16): its findings as JSON (monitor.domain.sources
+    # .Finding), and when it was done.
+    discovered: Mapped[str | None] = mapped_column(Text)
+    discovered_at: Mapped[datetime | None]
+    # Article pages that answered 200 but were a bot or consent wall, or had no text.
+    blocked_pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    thin_pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    page_trouble_at: Mapped[datetime | None]  # the last blocked or thin page
 
 
 class Article(Base):

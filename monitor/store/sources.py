@@ -15,9 +15,14 @@ from sqlalchemy.orm import Session
 
 from monitor.domain.schedule import RATE_WINDOW, adaptive_interval, failure_delay
 from monitor.domain.sources import (
+    PAGE_TROUBLE_WINDOW,
+    Finding,
     SourceSpec,
     SourceState,
     SourceStatus,
+    describe_findings,
+    findings_from_json,
+    findings_to_json,
     source_state,
 )
 from monitor.domain.times import iso
@@ -47,6 +52,7 @@ def sync_sources(session: Session, sources: Iterable[SourceSpec]) -> None:
             if row.url != s.url or row.kind != s.kind:
                 row.next_check_at = None  # a new address is checked at once
                 row.fetch_url, row.gone = None, False
+                row.discovered, row.discovered_at = None, None  # a new site: discover it
             row.kind, row.url, row.interval_seconds = s.kind, s.url, _seconds(s.interval)
     session.flush()
 
@@ -99,6 +105,8 @@ def record_source_result(
         src.next_check_at = now + interval
         if status is not None and status.moved_to:
             src.fetch_url = status.moved_to
+        if status is not None and status.discovered is not None:
+            src.discovered, src.discovered_at = findings_to_json(status.discovered), now
         if status is not None and status.not_modified:
             src.not_modified = (src.not_modified or 0) + 1
         else:
@@ -146,6 +154,36 @@ def save_validators(session: Session, name: str, status: SourceStatus) -> None:
     )
 
 
+def count_page_trouble(
+    session: Session, name: str, *, blocked: int, thin: int, now: datetime | None = None
+) -> None:
+    """Count article pages of a source that were a bot or consent wall (``blocked``) or had
+    no text (``thin``): never stored as articles, shown by `monitor sources` and the digest."""
+    if not blocked and not thin:
+        return
+    session.execute(
+        update(Source)
+        .where(Source.name == name)
+        .values(
+            blocked_pages=Source.blocked_pages + blocked,
+            thin_pages=Source.thin_pages + thin,
+            page_trouble_at=now or utcnow(),
+        )
+    )
+
+
+def discoveries(
+    session: Session, names: Sequence[str]
+) -> dict[str, tuple[list[Finding], datetime | None]]:
+    """name -> (what discovery found, when), for site sources."""
+    rows = session.execute(
+        select(Source.name, Source.discovered, Source.discovered_at).where(
+            Source.name.in_(list(names))
+        )
+    )
+    return {n: (findings_from_json(d), at) for n, d, at in rows}
+
+
 def fetch_state(
     session: Session, names: Sequence[str]
 ) -> dict[str, tuple[str | None, str | None, str | None, str | None]]:
@@ -177,6 +215,10 @@ class SourceRow:
     not_modified: int = 0
     fetch_url: str | None = None
     articles_week: int = 0  # new articles over the last 7 days
+    discovered: str | None = None  # a site source's findings (JSON)
+    blocked_pages: int = 0
+    thin_pages: int = 0
+    page_trouble_at: datetime | None = None
     now: datetime | None = None
     #: failing this long is "broken" ([daemon] broken_after, passed by the caller)
     broken_after: timedelta = field(kw_only=True)
@@ -193,6 +235,42 @@ class SourceRow:
             now=self.now or datetime.now(UTC),
             broken_after=self.broken_after,
         )
+
+    @property
+    def findings(self) -> list[Finding]:
+        return findings_from_json(self.discovered)
+
+    @property
+    def found(self) -> str | None:
+        """ "site: feed ..., news sitemap ..." for a site source, else None."""
+        return describe_findings(self.findings) if self.kind == "site" else None
+
+    @property
+    def page_trouble(self) -> bool:
+        """Blocked or thin pages within the last day."""
+        at = self.page_trouble_at
+        return at is not None and (self.now or datetime.now(UTC)) - at < PAGE_TROUBLE_WINDOW
+
+    @property
+    def pages_note(self) -> str | None:
+        """ "pages: 3 blocked (a bot or consent wall), 1 thin (no text)", or None."""
+        if not (self.blocked_pages or self.thin_pages):
+            return None
+        return (
+            f"pages: {self.blocked_pages} blocked (a bot or consent wall), "
+            f"{self.thin_pages} thin (no text)"
+        )
+
+    @property
+    def attention(self) -> tuple[str, datetime | None, str] | None:
+        """(state, since when, what is wrong) when the source needs attention: failing or
+        broken, or pages blocked or thin within the last day; else None."""
+        if self.state in ("failing", "broken"):
+            return self.state, self.failing_since, self.last_error or ""
+        if self.page_trouble:
+            kind = "blocked" if self.blocked_pages else "thin"
+            return kind, self.page_trouble_at, self.pages_note or ""
+        return None
 
     @property
     def share_304(self) -> float | None:
@@ -220,6 +298,10 @@ class SourceRow:
             "share_304": self.share_304,
             "articles_per_day_last_week": round(self.per_day, 2),
             "moved_to": self.fetch_url,
+            "found": [f.as_dict() for f in self.findings] if self.kind == "site" else None,
+            "blocked_pages": self.blocked_pages,
+            "thin_pages": self.thin_pages,
+            "page_trouble_at": iso(self.page_trouble_at),
         }
 
 
@@ -274,6 +356,10 @@ def source_rows(
         Source.not_modified,
         Source.fetch_url,
         n_week,
+        Source.discovered,
+        Source.blocked_pages,
+        Source.thin_pages,
+        Source.page_trouble_at,
     ).order_by(Source.name)
     if counts:
         stmt = stmt.outerjoin(articles, articles.c.source_id == Source.id).outerjoin(

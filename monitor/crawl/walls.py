@@ -1,0 +1,72 @@
+"""Pure: is an article page that answered 200 a bot or consent wall, or thin (issue #16)?
+
+Walls come back as HTTP 200 (flairNLP/fundus#936), so they are told by content. A challenge
+page (Cloudflare's "Just a moment...", DataDome, PerimeterX, Akamai) is a wall whatever its
+text; a consent interstitial is one only when the page has no article text besides it
+(consent banners also sit on ordinary articles). A page whose extracted text is empty, or
+fewer than ``THIN_WORDS`` words, is thin. Neither is stored as an article: the feed item's
+headline and summary are, and the page is tried again by a later crawl
+(monitor.store.articles.MAX_FETCH_ATTEMPTS).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Markers of challenge pages, in the first bytes of the page (case-insensitive).
+_CHALLENGE = re.compile(
+    rb"<title>\s*(?:just a moment\.\.\.|attention required!? \| cloudflare|"
+    rb"access denied|please wait\.\.\.|are you a robot\??|pardon our interruption)\s*</title>"
+    rb"|enable javascript and cookies to continue"
+    rb"|/cdn-cgi/challenge-platform/"
+    rb"|cf-browser-verification|cf_chl_opt"
+    rb"|captcha-delivery\.com"  # DataDome
+    rb"|px-captcha|perimeterx"  # PerimeterX / HUMAN
+    rb"|checking (?:if the site connection is secure|your browser before accessing)",
+    re.I,
+)
+#: Markers of consent interstitials (a page of its own, or a page hidden behind one).
+_CONSENT = re.compile(
+    rb"consent\.(?:yahoo|google)\.com|guce\.|before you continue to|"
+    rb"sp_message_container|sourcepoint|didomi|onetrust|usercentrics|quantcast choice|"
+    rb"cookie ?consent|we value your privacy|consent-?wall|\bgdpr\b",
+    re.I,
+)
+#: What the text of a consent interstitial is about, when trafilatura finds any.
+_ABOUT_CONSENT = re.compile(r"cookie|consent|privacy|partners|personalis|personaliz", re.I)
+#: Fewer words than this is no article: what trafilatura finds on an empty page is a stray
+#: label ("Walls Daily", "Advertisement"), never empty.
+THIN_WORDS = 10
+_SHORT = 1000  # characters: a consent dialog's text, not an article with a banner
+_HEAD = 65536  # walls say what they are early; an article is not scanned to its end
+BLOCKED = "Blocked"
+THIN = "Thin"
+
+
+def challenge(body: bytes) -> bool:
+    """A bot challenge, whatever else the page holds."""
+    return _CHALLENGE.search(body[:_HEAD]) is not None
+
+
+def page_trouble(body: bytes, text: str | None) -> str | None:
+    """Why the page is not an article: "Blocked: ..." (a challenge, or a consent wall with
+    no text), "Thin: ..." (no text), or None (an article)."""
+    if challenge(body):
+        return f"{BLOCKED}: the page is a bot challenge (answered 200); tried again later"
+    text = (text or "").strip()
+    consent = _CONSENT.search(body[:_HEAD]) is not None
+    thin = len(text.split()) < THIN_WORDS
+    if not thin and not (consent and len(text) < _SHORT and _ABOUT_CONSENT.search(text)):
+        return None
+    if consent:
+        return f"{BLOCKED}: the page is a consent wall (no article text); tried again later"
+    return f"{THIN}: no article text could be extracted from the page; tried again later"
+
+
+def trouble_kind(fetch_error: str | None) -> str | None:
+    """ "blocked" or "thin" for an article's fetch error made by ``page_trouble``."""
+    if fetch_error and fetch_error.startswith(BLOCKED + ":"):
+        return "blocked"
+    if fetch_error and fetch_error.startswith(THIN + ":"):
+        return "thin"
+    return None
