@@ -41,6 +41,10 @@ def print_hit_table(
         title = Text(r.title or "(no title)", style="bold")
         if r.updated:
             title.append(" (updated)", style="italic")
+        if r.removed:
+            title.append(f" (removed by the publisher {when(r.removed, zone)})", style="italic")
+        if r.lang:
+            title.append(f" [{r.lang}]", style="dim")
         title.append("\n" + r.url, style="dim")
         if per_story and r.copies > 1:
             title.append(f"\n+{r.copies - 1} other outlets", style="italic")

@@ -303,6 +303,7 @@ def _insert_articles(
             "fetch_attempts": 1,
             "content_hash": content_hash(it.data.title, it.data.text or it.data.summary),
             "feed_title": it.data.feed_title,
+            "lang": it.data.lang,
             "minhash": it.incoming.signature,
             # A story named after another new article is set once that one is stored.
             "story_id": None if it.index in roots else it.story_id,
@@ -546,6 +547,7 @@ def _complete_or_revise(
             art.published_at = art.published_at or data.published_at
             art.content_hash = content_hash(art.title, art.text)
             art.minhash = signature
+            art.lang = data.lang or art.lang
         elif data.fetch_error:
             art.fetch_error = data.fetch_error
         return False
@@ -568,6 +570,7 @@ def _complete_or_revise(
     )
     art.title, art.text, art.content_hash, art.updated_at = title, data.text, new_hash, now
     art.minhash = signature or art.minhash
+    art.lang = data.lang or art.lang
     return True
 
 
@@ -605,6 +608,7 @@ class ArticleRow:
     source: str
     published: datetime | None
     first_seen: datetime
+    lang: str | None = None
 
     def fields(self) -> dict[str, str | None]:
         return {"title": self.title, "summary": self.summary, "text": self.text}
@@ -624,6 +628,7 @@ def iter_articles(
             Source.name,
             Article.published_at,
             Article.first_seen_at,
+            Article.lang,
         )
         .join(Source, Source.id == Article.source_id)
         .order_by(Article.first_seen_at.desc(), Article.id.desc())
