@@ -1,6 +1,6 @@
 """Retention of the archive: files older than ``keep`` go, then the oldest files until the
 rest fit ``max_size``. Whole files (a crawl's records each), by the time in their names.
-Which snapshots that removed is the caller's to record (``monitor.evidence``)."""
+The snapshots in a deleted file stay in the store, marked pruned (``apply_retention``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from monitor.archive.warc import SUFFIX, file_time
+from monitor.store.engine import transaction
+from monitor.store.snapshots import mark_pruned
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,25 @@ def to_delete(
     return doomed
 
 
-def prune(folder: Path, now: datetime, keep: timedelta, max_size: int) -> list[ArchiveFile]:
-    """Delete the files retention removes; returns them."""
+@dataclass(frozen=True)
+class Pruned:
+    files: int
+    bytes: int
+    snapshots: int  # rows marked pruned: their hits now say the evidence is gone
+
+
+def apply_retention(
+    engine: Engine, folder: Path, now: datetime, keep: timedelta, max_size: int
+) -> Pruned:
+    """Retention as a job (the daemon's daily one, `monitor db maintain`): the snapshots
+    in the doomed files are marked first, in one transaction, then the files deleted. A
+    crash between the two leaves files the next run deletes; never a row that points to
+    a deleted file without saying so."""
     doomed = to_delete(archive_files(folder), now, keep, max_size)
+    if not doomed:
+        return Pruned(0, 0, 0)
+    with transaction(engine) as s:
+        marked = mark_pruned(s, [f.name for f in doomed], now)
     for f in doomed:
         (folder / f.name).unlink(missing_ok=True)
-    return doomed
+    return Pruned(len(doomed), sum(f.size for f in doomed), marked)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -188,13 +188,3 @@ def _decoded(body: bytes, encoding: str | None) -> bytes:
     except Exception:  # a damaged or unknown encoding: the bytes as they are
         return body
     return body
-
-
-def copy_records(folder: Path, refs: Sequence[RecordRef], out: IO[bytes]) -> Iterator[RecordRef]:
-    """Write each record's bytes to ``out`` (concatenated gzip members: one WARC file);
-    yields the refs whose file is gone."""
-    for ref in refs:
-        try:
-            out.write(read_raw(folder, ref))
-        except FileNotFoundError:
-            yield ref

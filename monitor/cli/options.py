@@ -88,6 +88,17 @@ table_json_csv = click.option(
 )
 
 
+#: ``--lang de`` (repeatable): articles in these languages, ISO 639-1 codes.
+lang_option = click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    metavar="CODE",
+    callback=lambda ctx, param, value: tuple(v.strip().lower() for v in value),
+    help="Only articles in this language, an ISO 639-1 code like de (repeatable).",
+)
+
+
 def hit_filter_options(func: F) -> F:
     """The filters `monitor hits` and `monitor export` share (the web view has the same)."""
     options = [
@@ -128,6 +139,10 @@ def hit_filter_options(func: F) -> F:
             help="Only hits where this term matched (repeatable: any of them).",
         ),
         click.option("--updated", is_flag=True, help="Only hits whose article was rewritten."),
+        click.option(
+            "--removed", is_flag=True, help="Only hits whose article the publisher removed."
+        ),
+        lang_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -147,4 +162,6 @@ def hit_filter(**options: Any) -> HitFilter:
         per=options.get("per") or "copy",
         search=options.get("search"),
         sort=options.get("sort") or "time",
+        langs=tuple(options.get("langs") or ()),
+        removed=bool(options.get("removed")),
     )

@@ -18,6 +18,7 @@ from monitor.cli.options import (
     Until,
     hit_filter,
     hit_filter_options,
+    lang_option,
     pass_state,
     reports_errors,
     table_json_csv,
@@ -127,16 +128,27 @@ def hits(state: State, fmt: str, limit: int | None, after: str | None, **filters
 @click.command("show")
 @click.argument("ref", metavar="ID|URL")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Write the archived page as served (its latest snapshot's body) to standard output.",
+)
 @pass_state
 @reports_errors
-def show(state: State, ref: str, fmt: str) -> None:
+def show(state: State, ref: str, fmt: str, raw: bool) -> None:
     """One article: its hits with snippets and match offsets, revisions, the URLs it was
-    seen at and the other outlets' copies of its story. ID is the id column of `monitor
-    hits`; any URL the article was seen at works too."""
+    seen at, its snapshots and the other outlets' copies of its story. ID is the id column
+    of `monitor hits`; any URL the article was seen at works too."""
     from monitor.app import Monitor
 
     with Monitor.reader(state.config) as app:
         view = app.article(ref)
+        if view is not None and raw:
+            snap, page = app.archived_page(view.id)
+            click.echo(f"{page.status_line} {snap.url} fetched {page.date}", err=True)
+            sys.stdout.buffer.write(page.body)
+            sys.stdout.flush()
+            return
     if view is None:
         raise MonitorError(f"no stored article has the id or URL {ref!r}")
     if fmt == "json":
@@ -154,6 +166,7 @@ def show(state: State, ref: str, fmt: str) -> None:
 @click.option("--since", type=Since(), metavar="WHEN", help="From (default: 30d).")
 @click.option("--until", type=Until(), metavar="WHEN", help="Until (default: now).")
 @click.option("--by", "every", type=click.Choice(["day", "week"]), default="day", show_default=True)
+@lang_option
 @table_json_csv
 @pass_state
 @reports_errors
@@ -163,6 +176,7 @@ def stats(
     since: datetime | None,
     until: datetime | None,
     every: str,
+    langs: tuple[str, ...],
     fmt: str,
 ) -> None:
     """Hits per watchlist per day or week, with a sparkline, and per source. A spike (a day
@@ -170,7 +184,7 @@ def stats(
     from monitor.app import Monitor
 
     with Monitor.reader(state.config) as app:
-        answer = app.stats(watchlists, since, until, every=every)
+        answer = app.stats(watchlists, since, until, every=every, langs=langs)
     if fmt == "table":
         from monitor.render.tables import print_stats
 

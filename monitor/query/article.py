@@ -3,7 +3,7 @@ article page: its hits (with snippets and match offsets), revisions, URLs and st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from monitor.store.articles import StoryCopy, story_copies
 from monitor.store.hits import iso
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
+from monitor.store.snapshots import SnapshotRow, snapshots_of
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class ArticleView:
     revisions: list[Revision]
     aliases: list[str]  # every URL seen for it, the canonical one included
     copies: list[StoryCopy]  # the other articles of its story, earliest first
+    lang: str | None = None
+    removed_at: datetime | None = None  # seen removed by the publisher
+    snapshots: list[SnapshotRow] = field(default_factory=list)  # its pages as served
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,9 @@ class ArticleView:
             "updated_at": iso(self.updated_at),
             "fetch_error": self.fetch_error,
             "story_id": self.story_id,
+            "lang": self.lang,
+            "removed": iso(self.removed_at),
+            "snapshots": [snap.as_dict() for snap in self.snapshots],
             "summary": self.summary,
             "text": self.text,
             "hits": [
@@ -163,4 +170,7 @@ def load_article(session: Session, article_id: int) -> ArticleView | None:
         revisions,
         aliases,
         copies,
+        a.lang,
+        a.removed_at,
+        snapshots_of(session, [a.id]).get(a.id, []),
     )

@@ -35,6 +35,8 @@ FIELDS = (
     "snippet",
     "sent_at",
     "updated",
+    "lang",
+    "removed",
 )
 JSON_FIELDS = frozenset({"matched", "matches"})
 BOOL_FIELDS = frozenset({"updated"})
@@ -73,6 +75,8 @@ def iter_export(session: Session, f: HitFilter, batch: int = 5000) -> Iterator[t
         Hit.snippet,
         _iso(session, Hit.sent_at),
         Hit.updated,
+        Article.lang,
+        _iso(session, Article.removed_at),
     ]
     stmt = filtered(session, f, columns).order_by(Hit.id)
     if session.get_bind().dialect.name != "sqlite":
