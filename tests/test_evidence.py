@@ -6,13 +6,30 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
 from monitor.demo.server import FixtureSite
-from tests.helpers import db_query, feed, run_monitor, write_config
+from tests.helpers import WATCHLISTS, db_query, feed, run_monitor, write_config
+
+
+def as_datetime(value: object) -> datetime:
+    d = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+def db_query_write(sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(os.environ["MONITOR_DATABASE_URL"])
+    with engine.begin() as c:
+        c.execute(text(sql))
+    engine.dispose()
+
 
 GZIPPED = "2026/11/20/drones-cross-the-caspian-a2001.html"
 
@@ -80,3 +97,77 @@ def test_export_holds_each_hit_article_as_the_server_sent_it(
     raw = run_monitor("show", str(gz_id), "--raw", config=config)
     assert raw.returncode == 0, raw.stderr
     assert raw.stdout.encode() == served(site, site_dir, GZIPPED)
+
+
+EDITED = "2026/11/20/drones-cross-the-caspian-a2001.html"
+DELETED = "2026/11/21/kremlin-unveils-budget-a2002.html"
+SENT_HOME = "2026/11/21/harvest-beats-forecasts-a2003.html"
+UNCHANGED = "2026/11/22/tehran-metro-extension-opens-a2004.html"
+MORE_WATCHLISTS = (
+    WATCHLISTS
+    + """
+[[watchlists]]
+name = "harvest"
+query = "grain"
+
+[[watchlists]]
+name = "metro"
+query = "metro"
+"""
+)
+
+
+def article_of(path: str) -> int:
+    [(article_id,)] = db_query(f"SELECT article_id FROM snapshots WHERE url LIKE '%{path}%'")  # noqa: S608
+    return int(article_id)
+
+
+def test_rechecks_find_an_edit_a_deletion_and_a_redirect_home(
+    tmp_path: Path, site_dir: Path, site: FixtureSite, db_url: str
+) -> None:
+    sources = "".join(feed(n, site.url(f"/feeds/{n}.xml")) for n in ("rss2", "atom", "rdf"))
+    config = write_config(tmp_path, sources, watchlists=MORE_WATCHLISTS)
+    assert run_monitor("crawl", config=config).returncode == 0
+    ids = {p: article_of(p) for p in (EDITED, DELETED, SENT_HOME, UNCHANGED)}
+    # The first re-check is due an hour after the article was first seen.
+    listed = ",".join(map(str, ids.values()))
+    sql = f"SELECT first_seen_at, recheck_at FROM articles WHERE id IN ({listed})"  # noqa: S608
+    for first_seen, due in db_query(sql):
+        assert as_datetime(due) - as_datetime(first_seen) == timedelta(hours=1)
+    # An hour passes (the schedule moved back, not the clock), and the publisher acts.
+    db_query_write("UPDATE articles SET recheck_at = first_seen_at WHERE recheck_at IS NOT NULL")
+    page = site_dir / EDITED
+    page.write_text(page.read_text().replace("last month", "in early October, a correction says"))
+    (site_dir / DELETED).unlink()
+    (site_dir / (SENT_HOME + ".headers")).write_text("Status: 301\nLocation: /\n")
+    (site_dir / "index.html").write_text("<html><body><h1>Test Gazette</h1></body></html>")
+    before = len(site.responses)
+    result = run_monitor("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+    answered = dict(site.responses[before:])
+    assert answered["/" + UNCHANGED] == 304  # conditional GET
+    rows = {
+        r[0]: r[1:]
+        for r in db_query(
+            "SELECT id, rechecks, recheck_at, removed_at, first_seen_at FROM articles"
+        )
+    }
+    # The edit: a revision, its new page kept beside the first, the next re-check in a day.
+    edited = ids[EDITED]
+    assert db_query(f"SELECT count(*) FROM article_revisions WHERE article_id = {edited}") == [(1,)]  # noqa: S608
+    assert db_query(f"SELECT count(*) FROM snapshots WHERE article_id = {edited}") == [(2,)]  # noqa: S608
+    rechecks, due, removed, first_seen = rows[edited]
+    assert rechecks == 1 and removed is None
+    assert as_datetime(due) - as_datetime(first_seen) >= timedelta(days=1)
+    assert rows[ids[UNCHANGED]][0] == 1 and rows[ids[UNCHANGED]][2] is None
+    # The deletion (404) and the redirect home: removed, and no more re-checks.
+    for path in (DELETED, SENT_HOME):
+        _, due, removed, _ = rows[ids[path]]
+        assert removed is not None and due is None
+    gone = hits(config, "--removed")
+    assert {h["article_id"] for h in gone} == {ids[DELETED], ids[SENT_HOME]}
+    assert all(h["removed"] for h in gone)
+    updated = hits(config, "--updated")
+    assert {h["article_id"] for h in updated} == {edited}
+    table = run_monitor("hits", "--removed", config=config)
+    assert "removed by the publisher" in " ".join(table.stdout.split())

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.domain.articles import ArticleData, Rechecked
-from monitor.store.models import Article, Hit, Source
+from monitor.store.models import Article, Hit, Snapshot, Source
 from monitor.store.upsert import any_of
 
 #: After the article was first seen: the first, second and third re-check.
@@ -47,10 +47,19 @@ def due_rechecks(
     """The articles of these sources due for a re-check at ``now``, the most overdue first."""
     if not sources:
         return []
+    # Where the page was fetched (its latest snapshot), not the canonical URL the page
+    # named: that one need not answer.
+    fetched = (
+        select(Snapshot.url)
+        .where(Snapshot.article_id == Article.id)
+        .order_by(Snapshot.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     rows = session.execute(
         select(
             Article.id,
-            Article.url,
+            func.coalesce(fetched, Article.url),
             Source.name,
             Article.title,
             Article.etag,
