@@ -7,6 +7,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from monitor.demo.server import FixtureSite
 from tests.helpers import WATCHLISTS, db_query, feed, run_monitor, write_config
+from tests.webserver import get, web_server
 
 
 def as_datetime(value: object) -> datetime:
@@ -97,6 +100,33 @@ def test_export_holds_each_hit_article_as_the_server_sent_it(
     raw = run_monitor("show", str(gz_id), "--raw", config=config)
     assert raw.returncode == 0, raw.stderr
     assert raw.stdout.encode() == served(site, site_dir, GZIPPED)
+    # --lang filters the hits (and the exports: the same filter).
+    assert len(hits(config, "--lang", "en")) == len(found)
+    assert hits(config, "--lang", "de") == []
+    # The web view links the snapshot, served as a download, never as a page.
+    with web_server(config) as base:
+        _, html, _ = get(f"{base}/articles/{gz_id}")
+        link = re.search(r'href="(/articles/\d+/snapshots/\d+\.warc\.gz)"', html)
+        assert link is not None and "language: en" in html
+        with urllib.request.urlopen(base + link.group(1), timeout=30) as r:
+            assert r.headers["Content-Disposition"].startswith("attachment;")
+            assert r.headers["Content-Type"] == "application/warc"
+            download = tmp_path / "download.warc.gz"
+            download.write_bytes(r.read())
+        [(payload, headers)] = next(iter(records(download).values()))
+        assert payload == gzip.compress(served(site, site_dir, GZIPPED), mtime=0)
+        _, html, _ = get(f"{base}/?lang=de")
+        assert 'id="empty"' in html
+
+
+def test_with_archive_all_every_fetched_article_is_kept(
+    tmp_path: Path, site: FixtureSite, db_url: str
+) -> None:
+    crawl(tmp_path, site, extra="[archive]\nall = true\n")
+    fetched = db_query("SELECT count(*) FROM articles WHERE text IS NOT NULL")
+    with_hits = db_query("SELECT count(DISTINCT article_id) FROM hits")
+    assert db_query("SELECT count(DISTINCT article_id) FROM snapshots") == fetched
+    assert fetched[0][0] > with_hits[0][0]
 
 
 EDITED = "2026/11/20/drones-cross-the-caspian-a2001.html"
