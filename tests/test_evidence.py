@@ -201,3 +201,9 @@ def test_rechecks_find_an_edit_a_deletion_and_a_redirect_home(
     assert {h["article_id"] for h in updated} == {edited}
     table = run_monitor("hits", "--removed", config=config)
     assert "removed by the publisher" in " ".join(table.stdout.split())
+    shown = run_monitor("show", str(edited), config=config)
+    assert shown.stdout.count("HTTP 200  kept") == 2 and "language en" in shown.stdout
+    # The digest says it too.
+    digest = run_monitor("digest", "--dry-run", config=config)
+    assert digest.returncode == 0, digest.stderr
+    assert digest.stdout.count("[removed by the publisher]") == 2
