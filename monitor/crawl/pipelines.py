@@ -155,6 +155,8 @@ class StorePipeline:
             item.lang = language.choose(item.text or item.summary or item.title, item.lang)
             hits = self.ctx.matcher.match(item.fields(), source=item.source, lang=item.lang)
             signature = stories.signature(item.text)
+        if not hits and not self.ctx.config.archive.all:
+            item.snapshot = None  # not evidence: the raw page is not held until the batch
         self.buffer.append(_Buffered(item, Incoming(item, hits, signature)))
         if len(self.buffer) >= self.batch:
             self.flush()
