@@ -10,7 +10,7 @@ commands that show sources by their configured names).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -188,13 +188,17 @@ class Monitor:
                 yield HitStream(iter_hits(s, f, cursor=cursor), None)
 
     @contextmanager
-    def export(self, f: HitFilter) -> Iterator[Iterator[tuple[Any, ...]]]:
+    def export(self, f: HitFilter) -> Iterator[Generator[tuple[Any, ...], None, None]]:
         """Every hit of ``f`` with its match metadata, oldest first: rows of
         :data:`monitor.query.export.FIELDS`, streamed while the block runs."""
         from monitor.query.export import iter_export
 
         with self.session() as s:
-            yield iter_export(s, f)
+            rows = iter_export(s, f)
+            try:
+                yield rows
+            finally:
+                rows.close()  # its cursor before the session (a reader gone, `| head`)
 
     def feed(self, watchlist: str | None, limit: int) -> list[ListedHit]:
         """The newest hits for the Atom feed of ``watchlist`` (None: all watchlists), enough

@@ -195,3 +195,112 @@ def test_first_line_is_looked_at_too() -> None:
 def test_empty_and_clean_texts_come_back_unchanged() -> None:
     assert strip_boilerplate("") == ("", [])
     assert strip_boilerplate(STORY) == (STORY, [])
+
+
+@pytest.mark.parametrize(
+    ("last", "kept"),
+    [
+        (
+            "Missiles hit the city on Monday. —Associated Press writer John Leicester in Paris "
+            "contributed to this report.",
+            "Missiles hit the city on Monday.",
+        ),
+        (
+            "Peoples reported from New York and Thomson-DeVeaux from Washington. Associated "
+            "Press writers Will Weissert in Johnstown, Pennsylvania, contributed to this report.",
+            "",
+        ),
+        (
+            "Reporting by Maya Gebeilly in Beirut and David Clarke in London; Writing by David "
+            "Clarke; Editing by Daniel Flynn",
+            "",
+        ),
+        ("Our Standards: The Thomson Reuters Trust Principles.", ""),
+        (
+            "“We need assistance,” Taylor said. Copyright © 2023 The Washington Times, LLC.",
+            "“We need assistance,” Taylor said.",
+        ),
+        ("Copyright 2024 NPR. All rights reserved.", ""),
+        (
+            "Die Regierung beschloss das Paket am Abend. Mit Material von dpa",
+            "Die Regierung beschloss das Paket am Abend.",
+        ),
+        ("mit dpa/AFP", ""),
+    ],
+)
+def test_sign_offs_at_the_end_are_cut(last: str, kept: str) -> None:
+    """Credits and copyright lines made "Paris", "London", "Washington" hits of stories that
+    only say where a reporter sat."""
+    text, removed = strip_boilerplate(STORY + "\n" + last)
+    assert text == (STORY + "\n" + kept).rstrip()
+    assert removed and {d.rule for d in removed} == {"sign-off"}
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "Police reported from the scene that two people were injured in Paris.",
+        "He said the company contributed to this report on climate, which the ministry in "
+        "Paris published on Monday and which was widely read.",
+        "Reporting by the BBC and others in the weeks after the raid showed the scale of the "
+        "damage, and the government in London came under pressure to act. It did not.",
+        "The fund contributed 2 million euros to the project in Paris.",
+    ],
+)
+def test_story_sentences_like_sign_offs_stay(last: str) -> None:
+    assert clean(STORY + "\n" + last) == STORY + "\n" + last
+
+
+def test_sign_offs_only_in_the_last_lines() -> None:
+    """A credit-like sentence high in the text is story text (a correction, a quote)."""
+    line = "Associated Press writer John Leicester in Paris contributed to this report."
+    text = "\n".join([STORY, line, *(f"Paragraph {i} of the story goes on." for i in range(5))])
+    assert clean(text) == text
+
+
+def test_reporting_by_a_story_sentence_stays() -> None:
+    line = (
+        "Reporting by the BBC in the weeks after the raid showed the scale of the damage, and "
+        "the government in London came under pressure to act."
+    )
+    assert clean(STORY + "\n" + line) == STORY + "\n" + line
+
+
+def test_teaser_cards_go_with_their_heading() -> None:
+    """The Nation's "More from The Nation": each card's headline twice (link text and
+    title), then its standfirst."""
+    cards = [
+        "More from The Nation",
+        "The GOP Primary Debate Was a Tedious Mess The GOP Primary Debate Was a Tedious Mess",
+        "Ron DeSantis and Nikki Haley clearly despise each other, but neither emerged as the "
+        "obvious number two behind Trump.",
+        "Can the EU's Digital Services Act Inspire US Tech Regulation? Can the EU's Digital "
+        "Services Act Inspire US Tech Regulation?",
+        "The effect of these large, European digital laws is going to be felt well beyond the "
+        "borders of Europe.",
+    ]
+    text, removed = strip_boilerplate("\n".join([STORY, *cards]))
+    assert text == STORY
+    assert [d.rule for d in removed] == ["label", "teaser", "teaser", "teaser", "teaser"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "More from the ministry came on Monday, officials said.",
+        "More from NBC's TODAY:",  # quotes follow (The Gateway Pundit)
+        "Nein, nein, das war es nicht. Nein, nein, das war es nicht.",  # a sentence said twice
+        "It was a long, long day.",
+    ],
+)
+def test_not_a_teaser(line: str) -> None:
+    assert clean(STORY + "\n" + line + "\nThe end of the story.") == (
+        STORY + "\n" + line + "\nThe end of the story."
+    )
+
+
+def test_a_doubled_line_keeps_a_story_paragraph_that_goes_on() -> None:
+    doubled = "Storm warning for the coast Storm warning for the coast"
+    paragraph = "The storm reached the coast on Monday night."
+    text = "\n".join([STORY, doubled, paragraph, "The clean-up began on Tuesday morning."])
+    assert clean(text) == "\n".join([STORY, paragraph, "The clean-up began on Tuesday morning."])

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
 import pytest
 
 from tests.archive import HOSTILE_TITLE, Archive, build_archive
-from tests.helpers import run_monitor
+from tests.helpers import ROOT, run_monitor
 
 pytestmark = pytest.mark.slow
 
@@ -122,6 +124,19 @@ def test_export_csv_and_jsonl(archive: Archive, tmp_path: Path) -> None:
     table = list(csv.DictReader(io.StringIO(out)))
     assert len(table) == 2 and table[0]["matched"] == "drone*"
     assert json.loads(table[0]["matches"])[0]["term"] == "drone*"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_into_a_closed_pipe_ends_quietly(archive: Archive, fmt: str) -> None:
+    """`monitor export | head`: the reader is gone before the first row is written. The
+    export ends without a traceback (its cursor closed before the session, not after)."""
+    cmd = [sys.executable, "-m", "monitor", "--config", str(archive.config), "export", "-f", fmt]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "Error" not in err, err
 
 
 def test_feed_to_a_file_is_valid_atom(archive: Archive, tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.crawl.bench import db_counts, load1, measure, monitor_env  # noqa: E402
-from benchmarks.realweb import corpus, serve  # noqa: E402
+from benchmarks.realweb import corpus, corrections, serve  # noqa: E402
 from monitor.domain.urls import url_key  # noqa: E402
 from monitor.matching import Matcher  # noqa: E402
 
@@ -220,7 +220,12 @@ def crawl_report(
         found += len(want & got.keys())
         missed += len(want - got.keys())
         missed_pairs += [
-            {"publisher": p.publisher, "watchlist": w, "url": p.url}
+            {
+                "publisher": p.publisher,
+                "watchlist": w,
+                "url": p.url,
+                "not_story": corrections.not_story(p.original_url, w),
+            }
             for w in sorted(want - got.keys())
         ]
         for w in sorted(got.keys() - want):
@@ -235,6 +240,7 @@ def crawl_report(
                     "fields": fields,
                     "snippet": _snippet(h["snippet"]),
                     "url": p.url,
+                    "story_omitted": corrections.story_omitted(p.original_url, w),
                 }
             )
         text = articles[aid]["text"] if aid is not None else ""
@@ -258,6 +264,19 @@ def crawl_report(
         )
 
     truth_pairs = sum(len(w) for w in truth.values())
+    not_story = sum(
+        1 for p in pages for w in truth[p.key] if corrections.not_story(p.original_url, w)
+    )
+    found_not_story = sum(
+        1
+        for p in pages
+        for w in truth[p.key]
+        if corrections.not_story(p.original_url, w)
+        and w in (by_article.get(article_of[p.key], {}) if article_of[p.key] else {})
+    )
+    corrected_pairs = truth_pairs - not_story
+    corrected_found = found - found_not_story
+    corrected_boilerplate = [b for b in boilerplate if not b["story_omitted"]]
     req = run.get("requests", {})
     listing = req.get("feed", 0) + req.get("section", 0) + req.get("robots", 0)
     result: dict[str, Any] = {
@@ -290,6 +309,12 @@ def crawl_report(
         "recall": round(found / truth_pairs, 4) if truth_pairs else None,
         "missed_pairs": missed_pairs,
         "boilerplate_hits": boilerplate,
+        # The same with the corpus's errors corrected (corrections.py, each with its reason).
+        "corrected_truth_pairs": corrected_pairs,
+        "corrected_recall": round(corrected_found / corrected_pairs, 4)
+        if corrected_pairs
+        else None,
+        "corrected_boilerplate_hits": len(corrected_boilerplate),
         "precision_of_hits": round(found / (found + len(boilerplate)), 4) if found else None,
         "f1_pages": len(f1s),
         "f1_mean": round(statistics.mean(f1s), 4),
@@ -333,6 +358,16 @@ def print_crawl(r: dict[str, Any], worst: int) -> None:
         f"recall {r['recall']:.1%}; boilerplate hits {len(r['boilerplate_hits'])} "
         f"(precision of hits {r['precision_of_hits']:.1%})"
     )
+    print(
+        f"with the corpus's errors corrected (corrections.py): ground-truth pairs "
+        f"{r['corrected_truth_pairs']}, recall {r['corrected_recall']:.1%}; boilerplate hits "
+        f"{r['corrected_boilerplate_hits']}"
+    )
+    for m in r["missed_pairs"]:
+        print(
+            f"  missed: {m['publisher']:<28} {m['watchlist']:<12} {m['url']}"
+            + (f"  [not story: {m['not_story']}]" if m["not_story"] else "")
+        )
     missed = Counter(m["watchlist"] for m in r["missed_pairs"])
     print("missed pairs by watchlist: " + ", ".join(f"{w} {n}" for w, n in missed.most_common()))
     by_list = Counter(b["watchlist"] for b in r["boilerplate_hits"])
@@ -343,6 +378,7 @@ def print_crawl(r: dict[str, Any], worst: int) -> None:
         print(
             f"  {b['publisher']:<28} {b['watchlist']:<12} {'/'.join(b['fields']):<10} "
             f"{b['snippet']}"
+            + (f"  [story text: {b['story_omitted']}]" if b["story_omitted"] else "")
         )
     print(
         f"extraction vs expected body ({r['f1_pages']} stored pages), bag of words: "

@@ -77,15 +77,31 @@ class Until(Since):
     end = True
 
 
+def output_format(*choices: str, default: str | None = None) -> Callable[[F], F]:
+    """``--format/-f`` with the formats a command can write (the first is the default)."""
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default or choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def since_option(help: str) -> Callable[[F], F]:
+    """``--since WHEN``, parsed as everywhere (:class:`Since`)."""
+    return click.option("--since", type=Since(), metavar="WHEN", help=help)
+
+
+def until_option(help: str) -> Callable[[F], F]:
+    """``--until WHEN``; a bare date includes that day (:class:`Until`)."""
+    return click.option("--until", type=Until(), metavar="WHEN", help=help)
+
+
 #: ``--format table|json|csv``, for commands that print one table.
-table_json_csv = click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+table_json_csv = output_format("table", "json", "csv")
 
 
 #: ``--lang de`` (repeatable): articles in these languages, ISO 639-1 codes.
@@ -118,18 +134,8 @@ def hit_filter_options(func: F) -> F:
             metavar="NAME",
             help="Only this source (repeatable).",
         ),
-        click.option(
-            "--since",
-            type=Since(),
-            metavar="WHEN",
-            help="Found since: 2d, 12h, or a date/time like 2026-11-01 (UTC).",
-        ),
-        click.option(
-            "--until",
-            type=Until(),
-            metavar="WHEN",
-            help="Found before: 2d (ago) or a date/time; a bare date includes that day.",
-        ),
+        since_option("Found since: 2d, 12h, or a date/time like 2026-11-01 (UTC)."),
+        until_option("Found before: 2d (ago) or a date/time; a bare date includes that day."),
         click.option(
             "--term",
             "-t",

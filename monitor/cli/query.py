@@ -13,15 +13,16 @@ from typing import IO, Any
 import click
 
 from monitor.cli.options import (
-    Since,
     State,
-    Until,
     hit_filter,
     hit_filter_options,
     lang_option,
+    output_format,
     pass_state,
     reports_errors,
+    since_option,
     table_json_csv,
+    until_option,
 )
 from monitor.errors import MonitorError
 
@@ -69,14 +70,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
     show_default=True,
     help="Newest first, or best match first (relevance needs --search).",
 )
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl", "csv"]),
-    default="table",
-    show_default=True,
-)
+@output_format("table", "json", "jsonl", "csv")
 @click.option(
     "--limit",
     "-n",
@@ -127,7 +121,7 @@ def hits(state: State, fmt: str, limit: int | None, after: str | None, **filters
 
 @click.command("show")
 @click.argument("ref", metavar="ID|URL")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
+@output_format("text", "json")
 @click.option(
     "--raw",
     is_flag=True,
@@ -163,8 +157,8 @@ def show(state: State, ref: str, fmt: str, raw: bool) -> None:
 
 @click.command("stats")
 @click.option("--watchlist", "-w", "watchlists", multiple=True, metavar="NAME")
-@click.option("--since", type=Since(), metavar="WHEN", help="From (default: 30d).")
-@click.option("--until", type=Until(), metavar="WHEN", help="Until (default: now).")
+@since_option("From (default: 30d).")
+@until_option("Until (default: now).")
 @click.option("--by", "every", type=click.Choice(["day", "week"]), default="day", show_default=True)
 @lang_option
 @table_json_csv
@@ -197,14 +191,7 @@ def stats(
 
 @click.command("export")
 @hit_filter_options
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["csv", "jsonl"]),
-    default="jsonl",
-    show_default=True,
-)
+@output_format("csv", "jsonl", default="jsonl")
 @click.option(
     "--output",
     "-o",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from monitor.cli.options import Since, State, pass_state, reports_errors
+from monitor.cli.options import State, output_format, pass_state, reports_errors, since_option
 
 
 @click.group("watchlists")
@@ -69,12 +69,7 @@ def watchlists_check(state: State, query: str | None) -> None:
 
 @watchlists.command("test")
 @click.argument("query")
-@click.option(
-    "--since",
-    type=Since(),
-    metavar="WHEN",
-    help="Only articles first seen since: 7d, 12h, or a date.",
-)
+@since_option("Only articles first seen since: 7d, 12h, or a date.")
 @click.option(
     "--limit",
     "-n",
@@ -83,14 +78,7 @@ def watchlists_check(state: State, query: str | None) -> None:
     show_default=True,
     help="Show at most N matching articles (newest first).",
 )
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@output_format("table", "json")
 @pass_state
 @reports_errors
 def watchlists_test(state: State, query: str, since: datetime | None, limit: int, fmt: str) -> None:

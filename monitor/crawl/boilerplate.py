@@ -38,6 +38,16 @@ nothing. Rules (``Dropped.rule`` names them):
 - ``related-list``: bullet lines ("- ...") right under a dropped label that ends its line
   ("Lesen Sie auch:", "Ähnliche:").
 
+- ``teaser``: a headline written twice in one line (a teaser card's link text and title),
+  and the short standfirst line under it when another card follows.
+- ``sign-off``: in the last SIGNOFF_LINES lines of the text only, sentences that end a line
+  and credit the reporting or claim the copyright: "Associated Press writer John Leicester
+  in Paris contributed to this report.", "Reporting by ...; Writing by ...; Editing by ...",
+  AP's "Peoples reported from New York and ... from Washington." after its "___" rule,
+  "Copyright © 2023 The Washington Times, LLC.", "Our Standards: The Thomson Reuters Trust
+  Principles.", "Mit Material von dpa". They made "Paris", "London" and "Washington" hits of
+  stories that only name where a reporter sat. A line made only of them goes.
+
 Twitter's embed links (``pic.twitter.com/...``, ``https://t.co/...``) are cut out of lines:
 never prose, they made a "Twitter" hit of every embedded tweet.
 
@@ -60,6 +70,10 @@ MAX_CTA_LINE = 400
 MAX_HEADLINE = 150
 #: A line goes when its call-to-action sentences are at least this share of its characters.
 CTA_SHARE = 0.4
+#: Sign-offs (credits, copyright) are looked for in this many last lines of the text.
+SIGNOFF_LINES = 4
+#: A sign-off sentence is at most this long.
+MAX_SIGNOFF = 300
 
 # What may precede a line's first word: list marks and arrows ("- ", "• ", ">> ", "» ").
 _LEAD_CHARS = " \t-–—•·*>»›→▶►■▪|"
@@ -78,6 +92,7 @@ _END = r"[\s.:!]*$"
 _HEADING = r"[\s:]*$"
 
 _LABEL, _BARE, _CTA, _CONSENT, _CREDIT = "label", "bare", "call-to-action", "consent", "credit"
+_SIGNOFF_RULE = "sign-off"
 
 # (first words, kind, the pattern the rest of the line or sentence must start with). The first
 # word is lower-cased, without the list marks before it; a word of digits is "#".
@@ -95,8 +110,9 @@ _TABLE: list[tuple[str, str, str]] = [
      + _HEADING + "|" + _SEP),
     ("related", _LABEL, r"\s+(?:articles?|stories|story|content|coverage|news|reading|links|"
      r"topics|posts)\b[^.!?]{0,80}" + _HEADING + "|" + _SEP),
+    # ("More from The Nation", a heading; not "More from NBC's TODAY:", which quotes follow)
     ("more", _LABEL, _SEP + r"|\s+(?:stories|articles|news|coverage|reading)\s+(?:from|on|"
-     r"about|like\s+this)\b[^.!?]{0,60}" + _HEADING),
+     r"about|like\s+this)\b[^.!?]{0,60}" + _HEADING + r"|\s+from\s+(?:the\s+)?[^.!?:]{1,40}$"),
     ("most", _LABEL, r"\s+(?:read|popular|viewed|shared)(?:\s+(?:in|on|now|today|stories|"
      r"articles)\b[^.!?]{0,40})?" + _HEADING),
     ("trending", _BARE, r"(?:\s+(?:now|stories|today))?" + _END),
@@ -354,6 +370,37 @@ _LIVEBLOG = re.compile(
     r"live-?ticker|dossier|podcast)\s*[:.]$",
     re.IGNORECASE,
 )
+# After "Reporting by": names, places and the credit's own words only ("Reporting by the BBC
+# showed the scale of the damage" is a story's sentence).
+_NAMES_ONLY = (
+    r"(?-i:(?![^.!?]*\b(?!(?:in|and|the|from|with|for|at|of|by|on|de|van|von|der|al|el|la|le|"
+    r"du|writing|editing|additional|reporting|compiled|produced)\b)[a-z]{2,}))"
+)
+# Sign-offs: a sentence that credits the reporting or claims the copyright, whole.
+_SIGNOFF = re.compile(
+    r"[\s\-–—_]*(?:"
+    r"[^.!?]{0,200}?\b(?:contributed|contributing)\b[^.!?]{0,40}?\b(?:to\s+)?(?:this\s+)?"
+    r"(?:report|reporting|story|article|coverage)\b[^.!?]{0,40}"
+    r"|(?:(?:additional|further)\s+)?(?:reporting|writing|editing)\s+by\b"
+    + _NAMES_ONLY
+    + r"[^.!?]{0,250}"
+    r"|[^.!?]{0,150}?\breported\s+from\s+(?![^.!?]*\b(?:that|when|where|how)\b)[^.!?]{0,120}"
+    r"|(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}[\s,-]*)+[^.!?]{0,100}?"
+    r"(?:\.\s*(?:all\s+rights\s+reserved|alle\s+rechte\s+vorbehalten|tous\s+droits\s+"
+    r"réservés|todos\s+los\s+derechos\s+reservados))?"
+    r"|our\s+standards:\s*the\s+thomson\s+reuters\s+trust\s+principles"
+    r"|(?:mit\s+material\s+(?:von|der\s+nachrichtenagenturen?)|mit\s+agenturmaterial|"
+    r"avec\s+(?:l['’]\s*)?(?:afp|reuters|ap)\b|con\s+información\s+de)\b[^.!?]{0,80}"
+    r"|mit\s+(?:dpa|afp|ap|reuters|epd|kna|dts)(?:[\s,/]+(?:dpa|afp|ap|reuters|epd|kna|dts))*"
+    r")[.!]?\s*$",
+    re.IGNORECASE,
+)
+_SIGNOFF_HINT = re.compile(
+    r"contribut|reported\s+from|(?:reporting|writing|editing)\s+by|copyright|©|\(c\)\s*\d|"
+    r"our\s+standards|mit\s+(?:material|agentur|dpa|afp|ap|reuters|epd|kna|dts)\b|avec\s+(?:l['’]\s*)?(?:afp|reuters|ap)\b|"
+    r"con\s+información\s+de",
+    re.IGNORECASE,
+)
 _HEADLINE_SEP = re.compile(r"\s+[|•·¦]\s+")
 _SHARE_SPLIT = re.compile(r"[\s|•·/,;]+")
 _TWITTER_LINK = re.compile(r"\s*(?:\bpic\.(?:twitter|x)\.com/\w+|\bhttps?://t\.co/\w+)")
@@ -379,7 +426,8 @@ def strip_boilerplate(text: str) -> tuple[str, list[Dropped]]:
     lines = text.split("\n")
     look = _lines_to_examine(text, lines)
     twitter = "t.co/" in text or "twitter.com/" in text or "x.com/" in text
-    if not look and not twitter:
+    signoffs = _signoffs(text, lines)
+    if not look and not twitter and not signoffs and not _has_doubled(lines):
         return text, []  # the fast path: nothing in the text starts like boilerplate
     rules: list[str | None] = [None] * len(lines)
     ctas: dict[int, list[int]] = {}
@@ -388,10 +436,18 @@ def strip_boilerplate(text: str) -> tuple[str, list[Dropped]]:
         if starts:
             ctas[i] = starts
     _related_lists(lines, rules)
+    _teaser_cards(lines, rules)
     dropped: list[Dropped] = []
     out: list[str] = []
     for i, line in enumerate(lines):
         rule = rules[i]
+        if rule is None and i in signoffs:
+            at = signoffs[i]
+            if at == 0:
+                rule = _SIGNOFF_RULE
+            else:
+                dropped.append(Dropped(line[at:].strip(), _SIGNOFF_RULE))
+                line = line[:at].rstrip()
         if rule is not None:
             dropped.append(Dropped(line, rule))
             continue
@@ -405,6 +461,37 @@ def strip_boilerplate(text: str) -> tuple[str, list[Dropped]]:
     if not dropped and not twitter:
         return text, []
     return "\n".join(out).strip(), dropped
+
+
+def _signoffs(text: str, lines: list[str]) -> dict[int, int]:
+    """For each of the last lines that ends in sign-off sentences, where they start (0: the
+    whole line is sign-offs)."""
+    tail = len(text) - sum(len(line) + 1 for line in lines[-SIGNOFF_LINES:])
+    if not _SIGNOFF_HINT.search(text, max(0, tail)):
+        return {}
+    found: dict[int, int] = {}
+    n = 0
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if not line.strip():
+            continue
+        n += 1
+        if n > SIGNOFF_LINES:
+            break
+        if not _SIGNOFF_HINT.search(line):
+            continue
+        bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(line))]
+        cut = len(line)
+        while True:  # the nearest start whose sentences up to the cut are one sign-off
+            start = next(
+                (b for b in reversed(bounds) if b < cut and _SIGNOFF.match(line, b, cut)), None
+            )
+            if start is None or cut - start > MAX_SIGNOFF:
+                break
+            cut = start
+        if cut < len(line):
+            found[i] = cut
+    return found
 
 
 def _lines_to_examine(text: str, lines: list[str]) -> dict[int, list[int]]:
@@ -546,6 +633,43 @@ def _is_list_header(line: str) -> bool:
         if m is not None and not line[m.end() :].strip(_LABEL_REST):
             return True
     return False
+
+
+def _doubled(line: str) -> bool:
+    """A headline written twice in one line ("Mike Johnson's Art of the Deal Mike Johnson's
+    Art of the Deal"): a teaser card's link and its title attribute, never prose."""
+    n = len(line)
+    half = n // 2
+    return (
+        n % 2 == 1
+        and 20 <= half <= MAX_HEADLINE
+        and line[half] == " "
+        and line[half - 1] not in ".!,;"  # a headline; "Nein, nein, das war es nicht." twice stays
+        and line[:half] == line[half + 1 :]
+    )
+
+
+def _has_doubled(lines: list[str]) -> bool:
+    return any(_doubled(line) for line in lines)
+
+
+def _teaser_cards(lines: list[str], rules: list[str | None]) -> None:
+    """A doubled headline is a teaser card; the short line under it, its standfirst, goes
+    with it when another card or dropped line (or the text's end) follows."""
+    n = len(lines)
+    for i, line in enumerate(lines):
+        if rules[i] is not None or not _doubled(line):
+            continue
+        rules[i] = "teaser"
+        j = i + 1
+        if (
+            j < n
+            and rules[j] is None
+            and len(lines[j]) <= MAX_LABEL_LINE
+            and not _doubled(lines[j])
+        ):
+            if j + 1 == n or rules[j + 1] is not None or _doubled(lines[j + 1]):
+                rules[j] = "teaser"
 
 
 def _related_lists(lines: list[str], rules: list[str | None]) -> None:

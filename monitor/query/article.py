@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.store.articles import StoryCopy, story_copies
-from monitor.store.hits import iso
+from monitor.domain.times import iso
+from monitor.store.articles import ArticleRow, StoryCopy, story_copies
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
 from monitor.store.snapshots import SnapshotRow, snapshots_of
 
@@ -37,15 +37,9 @@ class Revision:
 
 
 @dataclass(frozen=True)
-class ArticleView:
-    id: int
-    url: str
-    title: str | None
-    summary: str | None
-    text: str | None
-    source: str
-    published: datetime | None
-    first_seen: datetime
+class ArticleView(ArticleRow):
+    """A stored article (the row the backtest reads too) with all the archive holds of it."""
+
     updated_at: datetime | None
     fetch_error: str | None
     story_id: int | None
@@ -53,7 +47,6 @@ class ArticleView:
     revisions: list[Revision]
     aliases: list[str]  # every URL seen for it, the canonical one included
     copies: list[StoryCopy]  # the other articles of its story, earliest first
-    lang: str | None = None
     removed_at: datetime | None = None  # seen removed by the publisher
     snapshots: list[SnapshotRow] = field(default_factory=list)  # its pages as served
 
@@ -155,22 +148,22 @@ def load_article(session: Session, article_id: int) -> ArticleView | None:
         story = story_copies(session, [a.story_id]).get(a.story_id, [])
         copies = [c for c in story if c.article_id != a.id]
     return ArticleView(
-        a.id,
-        a.url,
-        a.title,
-        a.summary,
-        a.text,
-        source,
-        a.published_at,
-        a.first_seen_at,
-        a.updated_at,
-        a.fetch_error,
-        a.story_id,
-        hits,
-        revisions,
-        aliases,
-        copies,
-        a.lang,
-        a.removed_at,
-        snapshots_of(session, [a.id]).get(a.id, []),
+        id=a.id,
+        url=a.url,
+        title=a.title,
+        summary=a.summary,
+        text=a.text,
+        source=source,
+        published=a.published_at,
+        first_seen=a.first_seen_at,
+        lang=a.lang,
+        updated_at=a.updated_at,
+        fetch_error=a.fetch_error,
+        story_id=a.story_id,
+        hits=hits,
+        revisions=revisions,
+        aliases=aliases,
+        copies=copies,
+        removed_at=a.removed_at,
+        snapshots=snapshots_of(session, [a.id]).get(a.id, []),
     )

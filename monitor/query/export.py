@@ -8,7 +8,7 @@ and the JSON columns as their stored text, so the writer copies them through.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from sqlalchemy import ColumnElement, Text, cast, func, literal, type_coerce
@@ -56,7 +56,9 @@ def _json_text(col: Any) -> ColumnElement[Any]:
     return cast(col, Text)
 
 
-def iter_export(session: Session, f: HitFilter, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+def iter_export(
+    session: Session, f: HitFilter, batch: int = 5000
+) -> Generator[tuple[Any, ...], None, None]:
     """Rows of :data:`FIELDS` for every hit of ``f``, oldest hit first (by id), as the
     driver returns them (``updated`` is 0/1 on SQLite, a bool on PostgreSQL)."""
     columns = [

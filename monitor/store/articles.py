@@ -608,7 +608,7 @@ class ArticleRow:
     source: str
     published: datetime | None
     first_seen: datetime
-    lang: str | None = None
+    lang: str | None  # ISO 639-1 (monitor.domain.language)
 
     def fields(self) -> dict[str, str | None]:
         return {"title": self.title, "summary": self.summary, "text": self.text}

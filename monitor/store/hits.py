@@ -32,16 +32,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from monitor.domain.filters import BadCursor, Cursor, HitFilter
+from monitor.domain.times import iso
 from monitor.store import search as fulltext
 from monitor.store.models import Article, Hit, Source
 from monitor.store.upsert import any_of
 
 _FTS = table("articles_fts", column("rowid"), column("rank"))
-
-
-def iso(d: datetime | None) -> str | None:
-    """A time for JSON output, or null."""
-    return d.isoformat() if d else None
 
 
 @dataclass(frozen=True)

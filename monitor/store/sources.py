@@ -20,8 +20,8 @@ from monitor.domain.sources import (
     SourceStatus,
     source_state,
 )
+from monitor.domain.times import iso
 from monitor.errors import StorageError
-from monitor.store.hits import iso
 from monitor.store.models import Article, Hit, Source, utcnow
 from monitor.store.upsert import insert_ignore
 
