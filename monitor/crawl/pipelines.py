@@ -233,10 +233,10 @@ class StorePipeline:
             stored = store_articles(s, [b.incoming for b in batch], self.source_ids)
             self._archive(s, batch, stored)
             pairs = list(zip(batch, stored, strict=True))
-            checked = [(st.article_id, st.revised) for b, st in pairs if b.item.recheck_of]
-            record_rechecks(
-                s, checked, [(st.article_id, b.item) for b, st in pairs], self.ctx.now()
-            )
+            # A re-check moves on the article it was made for, whatever the page led to.
+            checked = [b.item.recheck_of for b, _ in pairs if b.item.recheck_of is not None]
+            kept = [(b.item.recheck_of or st.article_id, b.item) for b, st in pairs]
+            record_rechecks(s, checked, kept, self.ctx.now())
         for b in batch:
             b.item.snapshot = None  # the body is not held after its batch
         done = [self._handled(b.item, st) for b, st in zip(batch, stored, strict=True)]

@@ -86,13 +86,13 @@ def _validators(item: ArticleData) -> dict[str, str | None]:
 
 def record_rechecks(
     session: Session,
-    checked: Sequence[tuple[int, bool]],
+    checked: Sequence[int],
     stored: Sequence[tuple[int, ArticleData]],
     now: datetime,
 ) -> None:
     """After a batch of articles is stored: ``stored`` (article id, item) with hits get
-    their first re-check scheduled and their validators kept; ``checked`` (article id,
-    revised) were re-checks, which move on to the next."""
+    their first re-check scheduled and their validators kept; the articles ``checked``
+    were re-checked, and move on to the next re-check."""
     with_hits = {aid: item for aid, item in stored if item.analysis and item.analysis.hits}
     with_hits.update({aid: item for aid, item in stored if item.recheck_of is not None})
     if not with_hits:
@@ -102,7 +102,7 @@ def record_rechecks(
             any_of(session, Article.__table__.c.id, list(with_hits))
         )
     )
-    rechecked = {aid for aid, _ in checked}
+    rechecked = set(checked)
     for aid, first_seen, done, due in arts:
         values: dict[str, object] = dict(_validators(with_hits[aid]))
         if aid in rechecked:
