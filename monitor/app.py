@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -27,11 +27,14 @@ from monitor.store.readonly import read_session
 from monitor.store.sources import SourceRow, source_rows
 
 if TYPE_CHECKING:
+    from monitor.archive.evidence import Exported
+    from monitor.archive.warc import Served
     from monitor.backtest import Backtest
     from monitor.query.article import ArticleView
     from monitor.query.stats import Series
     from monitor.store.hits import ListedHit, Page
     from monitor.store.models import CrawlRun, Digest, RecipientState
+    from monitor.store.snapshots import SnapshotRow
 
 #: How many more hits than entries the feed of all watchlists reads: its entries are
 #: articles, and one article may be a hit of several watchlists.
@@ -223,6 +226,23 @@ class Monitor:
             article_id = ref if isinstance(ref, int) else find_article_id(s, ref)
             return load_article(s, article_id) if article_id is not None else None
 
+    # Evidence
+
+    def archived_page(self, article_id: int) -> tuple[SnapshotRow, Served]:
+        """The article's latest page as served; ``SnapshotGone`` says why there is none."""
+        from monitor.archive.evidence import latest_page
+
+        with self.session() as s:
+            return latest_page(s, self.config.archive.dir, article_id)
+
+    def export_evidence(self, f: HitFilter, out: IO[bytes]) -> Exported:
+        """The kept snapshots of the articles of ``f``'s hits, written to ``out`` as one
+        WARC file."""
+        from monitor.archive.evidence import export_warc
+
+        with self.session() as s:
+            return export_warc(s, self.config.archive.dir, f, out)
+
     def stats(
         self,
         watchlists: Sequence[str] = (),
@@ -231,6 +251,7 @@ class Monitor:
         *,
         every: str = "day",
         by_source: bool = True,
+        langs: Sequence[str] = (),
     ) -> Stats:
         """Hits per watchlist (default: every configured one) per day or week from
         ``since`` (default: 30 days before ``until``) to ``until`` (default: now), and per
@@ -241,8 +262,8 @@ class Monitor:
         since = since or until - timedelta(days=30)
         names = tuple(watchlists) or tuple(w.name for w in self.config.watchlists)
         with self.session() as s:
-            series = watchlist_series(s, since, until, watchlists=names, every=every)
-            sources = source_counts(s, since, until, names) if by_source else []
+            series = watchlist_series(s, since, until, watchlists=names, every=every, langs=langs)
+            sources = source_counts(s, since, until, names, langs) if by_source else []
         return Stats(every, series, sources)
 
     # Sources, status

@@ -57,7 +57,9 @@ def backtest(
     for article in iter_articles(session, since):
         result.scanned += 1
         fields = article.fields()
-        hits, any_case = matcher.match_with_any_case(fields, source=article.source)
+        hits, any_case = matcher.match_with_any_case(
+            fields, source=article.source, lang=article.lang
+        )
         compare.add(result.lower_case_only, article, fields, hits, any_case)
         if not hits:
             continue

@@ -655,6 +655,25 @@ class DaemonConfig:
     )
 
 
+def _archive_dir() -> Path:
+    """archive/ in the data directory"""
+    return data_dir() / "archive"
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    """``[archive]``: the evidence, pages as served, in WARC files (monitor.archive)."""
+
+    dir: Path = option(relative_path, factory=_archive_dir, help="where the WARC files go")
+    all: bool = option(
+        flag, default=False, help="keep every fetched article, not only those with hits"
+    )
+    keep: timedelta = option(duration, default="365d", help="files older than this are deleted")
+    max_size: int = option(
+        size, default="20GB", help="beyond this size the oldest files are deleted"
+    )
+
+
 def _database() -> str:
     """monitor.db in the data directory"""
     return "sqlite:///" + str(data_dir() / "monitor.db")
@@ -679,6 +698,7 @@ class Config:
     crawl: CrawlConfig
     daemon: DaemonConfig
     recipients: tuple[Recipient, ...] = ()
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
 
     def recipient(self, name: str) -> Recipient:
         for r in self.recipients:
@@ -710,6 +730,7 @@ TABLES: dict[str, type | None] = {
     "smtp": SmtpConfig,
     "crawl": CrawlConfig,
     "daemon": DaemonConfig,
+    "archive": ArchiveConfig,
 }
 
 
@@ -833,6 +854,9 @@ class _Loader:
             crawl=CrawlConfig(**self.values(CrawlConfig, self.table(raw, "crawl"), "crawl")),
             daemon=DaemonConfig(**self.values(DaemonConfig, self.table(raw, "daemon"), "daemon")),
             recipients=self.recipients(raw, digest),
+            archive=ArchiveConfig(
+                **self.values(ArchiveConfig, self.table(raw, "archive"), "archive")
+            ),
         )
 
     def database(self, raw: Mapping[str, Any]) -> str:

@@ -22,6 +22,7 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from monitor.archive.retention import apply_retention
 from monitor.config import Config
 from monitor.digest.job import run_due
 from monitor.store.engine import describe, transaction
@@ -105,7 +106,7 @@ class Daemon:
             seconds=STATISTICS_EVERY.total_seconds(),
             next_run_time=now + STATISTICS_FIRST,
             id="statistics",
-            name="refresh planner statistics",
+            name="refresh planner statistics, archive retention",
         )
         previous = {
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
@@ -129,12 +130,26 @@ class Daemon:
         self.stopping.set()
 
     def refresh_statistics(self) -> None:
+        """The daily maintenance: the planner's statistics, then the archive's retention."""
         if self.stopping.is_set():
             return
         try:
             refresh_statistics(self.engine)
         except Exception:
             log.exception("cannot refresh the planner's statistics")
+        a = self.config.archive
+        try:
+            pruned = apply_retention(self.engine, a.dir, utcnow(), a.keep, a.max_size)
+        except Exception:
+            log.exception("cannot apply the archive's retention")
+            return
+        if pruned.files:
+            log.info(
+                "archive pruned files=%d bytes=%d snapshots=%d",
+                pruned.files,
+                pruned.bytes,
+                pruned.snapshots,
+            )
 
     def crawl_due(self) -> None:
         if self.stopping.is_set():

@@ -19,13 +19,15 @@ from monitor.crawl.context import CrawlContext, context_for, crawl_config
 from monitor.crawl.discovery import Fetched, FetchError
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
+from monitor.crawl.served import ARCHIVE, SERVED
 from monitor.crawl.settings import apply_config
 from monitor.crawl.walls import challenge, page_trouble
-from monitor.domain.articles import ArticleData, FeedItemSeen
+from monitor.domain.articles import ArticleData, FeedItemSeen, Rechecked
 from monitor.domain.sources import SourceStatus
-from monitor.domain.urls import content_hash, plausible_alias, url_key
+from monitor.domain.urls import content_hash, is_homepage, plausible_alias, url_key
 from monitor.store.articles import known_articles
 from monitor.store.engine import transaction
+from monitor.store.rechecks import DueRecheck, due_rechecks
 from monitor.store.sources import fetch_state
 
 
@@ -83,6 +85,11 @@ class SourceSpider(scrapy.Spider):
         once, which held the crawl process's memory (benchmarks/README.md)."""
         with transaction(self.ctx.engine) as s:
             self.state = fetch_state(s, [src.name for src in self.selected])
+            due = due_rechecks(s, [src.name for src in self.selected], self.ctx.now())
+        for recheck in due:  # few: the articles with hits an hour, a day, a week ago
+            if url_key(recheck.url) not in self.ctx.requested:
+                self.ctx.requested.add(url_key(recheck.url))
+                yield self.recheck_request(recheck)
         from twisted.internet import reactor  # the one Scrapy installed (not at import time)
 
         limit = self.crawler.settings.getint("MONITOR_MAX_QUEUED_ARTICLES")
@@ -219,7 +226,7 @@ class SourceSpider(scrapy.Spider):
                 callback=self.parse_article,
                 errback=self.article_failed,
                 cb_kwargs={"source": source, "entry": entry},
-                meta={"source": source.name},
+                meta={"source": source.name, ARCHIVE: True},
                 # triage() already skipped every URL key this crawl requested: Scrapy's
                 # duplicate filter would only canonicalize and hash each URL again.
                 dont_filter=True,
@@ -236,31 +243,90 @@ class SourceSpider(scrapy.Spider):
             published_at=entry.published_at,
             feed_title=entry.title,
         )
-        if response.url != entry.link and plausible_alias(response.url, entry.link):
+        yield await self.analyse(response, item)
+
+    async def analyse(self, response: Response, item: ArticleData) -> ArticleData:
+        """Fill ``item`` from its page (in an extraction worker), with the page as served
+        for the archive; a page that is not HTML, or that the extractor fails on, is the
+        article's fetch error."""
+        if response.url != item.url and plausible_alias(response.url, item.url):
             # Where it was redirected names it too, unless that is a page many articles
             # are sent to (a consent or paywall page, the homepage, a section).
             item.other_urls.append(response.url)
         if not isinstance(response, TextResponse):
             ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             item.fetch_error = f"NotHtml: the article is not a web page ({ctype or 'no type'})"
-        elif challenge(response.body):  # not worth extracting
+            return item
+        if challenge(response.body):  # not worth extracting
             item.fetch_error = page_trouble(response.body, None)
-        else:
-            redirected = list(item.other_urls)
-            try:
-                # The body as bytes, once: the worker decodes, extracts, matches and signs.
-                item = await self.ctx.extractor.analyse(response.body, item, response.url)
-            except Exception as exc:  # a crash in the extractor must not stop the crawl
-                item.fetch_error = f"ExtractionFailed: {type(exc).__name__}: {exc}"
-            else:
-                trouble = page_trouble(response.body, item.text)
-                if trouble:
-                    # A wall or an empty page is not the article: keep the feed's headline
-                    # and summary only (matched by the pipeline), fetch it again later.
-                    item.text, item.fetch_error, item.analysis = None, trouble, None
-                    item.title, item.published_at = entry.title, entry.published_at
-                    item.other_urls = redirected  # not the wall's rel=canonical
-        yield item
+            return item
+        declared = response.headers.get(b"Content-Language")
+        item.lang = declared.decode("latin-1") if declared else None  # the page's may override
+        redirected = list(item.other_urls)
+        listed_title, listed_published = item.title, item.published_at
+        try:
+            # The body as bytes, once: the worker decodes, extracts, matches and signs.
+            item = await self.ctx.extractor.analyse(response.body, item, response.url)
+        except Exception as exc:  # a crash in the extractor must not stop the crawl
+            item.fetch_error = f"ExtractionFailed: {type(exc).__name__}: {exc}"
+            return item
+        trouble = page_trouble(response.body, item.text)
+        if trouble:
+            # A wall or an empty page is not the article: keep the feed's headline and
+            # summary only (matched by the pipeline), fetch it again later; no snapshot.
+            item.text, item.fetch_error, item.analysis = None, trouble, None
+            item.title, item.published_at = listed_title, listed_published
+            item.other_urls = redirected  # not the wall's rel=canonical
+            return item
+        # Set after the worker's round trip: the raw page stays in this process.
+        item.snapshot = response.meta.get(SERVED)
+        return item
+
+    def recheck_request(self, due: DueRecheck) -> scrapy.Request:
+        """A stored article fetched again, conditionally: 304, 404 and 410 are answers."""
+        headers = {}
+        if due.etag:
+            headers["If-None-Match"] = due.etag
+        if due.last_modified:
+            headers["If-Modified-Since"] = due.last_modified
+        return scrapy.Request(
+            due.url,
+            callback=self.parse_recheck,
+            errback=self.recheck_failed,
+            dont_filter=True,
+            headers=headers,
+            cb_kwargs={"due": due},
+            meta={"source": due.source, ARCHIVE: True, "handle_httpstatus_list": [304, 404, 410]},
+        )
+
+    async def parse_recheck(
+        self, response: Response, due: DueRecheck
+    ) -> AsyncIterator[ArticleData | Rechecked]:
+        """Not modified, removed (gone, or sent to the homepage), or the page again: stored
+        as the article seen again, a revision when its text changed."""
+        now = self.ctx.now()
+        if response.status == 304:
+            yield Rechecked(due.source, due.article_id, False, now, "not modified")
+            return
+        if response.status in (404, 410):
+            yield Rechecked(due.source, due.article_id, True, now, f"HTTP {response.status}")
+            return
+        if response.meta.get("redirect_urls") and is_homepage(response.url):
+            yield Rechecked(due.source, due.article_id, True, now, "redirected to the homepage")
+            return
+        # The stored headline: a page title unlike the feed's is no revision (the feed's
+        # headline changes are triage's to see).
+        item = ArticleData(
+            source=due.source, url=due.url, title=due.title, recheck_of=due.article_id
+        )
+        yield await self.analyse(response, item)
+
+    def recheck_failed(self, failure: Failure) -> Iterator[Rechecked]:
+        due: DueRecheck = failure.request.cb_kwargs["due"]  # type: ignore[attr-defined]
+        # Counted as made: the schedule moves on rather than hammering a failing page.
+        yield Rechecked(
+            due.source, due.article_id, False, self.ctx.now(), describe_failure(failure)
+        )
 
     def article_failed(self, failure: Failure) -> Iterator[ArticleData]:
         kw = failure.request.cb_kwargs  # type: ignore[attr-defined]

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, event, select
 
+from monitor.archive.warc import ArchiveWriter
+from monitor.config import ArchiveConfig
 from monitor.config import Source as SourceConfig
 from monitor.crawl.context import CrawlTally
 from monitor.crawl.pipelines import StorePipeline
@@ -22,7 +25,7 @@ from monitor.errors import StorageError
 from monitor.matching import Matcher
 from monitor.store.articles import Incoming, Stored, store_article, store_articles
 from monitor.store.engine import transaction
-from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
+from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source, utcnow
 from monitor.store.sources import sync_sources
 from tests.helpers import DATA
 
@@ -159,12 +162,15 @@ class FakeTimer:
         self.scheduled = None
 
 
-def pipeline(engine: Engine, batch: int) -> tuple[StorePipeline, FakeTimer]:
+def pipeline(
+    engine: Engine, batch: int, archive_dir: Path = Path("/nonexistent/archive")
+) -> tuple[StorePipeline, FakeTimer]:
     config = SimpleNamespace(
         sources=[
             SourceConfig(n, kind="feed", url=f"http://{n}.test/rss", interval=EVERY)
             for n in SOURCES
-        ]
+        ],
+        archive=ArchiveConfig(dir=archive_dir),
     )
     ctx = SimpleNamespace(
         engine=engine,
@@ -173,6 +179,8 @@ def pipeline(engine: Engine, batch: int) -> tuple[StorePipeline, FakeTimer]:
         config=config,
         feed_items=[],
         pipelines_open=0,
+        now=utcnow,
+        archive=ArchiveWriter(archive_dir, utcnow),
     )
     crawler = SimpleNamespace(stats=SimpleNamespace(inc_value=lambda *a, **k: None))
     pipe = StorePipeline(ctx, crawler, batch=batch, seconds=1.0)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from monitor import __version__
-from monitor.cli import db, digest, query, run, sources, watchlists
+from monitor.cli import db, digest, evidence, query, run, sources, watchlists
 from monitor.cli.options import State
 from monitor.logs import setup_logging
 
@@ -39,7 +39,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     ctx.obj = State(config_path, verbose)
 
 
-for _module in (run, digest, query, sources, watchlists, db):
+for _module in (run, digest, query, sources, watchlists, db, evidence):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

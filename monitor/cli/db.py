@@ -51,6 +51,28 @@ def db_analyze(state: State) -> None:
     click.echo(f"{describe(state.config.database_url)}: statistics refreshed in {seconds:.1f} s.")
 
 
+@db.command("maintain")
+@pass_state
+@reports_errors
+def db_maintain(state: State) -> None:
+    """The daily maintenance the daemon does: the planner's statistics, and the evidence
+    archive's retention ([archive] keep and max_size; the oldest files first)."""
+    from monitor.archive.retention import apply_retention
+    from monitor.store.engine import describe, make_engine
+    from monitor.store.maintenance import refresh_statistics
+    from monitor.store.models import utcnow
+
+    engine = make_engine(state.config.database_url)
+    seconds = refresh_statistics(engine)
+    click.echo(f"{describe(state.config.database_url)}: statistics refreshed in {seconds:.1f} s.")
+    a = state.config.archive
+    pruned = apply_retention(engine, a.dir, utcnow(), a.keep, a.max_size)
+    click.echo(
+        f"archive {a.dir}: {pruned.files} files deleted ({pruned.bytes / 1e6:.1f} MB), "
+        f"{pruned.snapshots} snapshots marked deleted."
+    )
+
+
 @db.command("status")
 @pass_state
 @reports_errors

@@ -104,6 +104,17 @@ def until_option(help: str) -> Callable[[F], F]:
 table_json_csv = output_format("table", "json", "csv")
 
 
+#: ``--lang de`` (repeatable): articles in these languages, ISO 639-1 codes.
+lang_option = click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    metavar="CODE",
+    callback=lambda ctx, param, value: tuple(v.strip().lower() for v in value),
+    help="Only articles in this language, an ISO 639-1 code like de (repeatable).",
+)
+
+
 def hit_filter_options(func: F) -> F:
     """The filters `monitor hits` and `monitor export` share (the web view has the same)."""
     options = [
@@ -134,6 +145,10 @@ def hit_filter_options(func: F) -> F:
             help="Only hits where this term matched (repeatable: any of them).",
         ),
         click.option("--updated", is_flag=True, help="Only hits whose article was rewritten."),
+        click.option(
+            "--removed", is_flag=True, help="Only hits whose article the publisher removed."
+        ),
+        lang_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -153,4 +168,6 @@ def hit_filter(**options: Any) -> HitFilter:
         per=options.get("per") or "copy",
         search=options.get("search"),
         sort=options.get("sort") or "time",
+        langs=tuple(options.get("langs") or ()),
+        removed=bool(options.get("removed")),
     )

@@ -16,6 +16,7 @@ from monitor.cli.options import (
     State,
     hit_filter,
     hit_filter_options,
+    lang_option,
     output_format,
     pass_state,
     reports_errors,
@@ -121,16 +122,27 @@ def hits(state: State, fmt: str, limit: int | None, after: str | None, **filters
 @click.command("show")
 @click.argument("ref", metavar="ID|URL")
 @output_format("text", "json")
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Write the archived page as served (its latest snapshot's body) to standard output.",
+)
 @pass_state
 @reports_errors
-def show(state: State, ref: str, fmt: str) -> None:
+def show(state: State, ref: str, fmt: str, raw: bool) -> None:
     """One article: its hits with snippets and match offsets, revisions, the URLs it was
-    seen at and the other outlets' copies of its story. ID is the id column of `monitor
-    hits`; any URL the article was seen at works too."""
+    seen at, its snapshots and the other outlets' copies of its story. ID is the id column
+    of `monitor hits`; any URL the article was seen at works too."""
     from monitor.app import Monitor
 
     with Monitor.reader(state.config) as app:
         view = app.article(ref)
+        if view is not None and raw:
+            snap, page = app.archived_page(view.id)
+            click.echo(f"{page.status_line} {snap.url} fetched {page.date}", err=True)
+            sys.stdout.buffer.write(page.body)
+            sys.stdout.flush()
+            return
     if view is None:
         raise MonitorError(f"no stored article has the id or URL {ref!r}")
     if fmt == "json":
@@ -148,6 +160,7 @@ def show(state: State, ref: str, fmt: str) -> None:
 @since_option("From (default: 30d).")
 @until_option("Until (default: now).")
 @click.option("--by", "every", type=click.Choice(["day", "week"]), default="day", show_default=True)
+@lang_option
 @table_json_csv
 @pass_state
 @reports_errors
@@ -157,6 +170,7 @@ def stats(
     since: datetime | None,
     until: datetime | None,
     every: str,
+    langs: tuple[str, ...],
     fmt: str,
 ) -> None:
     """Hits per watchlist per day or week, with a sparkline, and per source. A spike (a day
@@ -164,7 +178,7 @@ def stats(
     from monitor.app import Monitor
 
     with Monitor.reader(state.config) as app:
-        answer = app.stats(watchlists, since, until, every=every)
+        answer = app.stats(watchlists, since, until, every=every, langs=langs)
     if fmt == "table":
         from monitor.render.tables import print_stats
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from scrapy.crawler import Crawler
 from scrapy.robotstxt import RobotParser
@@ -10,10 +12,12 @@ from scrapy.settings import BaseSettings
 from sqlalchemy import Engine
 from twisted.internet.defer import Deferred
 
+from monitor.archive.warc import ArchiveWriter
 from monitor.config import Config, load_config
 from monitor.crawl.extract import ExtractorPool
 from monitor.domain.articles import FeedItemSeen
 from monitor.matching import Matcher
+from monitor.store.models import utcnow
 from monitor.storeconfig import open_store
 
 
@@ -76,9 +80,14 @@ class CrawlContext:
         # robots.txt parsers per host (or the Deferred of the fetch under way), shared by
         # the spiders' middlewares (monitor.crawl.robots).
         self.robots: dict[str, RobotParser | Deferred[RobotParser | None] | None] = {}
+        # The clock of fetch times and re-check schedules (tests set their own).
+        self.now: Callable[[], datetime] = utcnow
+        # The evidence archive: this process's WARC file, opened with the first record.
+        self.archive = ArchiveWriter(config.archive.dir, lambda: self.now())
 
     def close(self) -> None:
         self.extractor.close()
+        self.archive.close()
 
 
 _current: CrawlContext | None = None

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from monitor.crawl import boilerplate
-from monitor.domain import stories
+from monitor.domain import language, stories
 from monitor.domain.articles import Analysis, ArticleData
+from monitor.domain.language import normalize
 from monitor.domain.urls import plausible_alias
 from monitor.matching import Matcher
 
@@ -42,6 +43,7 @@ class Extracted:
     text: str | None
     published_at: datetime | None
     canonical_url: str | None
+    declared_lang: str | None = None  # <html lang> or a meta tag, as written
 
 
 _PUBLISHED_XPATH = (
@@ -50,6 +52,14 @@ _PUBLISHED_XPATH = (
     " | //time[@datetime][1]/@datetime"
 )
 _CANONICAL_XPATH = "//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href"
+# The page's declared language, most specific first: the root's lang, then meta tags.
+_LANG_XPATH = (
+    "/html/@lang | /html/@xml:lang"
+    " | //meta[translate(@http-equiv,'CONTENTLANGUAGE','contentlanguage')"
+    "='content-language']/@content"
+    " | //meta[@name='language' or @name='dc.language' or @name='DC.language'"
+    " or @property='og:locale']/@content"
+)
 # trafilatura's own limit (its Extractor's max_file_size), for the parse we do for it.
 _MAX_FILE_SIZE = 20_000_000
 
@@ -102,6 +112,7 @@ def extract_article(html: bytes | str, url: str) -> Extracted:
     if tree is None:  # not HTML at all: trafilatura would find nothing either
         return Extracted(title=None, text=None, published_at=None, canonical_url=None)
     canonical, published = _page_meta(tree, url)
+    declared = next((str(v) for v in tree.xpath(_LANG_XPATH) if normalize(str(v))), None)
     title, meta_url = _title(tree)
     doc = trafilatura.bare_extraction(
         tree, url=url, include_comments=False, include_tables=False, with_metadata=False
@@ -116,7 +127,11 @@ def extract_article(html: bytes | str, url: str) -> Extracted:
     if published is None and doc is not None:
         published = _date(_trafilatura_date(tree, meta_url, url))
     return Extracted(
-        title=title, text=text or None, published_at=published, canonical_url=canonical
+        title=title,
+        text=text or None,
+        published_at=published,
+        canonical_url=canonical,
+        declared_lang=declared,
     )
 
 
@@ -151,8 +166,8 @@ def _trafilatura_date(tree: HtmlElement, meta_url: str | None, url: str) -> str 
 
 def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) -> ArticleData:
     """The article filled from its page (``url``: where the page was fetched), sanitized,
-    with the watchlists it matches and its story signature: what the store pipeline would
-    otherwise compute in the crawl process."""
+    with its language, the watchlists it matches and its story signature: what the store
+    pipeline would otherwise compute in the crawl process."""
     found = extract_article(html, url)
     item.text = found.text or ""
     item.title = item.title or found.title  # the feed's headline comes first
@@ -161,8 +176,10 @@ def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) 
         # Judged against the link too: a wall the link was redirected to names itself.
         item.other_urls.append(found.canonical_url)
     item.sanitize()
+    # item.lang: the response's Content-Language (the spider's), less specific than the page.
+    item.lang = language.choose(item.text or item.summary, found.declared_lang or item.lang)
     item.analysis = Analysis(
-        hits=matcher.match(item.fields(), source=item.source),
+        hits=matcher.match(item.fields(), source=item.source, lang=item.lang),
         signature=stories.signature(item.text),
     )
     return item

@@ -23,11 +23,12 @@ from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.utils.reactor import CallLaterOnce
+from sqlalchemy.orm import Session
 
 from monitor.crawl.context import CrawlContext, context_for
 from monitor.crawl.walls import trouble_kind
-from monitor.domain import stories
-from monitor.domain.articles import ArticleData, FeedItemSeen, clean
+from monitor.domain import language, stories
+from monitor.domain.articles import ArticleData, FeedItemSeen, Rechecked, clean
 from monitor.domain.sources import SourceStatus
 from monitor.errors import StorageError
 from monitor.store.articles import (
@@ -39,6 +40,8 @@ from monitor.store.articles import (
     store_articles,
 )
 from monitor.store.engine import transaction
+from monitor.store.rechecks import record_outcomes, record_rechecks
+from monitor.store.snapshots import add_snapshots
 from monitor.store.sources import (
     count_page_trouble,
     record_source_result,
@@ -63,6 +66,7 @@ class StorePipeline:
         self.batch, self.seconds = max(1, batch), seconds
         self.buffer: list[_Buffered] = []
         self.sources: list[SourceStatus] = []  # results to record with the next flush
+        self.rechecked: list[Rechecked] = []  # re-checks that stored no article
         self.source_ids: dict[str, int] = {}  # sources are not deleted while a crawl runs
         self._later: CallLaterOnce[None] = CallLaterOnce(self.flush)
         # source -> [articles still to handle, its status]: validators are saved at zero.
@@ -85,6 +89,9 @@ class StorePipeline:
                 self._source(item)
             elif isinstance(item, ArticleData):
                 self._article(item)
+            elif isinstance(item, Rechecked):
+                self.rechecked.append(item)
+                self._later.schedule(self.seconds)
             elif isinstance(item, FeedItemSeen):
                 self.ctx.feed_items.append(item)
                 self._later.schedule(self.seconds)
@@ -158,8 +165,11 @@ class StorePipeline:
         if item.analysis is not None:
             hits, signature = item.analysis.hits, item.analysis.signature
         else:
-            hits = self.ctx.matcher.match(item.fields(), source=item.source)
+            item.lang = language.choose(item.text or item.summary or item.title, item.lang)
+            hits = self.ctx.matcher.match(item.fields(), source=item.source, lang=item.lang)
             signature = stories.signature(item.text)
+        if not hits and not self.ctx.config.archive.all:
+            item.snapshot = None  # not evidence: the raw page is not held until the batch
         self.buffer.append(_Buffered(item, Incoming(item, hits, signature)))
         if len(self.buffer) >= self.batch:
             self.flush()
@@ -177,6 +187,17 @@ class StorePipeline:
         self._in_batches(batch, self._store, lambda b: b.item.source, "articles")
         listed, self.ctx.feed_items = self.ctx.feed_items, []
         self._in_batches(listed, self._complete, lambda f: f.source, "feed items")
+        outcomes, self.rechecked = self.rechecked, []
+        self._in_batches(outcomes, self._record_outcomes, lambda o: o.source, "re-checks")
+
+    def _record_outcomes(self, outcomes: list[Rechecked]) -> None:
+        with transaction(self.ctx.engine) as s:
+            record_outcomes(s, outcomes, self.ctx.now())
+        for o in outcomes:
+            if o.removed:
+                log.info(
+                    "article removed source=%s article=%d why=%s", o.source, o.article_id, o.why
+                )
 
     def _complete(self, listed: list[FeedItemSeen]) -> None:
         """Feed items of articles this crawl did not fetch: after the articles, since the
@@ -187,7 +208,7 @@ class StorePipeline:
             missing, refilled = complete_from_feed(s, fills)
             for art in refilled:
                 fields = {"title": art.title, "summary": art.summary, "text": art.text}
-                hits = self.ctx.matcher.match(fields, source=art.source)
+                hits = self.ctx.matcher.match(fields, source=art.source, lang=art.lang)
                 for watchlist in add_hits(s, art.id, art.source_id, hits):
                     self._count_hit(watchlist, art.source, art.title or art.url)
         later = [listed[n] for n in missing]
@@ -226,6 +247,14 @@ class StorePipeline:
             stored = store_articles(s, [b.incoming for b in batch], self.source_ids)
             for name, counts in trouble.items():
                 count_page_trouble(s, name, blocked=counts["blocked"], thin=counts["thin"])
+            self._archive(s, batch, stored)
+            pairs = list(zip(batch, stored, strict=True))
+            # A re-check moves on the article it was made for, whatever the page led to.
+            checked = [b.item.recheck_of for b, _ in pairs if b.item.recheck_of is not None]
+            kept = [(b.item.recheck_of or st.article_id, b.item) for b, st in pairs]
+            record_rechecks(s, checked, kept, self.ctx.now())
+        for b in batch:
+            b.item.snapshot = None  # the body is not held after its batch
         done = [self._handled(b.item, st) for b, st in zip(batch, stored, strict=True)]
         # The articles are stored: if this fails, the next crawl asks for the whole feed again.
         self._in_batches(
@@ -233,6 +262,42 @@ class StorePipeline:
             self._save_validators,
             lambda st: st.source,
             "sources",
+        )
+
+    def _archive(self, s: Session, batch: list[_Buffered], stored: list[Stored]) -> None:
+        """The pages of the articles with hits (of all with ``[archive] all``), new or
+        revised, to the WARC archive; their rows only once the records are on disk (the
+        transaction commits after this). An article seen again unchanged keeps its first."""
+        keep_all = self.ctx.config.archive.all
+        chosen = [
+            (b.item.snapshot, st.article_id)
+            for b, st in zip(batch, stored, strict=True)
+            if b.item.snapshot is not None
+            and (st.new_article or st.revised)
+            and (keep_all or b.incoming.hits)
+        ]
+        if not chosen:
+            return
+        try:
+            refs = self.ctx.archive.write([snap for snap, _ in chosen])
+        except OSError as exc:  # a full disk loses the evidence, not the articles
+            self.ctx.tally.store_errors += 1
+            log.error("archive write failed error=%s", exc)
+            return
+        add_snapshots(
+            s,
+            [
+                {
+                    "article_id": article_id,
+                    "url": snap.url,
+                    "status": snap.status,
+                    "fetched_at": snap.fetched_at,
+                    "file": ref.file,
+                    "offset": ref.offset,
+                    "length": ref.length,
+                }
+                for (snap, article_id), ref in zip(chosen, refs, strict=True)
+            ],
         )
 
     def _handled(self, item: ArticleData, stored: Stored) -> SourceStatus | None:

@@ -21,6 +21,8 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.robots.RobotsTxtMiddleware": 100,  # same place, see its docstring
     # Just outside HttpCompressionMiddleware (590): sees the raw body before it is decoded.
     "monitor.crawl.integrity.TruncatedBodyMiddleware": 595,
+    # Outside both: copies an article's response as served, for the archive.
+    "monitor.crawl.served.ServedResponseMiddleware": 597,
 }
 ITEM_PIPELINES = {"monitor.crawl.pipelines.StorePipeline": 300}
 # Articles are stored this many per transaction, or after this many seconds when they

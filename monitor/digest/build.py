@@ -29,6 +29,7 @@ class Entry:
     matched: tuple[str, ...]
     snippet: Snippet
     updated: bool = False  # changed since it was last sent
+    removed: bool = False  # the publisher removed it (monitor.store.rechecks)
     also: tuple[str, ...] = ()  # other outlets that reported the same story
 
 
@@ -181,5 +182,6 @@ def _entry(rows: list[HitRow], copies: Mapping[int, Sequence[StoryCopy]]) -> Ent
         matched=tuple(dict.fromkeys(t for h in rows for t in h.matched)),
         snippet=Snippet(first.snippet, tuple((a, b) for a, b in first.highlights)),
         updated=any(h.updated for h in rows),
+        removed=any(h.removed is not None for h in rows),
         also=others,
     )

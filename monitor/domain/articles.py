@@ -26,6 +26,20 @@ class Analysis:
     signature: bytes | None = None  # monitor.domain.stories.signature of the text
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """An HTTP response as received: the body after transfer decoding (before any
+    Content-Encoding is undone), the status line and headers, and when it was fetched."""
+
+    url: str
+    status: int
+    reason: str
+    protocol: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: datetime
+
+
 @dataclass
 class ArticleData:
     """What the crawl knows of one article, from the feed entry and/or the page."""
@@ -39,6 +53,10 @@ class ArticleData:
     other_urls: list[str] = field(default_factory=list)  # redirect target, rel=canonical
     fetch_error: str | None = None
     feed_title: str | None = None  # the headline the feed entry showed
+    lang: str | None = None  # ISO 639-1 (monitor.domain.language); before it, Content-Language
+    # The page as served, to archive (monitor.archive), when the article is kept as evidence.
+    snapshot: Snapshot | None = field(default=None, repr=False)
+    recheck_of: int | None = None  # a stored article fetched again (monitor.store.rechecks)
     # Hits from the extraction worker; None: the pipeline matches the article itself.
     analysis: Analysis | None = field(default=None, repr=False)
 
@@ -61,3 +79,15 @@ class FeedItemSeen:
     url: str
     title: str | None
     summary: str | None
+
+
+@dataclass(frozen=True)
+class Rechecked:
+    """A re-check that gave no page to store: not modified (or not fetched), or removed by
+    the publisher (404/410, a redirect to the homepage) at ``seen_at``."""
+
+    source: str
+    article_id: int
+    removed: bool
+    seen_at: datetime
+    why: str = ""

@@ -33,6 +33,8 @@ class HitFilter:
     story: int | None = None  # only the copies of this story
     per: Per = "copy"  # "story": the first copy of each story, with how many there are
     search: str | None = None  # full-text, every word in the title or text
+    langs: tuple[str, ...] = ()  # articles in any of these languages (ISO 639-1)
+    removed: bool = False  # only hits whose article the publisher removed
     sort: Sort = "time"
 
     def __post_init__(self) -> None:

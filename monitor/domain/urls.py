@@ -132,3 +132,9 @@ def plausible_alias(alias: str, link: str) -> bool:
         return False  # a section the article is filed under
     last = path.rsplit("/", 1)[-1]
     return looks_like_article(alias) or last == own_path.rsplit("/", 1)[-1]
+
+
+def is_homepage(url: str) -> bool:
+    """A site's front page (where publishers send the links of articles they removed)."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query

@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from monitor.matching.fold import fold, is_word_char
-from monitor.matching.parse import FIELDS, And, Near, Node, Not, Or, Source, Term, parse_query
+from monitor.matching.parse import (
+    FIELDS,
+    And,
+    Lang,
+    Near,
+    Node,
+    Not,
+    Or,
+    Source,
+    Term,
+    parse_query,
+)
 from monitor.matching.proper import capital_offset, keeps_rule
 from monitor.matching.snippet import Hit, Match, make_snippet
 
@@ -62,7 +73,7 @@ def _needs_term(node: Node) -> bool:
     """Whether the tree can only match when one of its terms is present."""
     if isinstance(node, Term | Near):
         return True
-    if isinstance(node, Source | Not):
+    if isinstance(node, Source | Lang | Not):
         return False
     if isinstance(node, And):
         return any(_needs_term(c) for c in node.children)
@@ -149,19 +160,27 @@ class Matcher:
                 prefix.setdefault(key, []).append((start, m.end() if m else stop))
         return found
 
-    def match(self, fields: Mapping[str, str | None], source: str | None = None) -> list[Hit]:
+    def match(
+        self,
+        fields: Mapping[str, str | None],
+        source: str | None = None,
+        lang: str | None = None,
+    ) -> list[Hit]:
         scans = {f: self.scan(fields.get(f) or "") for f in FIELDS}
-        return self._hits(scans, fields, source, self.term_caps)
+        return self._hits(scans, fields, source, self.term_caps, lang)
 
     def match_with_any_case(
-        self, fields: Mapping[str, str | None], source: str | None = None
+        self,
+        fields: Mapping[str, str | None],
+        source: str | None = None,
+        lang: str | None = None,
     ) -> tuple[list[Hit], list[Hit]]:
         """``match``'s hits, and the hits with the proper-noun rule off (every term matching
         any case, as if written in lower case), from one scan: what ``monitor watchlists
         test`` compares."""
         scans = {f: self.scan(fields.get(f) or "") for f in FIELDS}
-        hits = self._hits(scans, fields, source, self.term_caps)
-        return hits, (self._hits(scans, fields, source, {}) if self.term_caps else hits)
+        hits = self._hits(scans, fields, source, self.term_caps, lang)
+        return hits, (self._hits(scans, fields, source, {}, lang) if self.term_caps else hits)
 
     def _hits(
         self,
@@ -169,13 +188,14 @@ class Matcher:
         fields: Mapping[str, str | None],
         source: str | None,
         caps: Mapping[int, tuple[int | None, ...]],
+        lang: str | None = None,
     ) -> list[Hit]:
         present = {k for s in scans.values() for k in (*s.exact, *s.prefix)}
         candidates = set(self.always)
         for key in present:
             candidates |= self.by_key.get(key, set())
         hits = []
-        evaluator = _Eval(self, scans, source, present, caps)  # shared across watchlists
+        evaluator = _Eval(self, scans, source, present, caps, lang)  # shared across watchlists
         for name in self.trees:  # configuration order
             if name not in candidates:
                 continue
@@ -193,7 +213,7 @@ def _terms(node: Node) -> list[Term]:
 
 class _Eval:
     """Evaluates one tree on one article's scans; a true node gives its positive spans
-    (possibly none, for NOT and source:), a false one None."""
+    (possibly none, for NOT, source: and lang:), a false one None."""
 
     def __init__(
         self,
@@ -202,8 +222,10 @@ class _Eval:
         source: str | None,
         present: set[str],
         caps: Mapping[int, tuple[int | None, ...]],
+        lang: str | None = None,
     ) -> None:
         self.m = matcher
+        self.lang = (lang or "").lower()
         self.caps = caps  # the matcher's term_caps, or none: the proper-noun rule off
         self.scans = scans
         self.source = (source or "").casefold()
@@ -216,6 +238,8 @@ class _Eval:
             return spans or None
         if isinstance(node, Source):
             return [] if self.source == node.name.casefold() else None
+        if isinstance(node, Lang):
+            return [] if self.lang == node.code else None
         if isinstance(node, Not):
             return [] if self.eval(node.child) is None else None
         if isinstance(node, And):

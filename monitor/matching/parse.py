@@ -7,7 +7,7 @@
     primary  := "(" or_expr ")" | NEAR/n "(" operand "," operand ")"
               | field ":" primary | "case:" term | "@list" | term
     term     := word | word* | "quoted phrase"
-    field    := title | summary | text | source
+    field    := title | summary | text | source | lang
 
 Operators are upper case; ``or`` in lower case is an ordinary word.
 """
@@ -62,6 +62,13 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Lang:
+    """``lang:de``: the article's language (ISO 639-1, ``monitor.domain.language``)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class Not:
     child: Node
 
@@ -83,7 +90,7 @@ class Near:
     right: Node
 
 
-Node = Term | Source | Not | And | Or | Near
+Node = Term | Source | Lang | Not | And | Or | Near
 
 
 def terms_of(node: Node) -> list[Term]:
@@ -100,7 +107,7 @@ def terms_of(node: Node) -> list[Term]:
 
 def has_positive(node: Node) -> bool:
     """Whether every way to match needs something present, not only something absent."""
-    if isinstance(node, Term | Source | Near):
+    if isinstance(node, Term | Source | Lang | Near):
         return True
     if isinstance(node, Not):
         return False
@@ -269,6 +276,15 @@ class _Parser:
                 raise QueryError(f"source: at column {t.column} needs a source name")
             self.take()
             return Source(value.value.strip())
+        if name == "lang":
+            value = self.tok
+            code = value.value.strip().lower() if value.kind in ("WORD", "PHRASE") else ""
+            if not re.fullmatch(r"[a-z]{2}", code):
+                raise QueryError(
+                    f"lang: at column {t.column} needs a two-letter language code, like lang:de"
+                )
+            self.take()
+            return Lang(code)
         if name == "case":
             if self.tok.kind not in ("WORD", "PHRASE"):
                 raise QueryError(f'case: at column {t.column} needs a term or "phrase"')
@@ -276,7 +292,7 @@ class _Parser:
         if name not in FIELDS:
             raise QueryError(
                 f"unknown field {name!r} at column {t.column} "
-                "(known: title, summary, text, source, case)"
+                "(known: title, summary, text, source, lang, case)"
             )
         if self.tok.kind in ("END", ")", "OR", "AND", ","):
             raise QueryError(f"{name}: at column {t.column} needs a term after it")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from monitor.matching.fold import fold_char
-from monitor.matching.parse import And, Near, Node, Not, Or, Source, Term
+from monitor.matching.parse import And, Lang, Near, Node, Not, Or, Source, Term
 from monitor.matching.proper import capital_offset, is_capital
 
 _WORDS = re.compile(r"\w+")
@@ -39,10 +39,11 @@ def evaluate(
     source: str | None = None,
     *,
     proper_nouns: bool = True,
+    lang: str | None = None,
 ) -> bool:
     """Whether the article (its fields and source name) matches the query;
     ``proper_nouns=False``: the rule off, as in ``Matcher.match_with_any_case``."""
-    return _Reference(fields, source, proper_nouns).value(node)
+    return _Reference(fields, source, proper_nouns, lang).value(node)
 
 
 def term_spans(
@@ -63,9 +64,14 @@ def _keeps_rule(term: Term, text: str, m: re.Match[str]) -> bool:
 
 class _Reference:
     def __init__(
-        self, fields: Mapping[str, str | None], source: str | None, proper_nouns: bool
+        self,
+        fields: Mapping[str, str | None],
+        source: str | None,
+        proper_nouns: bool,
+        lang: str | None = None,
     ) -> None:
         self.fields = fields
+        self.lang = lang
         self.source = source
         self.proper_nouns = proper_nouns
 
@@ -90,6 +96,8 @@ class _Reference:
             return bool(self.term_spans(node))
         if isinstance(node, Source):
             return (self.source or "").casefold() == node.name.casefold()
+        if isinstance(node, Lang):
+            return (self.lang or "").lower() == node.code
         if isinstance(node, Not):
             return not self.value(node.child)
         if isinstance(node, And):

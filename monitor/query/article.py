@@ -3,7 +3,7 @@ article page: its hits (with snippets and match offsets), revisions, URLs and st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from monitor.domain.times import iso
 from monitor.store.articles import ArticleRow, StoryCopy, story_copies
 from monitor.store.models import Article, ArticleRevision, ArticleUrl, Hit, Source
+from monitor.store.snapshots import SnapshotRow, snapshots_of
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class ArticleView(ArticleRow):
     revisions: list[Revision]
     aliases: list[str]  # every URL seen for it, the canonical one included
     copies: list[StoryCopy]  # the other articles of its story, earliest first
+    removed_at: datetime | None = None  # seen removed by the publisher
+    snapshots: list[SnapshotRow] = field(default_factory=list)  # its pages as served
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,9 @@ class ArticleView(ArticleRow):
             "updated_at": iso(self.updated_at),
             "fetch_error": self.fetch_error,
             "story_id": self.story_id,
+            "lang": self.lang,
+            "removed": iso(self.removed_at),
+            "snapshots": [snap.as_dict() for snap in self.snapshots],
             "summary": self.summary,
             "text": self.text,
             "hits": [
@@ -142,19 +148,22 @@ def load_article(session: Session, article_id: int) -> ArticleView | None:
         story = story_copies(session, [a.story_id]).get(a.story_id, [])
         copies = [c for c in story if c.article_id != a.id]
     return ArticleView(
-        a.id,
-        a.url,
-        a.title,
-        a.summary,
-        a.text,
-        source,
-        a.published_at,
-        a.first_seen_at,
-        a.updated_at,
-        a.fetch_error,
-        a.story_id,
-        hits,
-        revisions,
-        aliases,
-        copies,
+        id=a.id,
+        url=a.url,
+        title=a.title,
+        summary=a.summary,
+        text=a.text,
+        source=source,
+        published=a.published_at,
+        first_seen=a.first_seen_at,
+        lang=a.lang,
+        updated_at=a.updated_at,
+        fetch_error=a.fetch_error,
+        story_id=a.story_id,
+        hits=hits,
+        revisions=revisions,
+        aliases=aliases,
+        copies=copies,
+        removed_at=a.removed_at,
+        snapshots=snapshots_of(session, [a.id]).get(a.id, []),
     )

@@ -35,6 +35,8 @@ FIELDS = (
     "snippet",
     "sent_at",
     "updated",
+    "lang",
+    "removed",
 )
 JSON_FIELDS = frozenset({"matched", "matches"})
 BOOL_FIELDS = frozenset({"updated"})
@@ -75,6 +77,8 @@ def iter_export(
         Hit.snippet,
         _iso(session, Hit.sent_at),
         Hit.updated,
+        Article.lang,
+        _iso(session, Article.removed_at),
     ]
     stmt = filtered(session, f, columns).order_by(Hit.id)
     if session.get_bind().dialect.name != "sqlite":

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Date, cast, func, select
+from sqlalchemy import ColumnElement, Date, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from monitor.domain.trend import BASELINE, by_week, fill_days, sparkline, spikes
-from monitor.store.models import Hit, Source
+from monitor.store.models import Article, Hit, Source
 
 
 def _day(session: Session) -> ColumnElement[Any]:
@@ -26,8 +26,22 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+_S = TypeVar("_S", bound=Select)  # any row shape
+
+
+def _in_languages(stmt: _S, langs: Sequence[str]) -> _S:
+    """Only hits of articles in these languages (all when none is given)."""
+    if not langs:
+        return stmt
+    return stmt.join(Article, Article.id == Hit.article_id).where(Article.lang.in_(list(langs)))
+
+
 def daily_counts(
-    session: Session, since: datetime, until: datetime, watchlists: Sequence[str] = ()
+    session: Session,
+    since: datetime,
+    until: datetime,
+    watchlists: Sequence[str] = (),
+    langs: Sequence[str] = (),
 ) -> dict[str, dict[date, int]]:
     """{watchlist: {day: hits found that day}} for hits found in [since, until)."""
     day = _day(session)
@@ -36,6 +50,7 @@ def daily_counts(
         .where(Hit.created_at >= since, Hit.created_at < until)
         .group_by(Hit.watchlist, day)
     )
+    stmt = _in_languages(stmt, langs)
     if watchlists:
         stmt = stmt.where(Hit.watchlist.in_(list(watchlists)))
     out: dict[str, dict[date, int]] = {}
@@ -45,7 +60,11 @@ def daily_counts(
 
 
 def source_counts(
-    session: Session, since: datetime, until: datetime, watchlists: Sequence[str] = ()
+    session: Session,
+    since: datetime,
+    until: datetime,
+    watchlists: Sequence[str] = (),
+    langs: Sequence[str] = (),
 ) -> list[tuple[str, str, int]]:
     """(source, watchlist, hits) for hits found in [since, until), busiest first."""
     n = func.count(Hit.id)
@@ -56,6 +75,7 @@ def source_counts(
         .group_by(Source.name, Hit.watchlist)
         .order_by(n.desc(), Source.name, Hit.watchlist)
     )
+    stmt = _in_languages(stmt, langs)
     if watchlists:
         stmt = stmt.where(Hit.watchlist.in_(list(watchlists)))
     return [(s, w, c) for s, w, c in session.execute(stmt)]
@@ -95,12 +115,13 @@ def watchlist_series(
     *,
     watchlists: Sequence[str] = (),
     every: str = "day",
+    langs: Sequence[str] = (),
 ) -> list[Series]:
     """Per watchlist, hits per day (or week) from ``since`` to ``until``; spikes are judged
     against the 28 days before each day, so those are counted too."""
     first, last = since.date(), (until - timedelta(microseconds=1)).date()
     baseline_start = datetime.combine(first - BASELINE, datetime.min.time(), since.tzinfo)
-    counts = daily_counts(session, baseline_start, until, watchlists)
+    counts = daily_counts(session, baseline_start, until, watchlists, langs)
     names = sorted(set(watchlists) | set(counts)) if watchlists else sorted(counts)
     out = []
     for name in names:

@@ -36,6 +36,8 @@ HIT_FIELDS = [
     "sent_at",
     "story_id",
     "updated",
+    "removed",
+    "lang",
     "copies",
 ]
 

@@ -41,6 +41,10 @@ def print_hit_table(
         title = Text(r.title or "(no title)", style="bold")
         if r.updated:
             title.append(" (updated)", style="italic")
+        if r.removed:
+            title.append(f" (removed by the publisher {when(r.removed, zone)})", style="italic")
+        if r.lang:
+            title.append(f" [{r.lang}]", style="dim")
         title.append("\n" + r.url, style="dim")
         if per_story and r.copies > 1:
             title.append(f"\n+{r.copies - 1} other outlets", style="italic")
@@ -62,7 +66,10 @@ def print_article(a: ArticleView, out: IO[str] = sys.stdout, zone: ZoneInfo | No
         f"article {a.id} from {a.source}; published {when(a.published, zone) or 'unknown'}, "
         f"first seen {when(a.first_seen, zone)}"
         + (f", changed {when(a.updated_at, zone)}" if a.updated_at else "")
+        + (f"; language {a.lang}" if a.lang else "")
     )
+    if a.removed_at:
+        say(f"removed by the publisher: seen gone {when(a.removed_at, zone)}")
     if a.fetch_error:
         say(f"page not fetched: {a.fetch_error}")
     say()
@@ -82,6 +89,14 @@ def print_article(a: ArticleView, out: IO[str] = sys.stdout, zone: ZoneInfo | No
         say(Text("revisions", style="bold"))
         for r in a.revisions:
             say(f"  {when(r.seen_at, zone)}: {r.old_title!r} -> {r.new_title!r}")
+    if a.snapshots:
+        say()
+        say(Text("snapshots (monitor show ID --raw: the latest)", style="bold"))
+        for snap in a.snapshots:
+            kept = (
+                f"deleted by retention {when(snap.pruned_at, zone)}" if snap.pruned_at else "kept"
+            )
+            say(f"  {when(snap.fetched_at, zone)}  HTTP {snap.status}  {kept}  {snap.url}")
     say()
     say(Text("URLs seen", style="bold"))
     for u in a.aliases:

@@ -303,6 +303,7 @@ def _insert_articles(
             "fetch_attempts": 1,
             "content_hash": content_hash(it.data.title, it.data.text or it.data.summary),
             "feed_title": it.data.feed_title,
+            "lang": it.data.lang,
             "minhash": it.incoming.signature,
             # A story named after another new article is set once that one is stored.
             "story_id": None if it.index in roots else it.story_id,
@@ -454,6 +455,7 @@ class Refilled:
     title: str | None
     summary: str | None
     text: str | None
+    lang: str | None
 
 
 #: URL keys asked for in one query (SQLite binds at most 32,766 parameters).
@@ -521,6 +523,7 @@ def complete_from_feed(
             Article.title,
             Article.summary,
             Article.text,
+            Article.lang,
         )
         .join(Source, Source.id == Article.source_id)
         .where(Article.id.in_(sorted(filled)))
@@ -616,6 +619,7 @@ def _complete_or_revise(
             art.published_at = art.published_at or data.published_at
             art.content_hash = content_hash(art.title, art.text)
             art.minhash = signature
+            art.lang = data.lang or art.lang
         elif data.fetch_error:
             art.fetch_error = data.fetch_error
         return False
@@ -638,6 +642,7 @@ def _complete_or_revise(
     )
     art.title, art.text, art.content_hash, art.updated_at = title, data.text, new_hash, now
     art.minhash = signature or art.minhash
+    art.lang = data.lang or art.lang
     return True
 
 
@@ -675,6 +680,7 @@ class ArticleRow:
     source: str
     published: datetime | None
     first_seen: datetime
+    lang: str | None  # ISO 639-1 (monitor.domain.language)
 
     def fields(self) -> dict[str, str | None]:
         return {"title": self.title, "summary": self.summary, "text": self.text}
@@ -694,6 +700,7 @@ def iter_articles(
             Source.name,
             Article.published_at,
             Article.first_seen_at,
+            Article.lang,
         )
         .join(Source, Source.id == Article.source_id)
         .order_by(Article.first_seen_at.desc(), Article.id.desc())

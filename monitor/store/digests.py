@@ -104,6 +104,8 @@ def due_for_digest(
             articles.c.story_id,
             due.c.updated,
             hits.c.changed_at,
+            articles.c.lang,
+            articles.c.removed_at,
             due.c.total,
             due.c.oldest,
         )
@@ -120,11 +122,11 @@ def due_for_digest(
     rows: list[HitRow] = []
     totals: dict[str, tuple[int, Any]] = {}
     # fmt: off
-    for i, w, m, u, t, src, pub, seen, snip, hl, story, upd, changed, total, oldest in (
+    for i, w, m, u, t, src, pub, seen, snip, hl, story, upd, changed, lang, gone, total, oldest in (
         session.connection().execute(stmt)
     ):
         rows.append(HitRow(i, w, loads(m), u, t, src, pub, seen, snip, loads(hl), None, story,
-                           bool(upd), None, changed))
+                           bool(upd), None, changed, lang, gone))
         totals[w] = total, oldest
     # fmt: on
     shown = Counter(h.watchlist for h in rows)

@@ -57,6 +57,8 @@ class HitRow:
     updated: bool = False
     created: datetime | None = None  # when the hit was found
     changed: datetime | None = None  # when it was found or its article last revised
+    lang: str | None = None  # the article's language (ISO 639-1)
+    removed: datetime | None = None  # when the publisher was seen to have removed it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,8 @@ class HitRow:
             "sent_at": iso(self.sent_at),
             "story_id": self.story_id,
             "updated": self.updated,
+            "lang": self.lang,
+            "removed": iso(self.removed),
         }
 
 
@@ -95,6 +99,8 @@ def hit_columns() -> list[Any]:
         Hit.updated,
         Hit.created_at,
         Hit.changed_at,
+        Article.lang,
+        Article.removed_at,
     ]
 
 
@@ -179,7 +185,8 @@ def filtered(
     filter needs them: a page's keys by watchlist, source, time or term then come from the
     hits' indexes alone (joined, SQLite read each of a source's 2,000 articles, 3 KB
     apiece, to sort their hits)."""
-    if not hits_only or f.search or f.story is not None or f.per == "story":
+    needs_article = f.search or f.story is not None or f.per == "story" or f.langs or f.removed
+    if not hits_only or needs_article:
         stmt = (
             select(*(columns if columns is not None else _columns(f)))
             .select_from(Hit)
@@ -203,6 +210,10 @@ def filtered(
         stmt = stmt.where(Hit.updated == true())  # the form ix_hits_updated names
     if f.story is not None:
         stmt = stmt.where(Article.story_id == f.story)
+    if f.langs:
+        stmt = stmt.where(Article.lang.in_(list(f.langs)))
+    if f.removed:
+        stmt = stmt.where(Article.removed_at.is_not(None))
     if f.per == "story":
         stmt = stmt.where(_first_copy_condition())
     return stmt
@@ -250,9 +261,7 @@ def _relevance(session: Session, stmt: Select[Any], words: str) -> Select[Any]:
         ids = fulltext.pg_matching_ids(session, words, window=window, limit=PG_RELEVANCE_WINDOW)
         if len(ids) >= PG_RELEVANCE_WINDOW:
             break
-    tsquery = func.websearch_to_tsquery(
-        literal_column("'simple'::regconfig"), bindparam("q_rank", words.replace("\x00", " "))
-    )
+    tsquery = text(fulltext.pg_tsquery_sql("q_rank")).bindparams(q_rank=words.replace("\x00", " "))
     score = func.ts_rank(literal_column("articles.search"), tsquery)
     return stmt.where(any_of(session, Article.__table__.c.id, ids)).order_by(
         score.desc(), Hit.id.desc()

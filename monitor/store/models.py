@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -121,6 +122,16 @@ class Article(Base):
     # The headline last seen in a feed entry: when a feed shows another one, the article was
     # rewritten, so its page is fetched again and the change kept as a revision.
     feed_title: Mapped[str | None] = mapped_column(Text)
+    # ISO 639-1 (monitor.domain.language); PostgreSQL's search stems by it (migration 0008).
+    lang: Mapped[str | None] = mapped_column(String(8))
+    # Re-checks of an article with hits (monitor.store.rechecks): when the next is due, how
+    # many were made, the page's validators for a conditional GET, and when the publisher
+    # was seen to have removed it (404/410, or a redirect to the homepage).
+    recheck_at: Mapped[datetime | None]
+    rechecks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    removed_at: Mapped[datetime | None]
 
     source: Mapped[Source] = relationship()
     hits: Mapped[list[Hit]] = relationship(back_populates="article")
@@ -128,6 +139,7 @@ class Article(Base):
     __table_args__ = (
         Index("ix_articles_first_seen_at", "first_seen_at"),
         Index("ix_articles_source_seen", "source_id", "first_seen_at"),
+        Index("ix_articles_recheck_at", "recheck_at"),
     )
 
 
@@ -145,6 +157,26 @@ class ArticleRevision(Base):
     new_title: Mapped[str | None] = mapped_column(Text)
     old_hash: Mapped[str] = mapped_column(String(32))
     new_hash: Mapped[str] = mapped_column(String(32))
+
+
+class Snapshot(Base):
+    """An article's page as served, kept in a WARC file of the archive (monitor.archive):
+    the file (relative to the archive folder), the record's offset and length in it. Written
+    only after the record is flushed to disk. ``pruned_at``: retention deleted the file."""
+
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(Text)  # where it was fetched (after redirects)
+    status: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime]
+    file: Mapped[str] = mapped_column(Text, index=True)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(Integer)
+    pruned_at: Mapped[datetime | None]
 
 
 class ArticleUrl(Base):

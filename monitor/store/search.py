@@ -1,5 +1,6 @@
 """Full-text search over article titles and text, kept in sync by the database itself
-(SQLite FTS5 with triggers, PostgreSQL tsvector + GIN; see migration 0002), for the hit
+(SQLite FTS5 with triggers, PostgreSQL tsvector + GIN; see migrations 0002 and 0008: on
+PostgreSQL each article's words are stemmed in its language), for the hit
 list's searches (``monitor.store.hits``).
 
 User input never reaches the search syntax raw: its words are quoted (FTS5) or parsed by
@@ -27,6 +28,7 @@ from typing import Any
 from sqlalchemy import Select, column, false, func, select, table, text
 from sqlalchemy.orm import Session
 
+from monitor.domain.language import PG_CONFIGS
 from monitor.store.models import Article
 from monitor.store.upsert import any_of
 
@@ -101,9 +103,7 @@ def pg_matching_ids(
     if not _WORDS.search(user_text):
         return []
     cleaned = user_text.replace("\x00", " ")  # PostgreSQL text cannot hold NUL
-    stmt = select(Article.id).where(
-        text("articles.search @@ websearch_to_tsquery('simple', :q)").bindparams(q=cleaned)
-    )
+    stmt = select(Article.id).where(text(pg_match_sql()).bindparams(q=cleaned))
     if below is not None:
         stmt = stmt.where(Article.id < below)
     if window is not None:
@@ -120,6 +120,21 @@ def pg_matching_ids(
         return list(session.scalars(stmt.order_by(Article.id.desc()).limit(limit)))
     finally:
         session.execute(text("SELECT set_config(:name, :v, true)").bindparams(name=off, v=previous))
+
+
+def pg_tsquery_sql(param: str = "q") -> str:
+    """The query ``:param`` parsed as each article's language stems (``monitor_regconfig``,
+    migration 0008): a German search finds "Häuser" for "Haus" in German articles only."""
+    return f"websearch_to_tsquery(monitor_regconfig(articles.lang), :{param})"
+
+
+def pg_match_sql(param: str = "q") -> str:
+    """Articles matching ``:param`` in their language. The GIN index cannot use a query that
+    depends on the row, so the words parsed by every configuration, ORed, select the
+    candidates from the index, and each candidate is then tested in its own language."""
+    configs = sorted({"simple", *PG_CONFIGS.values()})
+    any_language = " || ".join(f"websearch_to_tsquery('{c}', :{param})" for c in configs)
+    return f"(articles.search @@ ({any_language}) AND articles.search @@ {pg_tsquery_sql(param)})"
 
 
 def keyset_windows(session: Session) -> tuple[int | None, ...]:

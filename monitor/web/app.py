@@ -86,6 +86,32 @@ class WebView:
             return self.error(404, "No stored article has this id.")
         return self.page("article.html", a=view)
 
+    def snapshot(self, request: Request) -> Response:
+        """One archived record as a WARC download: hostile HTML, never rendered here (an
+        attachment, of a type no browser renders, in a sandbox if one tried)."""
+        from monitor.archive.evidence import ref
+        from monitor.archive.warc import read_raw
+
+        article_id = int(request.path_params["article_id"])
+        snapshot_id = int(request.path_params["snapshot_id"])
+        view = self.app.article(article_id)
+        snap = next((x for x in view.snapshots if x.id == snapshot_id), None) if view else None
+        if snap is None:
+            return self.error(404, "This article has no such snapshot.")
+        if snap.pruned_at is not None:
+            return self.error(410, "This snapshot was deleted by the archive's retention.")
+        try:
+            body = read_raw(self.config.archive.dir, ref(snap))
+        except FileNotFoundError:
+            return self.error(410, "This snapshot's file is missing from the archive.")
+        name = f"article-{article_id}-snapshot-{snapshot_id}.warc.gz"
+        headers = {
+            **HEADERS,
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        }
+        return Response(body, media_type="application/warc", headers=headers)
+
     def trends(self, request: Request) -> Response:
         from monitor.web.chart import bar_chart
 
@@ -145,6 +171,8 @@ def filter_from(params: Any) -> HitFilter:
         per=cast(Per, per),
         search=(params.get("q") or "").strip() or None,
         sort=cast(Sort, sort),
+        langs=tuple(v.strip().lower() for v in _many(params, "lang")),
+        removed=params.get("removed") in ("1", "on", "true"),
     )
 
 
@@ -157,6 +185,12 @@ def create_app(
     routes = [
         Route("/", view.hits, methods=["GET"], name="hits"),
         Route("/articles/{article_id:int}", view.article, methods=["GET"], name="article"),
+        Route(
+            "/articles/{article_id:int}/snapshots/{snapshot_id:int}.warc.gz",
+            view.snapshot,
+            methods=["GET"],
+            name="snapshot",
+        ),
         Route("/trends", view.trends, methods=["GET"], name="trends"),
         Route("/sources", view.sources_page, methods=["GET"], name="sources"),
         Route("/feeds/{name}.atom", view.feed, methods=["GET"], name="feed"),

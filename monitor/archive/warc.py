@@ -1,0 +1,208 @@
+"""Writing and reading the archive's WARC files with warcio.
+
+Each crawl process appends to a file of its own (``monitor-<UTC time>-<pid>.warc.gz``), one
+gzip member per record, so a record is a byte range (offset, length) that is a WARC file by
+itself: an export concatenates ranges. The writer flushes and fsyncs before it hands out a
+record's range, and the store records the range only after that (monitor.crawl.pipelines):
+a crawl killed mid-record leaves a torn last member that no row points to.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from monitor.domain.articles import Snapshot
+
+SUFFIX = ".warc.gz"
+#: gzip level of a record. warcio's own writer uses 9: on the real-page corpus (330 KB of
+#: HTML a page) that cost 16 ms of CPU an article, against 62 MB per 1,000 at level 6 for
+#: about a third of the CPU (benchmarks/README.md, "Evidence").
+LEVEL = 6
+#: For a body the server already compressed (Content-Encoding): stored, gzip finds nothing more.
+LEVEL_ENCODED = 0
+#: A crawl starts a new file beyond this size: retention deletes whole files, oldest first.
+ROTATE_AT = 256 * 1024 * 1024
+_SOFTWARE = "news-monitor (warcio)"
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """Where a record is: a file relative to the archive folder, its byte range."""
+
+    file: str
+    offset: int
+    length: int
+
+
+def file_name(created: datetime, pid: int, serial: int = 0) -> str:
+    """Files sort by the time they were started (retention reads it back: ``file_time``)."""
+    stamp = created.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    return f"monitor-{stamp}-{pid}-{serial}{SUFFIX}"
+
+
+def file_time(name: str) -> datetime | None:
+    """When a file named by ``file_name`` was started; None for other files."""
+    parts = Path(name).name.split("-")
+    if len(parts) < 4 or parts[0] != "monitor" or not name.endswith(SUFFIX):
+        return None
+    try:
+        return datetime.strptime(parts[1], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+class ArchiveWriter:
+    """Appends response records to this process's current file in ``folder``."""
+
+    def __init__(
+        self, folder: Path, clock: Callable[[], datetime], rotate_at: int = ROTATE_AT
+    ) -> None:
+        self.folder = folder
+        self.clock = clock
+        self.rotate_at = rotate_at
+        self._file: BinaryIO | None = None
+        self._name = ""
+        self._serial = 0
+
+    def _current(self) -> tuple[BinaryIO, str]:
+        if self._file is not None and self._file.tell() >= self.rotate_at:
+            self.close()
+        if self._file is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._name = file_name(self.clock(), os.getpid(), self._serial)
+            self._serial += 1
+            # "xb": never append to another process's file.
+            self._file = open(self.folder / self._name, "xb")
+            writer = WARCWriter(self._file, gzip=True)
+            writer.write_record(writer.create_warcinfo_record(self._name, {"software": _SOFTWARE}))
+        return self._file, self._name
+
+    def write(self, snapshots: Sequence[Snapshot]) -> list[RecordRef]:
+        """One response record each, on disk (flushed, fsynced) before this returns."""
+        if not snapshots:
+            return []
+        f, name = self._current()
+        refs = []
+        for snap in snapshots:
+            start = f.tell()
+            encoded = any(k.lower() == "content-encoding" for k, _ in snap.headers)
+            f.write(_member(response_record(_WRITER, snap), LEVEL_ENCODED if encoded else LEVEL))
+            refs.append(RecordRef(name, start, f.tell() - start))
+        f.flush()
+        os.fsync(f.fileno())
+        return refs
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+#: Builds records only (serialized by ``_member``), so it writes nowhere.
+_WRITER = WARCWriter(io.BytesIO(), gzip=False)
+
+
+def _member(record, level: int = LEVEL) -> bytes:  # type: ignore[no-untyped-def]
+    """A record serialized by warcio, as one gzip member of its own (what warcio's gzip
+    writer makes, at ``level``)."""
+    buf = io.BytesIO()
+    WARCWriter(buf, gzip=False).write_record(record)
+    z = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return z.compress(buf.getvalue()) + z.flush()
+
+
+def response_record(writer: WARCWriter, snap: Snapshot):  # type: ignore[no-untyped-def]
+    """The WARC response record of a snapshot: its status line, headers and body as received
+    (the body still in its Content-Encoding, so the payload is what the server sent)."""
+    status = f"{snap.status} {snap.reason or reason(snap.status)}".strip()
+    http = StatusAndHeaders(status, list(snap.headers), protocol=snap.protocol or "HTTP/1.1")
+    return writer.create_warc_record(
+        snap.url,
+        "response",
+        payload=io.BytesIO(snap.body),
+        length=len(snap.body),
+        http_headers=http,
+        warc_headers_dict={"WARC-Date": _warc_date(snap.fetched_at)},
+    )
+
+
+def _warc_date(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_raw(folder: Path, ref: RecordRef) -> bytes:
+    """The record's bytes as stored: one gzip member, a WARC file by itself.
+    FileNotFoundError when retention deleted the file."""
+    with open(folder / ref.file, "rb") as f:
+        f.seek(ref.offset)
+        data = f.read(ref.length)
+    if len(data) != ref.length:
+        raise FileNotFoundError(f"{ref.file}: the record at {ref.offset} is cut short")
+    return data
+
+
+@dataclass(frozen=True)
+class Served:
+    """A record read back: the page as served."""
+
+    url: str
+    date: str
+    status_line: str
+    headers: list[tuple[str, str]]
+    body: bytes  # the payload with its Content-Encoding undone (the HTML)
+    raw_body: bytes  # the payload as the server sent it
+
+
+def parse_record(raw: bytes) -> Served:
+    for record in ArchiveIterator(io.BytesIO(raw)):
+        if record.rec_type != "response":
+            continue
+        raw_body = record.raw_stream.read()
+        body = _decoded(raw_body, record.http_headers.get_header("Content-Encoding"))
+        return Served(
+            url=record.rec_headers.get_header("WARC-Target-URI"),
+            date=record.rec_headers.get_header("WARC-Date"),
+            status_line=record.http_headers.statusline,
+            headers=list(record.http_headers.headers),
+            body=body,
+            raw_body=raw_body,
+        )
+    raise ValueError("no response record")
+
+
+def _decoded(body: bytes, encoding: str | None) -> bytes:
+    enc = (encoding or "").strip().lower()
+    try:
+        if enc in ("gzip", "x-gzip"):
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if enc == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)
+        if enc == "br":
+            import brotli  # Scrapy's own optional decoder
+
+            return bytes(brotli.decompress(body))
+    except Exception:  # a damaged or unknown encoding: the bytes as they are
+        return body
+    return body
