@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor.crawl.opml import read_opml
-from tests.helpers import DATA, db_query, run_monitor, write_config
+from tests.helpers import DATA, db_query, feed, run_monitor, write_config
 from tests.newssites import ARTICLES, Sites, serve_sites
 
 SITES = (
@@ -185,6 +185,20 @@ def test_site_sources_find_every_article_whichever_way_the_site_offers_them(
         sites.url("feedplus", "/rss.xml"),
         sites.url("walls", "/rss.xml"),
     }
+
+
+def test_a_json_feed_works_as_a_feed_source(tmp_path: Path, db_url: str, sites: Sites) -> None:
+    """JSON Feed wherever feeds work: as a plain `feed =` source, not only when discovered."""
+    config = write_config(tmp_path, feed("jsonfeed", sites.url("jsonsite", "/feed.json")))
+    result = run_monitor("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+    articles = stored("%/jsonsite-council-story-%")
+    assert set(articles) == set(sites.article_urls("jsonsite"))
+    assert all(text and text.startswith("The regional") for _, text, _ in articles.values())
+    assert stored("%/jsonsite-council-story-number-2.html").popitem()[1][0] == (
+        "jsonsite council story 2"
+    )
+    assert found(config)["jsonfeed"]["state"] == "ok"
 
 
 def test_a_broken_finding_is_discovered_again(tmp_path: Path, db_url: str, sites: Sites) -> None:
