@@ -10,12 +10,12 @@ from monitor.crawl import boilerplate
 from monitor.crawl.extract import (
     Extracted,
     ExtractorPool,
-    _date,
     analyse_article,
     extract_article,
 )
 from monitor.domain import stories
 from monitor.domain.articles import ArticleData
+from monitor.domain.times import parse_iso
 from monitor.matching import Matcher
 from tests.helpers import DATA
 
@@ -124,7 +124,7 @@ def test_same_title_and_text_as_trafilaturas_full_metadata_pass() -> None:
         assert ours.title == full.title
         assert ours.text is not None and full.text.strip().endswith(ours.text)
         undated = re.sub(rb"<meta[^>]*published_time[^>]*>|<time[^>]*>", b"", body)
-        assert extract_article(undated, url).published_at == _date(full.date)
+        assert extract_article(undated, url).published_at == parse_iso(full.date)
 
 
 STORY_PARAS = [

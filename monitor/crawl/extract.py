@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -28,6 +28,7 @@ from monitor.crawl import boilerplate
 from monitor.domain import language, stories
 from monitor.domain.articles import Analysis, ArticleData
 from monitor.domain.language import normalize
+from monitor.domain.times import parse_iso
 from monitor.domain.urls import plausible_alias
 from monitor.matching import Matcher
 
@@ -70,7 +71,7 @@ def _page_meta(tree: HtmlElement, url: str) -> tuple[str | None, datetime | None
     claim another site's article) and only when it can name this article
     (``plausible_alias``: not the site root, a section or a listing)."""
     found = tree.xpath(_PUBLISHED_XPATH)
-    published = next((d for d in map(_date, map(str, found)) if d), None)
+    published = next((d for d in map(parse_iso, map(str, found)) if d), None)
     hrefs = tree.xpath(_CANONICAL_XPATH)
     href = str(hrefs[0]) if hrefs else None
     if not href:
@@ -84,16 +85,6 @@ def _page_meta(tree: HtmlElement, url: str) -> tuple[str | None, datetime | None
         log.info("implausible rel=canonical ignored url=%s canonical=%s", url, full)
         return None, published
     return full, published
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        d = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return d.replace(tzinfo=UTC) if d.tzinfo is None else d.astimezone(UTC)
 
 
 def extract_article(html: bytes | str, url: str) -> Extracted:
@@ -125,7 +116,7 @@ def extract_article(html: bytes | str, url: str) -> Extracted:
     # Follow/subscribe/"Read more" lines trafilatura left in: stored and matched without them.
     text = boilerplate.clean(text)
     if published is None and doc is not None:
-        published = _date(_trafilatura_date(tree, meta_url, url))
+        published = parse_iso(_trafilatura_date(tree, meta_url, url))
     return Extracted(
         title=title,
         text=text or None,

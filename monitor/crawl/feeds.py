@@ -20,6 +20,7 @@ import feedparser
 import lxml.html
 from lxml.etree import ParserError
 
+from monitor.domain.times import parse_iso
 from monitor.domain.urls import is_web_url
 
 MAX_ENTRIES = 1000
@@ -146,7 +147,7 @@ def parse_json_feed(body: bytes, url: str) -> FeedResult:
                 link=link,
                 title=html_to_text(_json_str(item, "title")),
                 summary=html_to_text(summary or _json_str(item, "content_html")),
-                published_at=_json_date(
+                published_at=parse_iso(
                     _json_str(item, "date_published") or _json_str(item, "date_modified")
                 ),
             )
@@ -163,14 +164,3 @@ def parse_json_feed(body: bytes, url: str) -> FeedResult:
 def _json_str(item: Mapping[str, Any], key: str) -> str | None:
     value = item.get(key)
     return value if isinstance(value, str) and value.strip() else None
-
-
-def _json_date(value: str | None) -> datetime | None:
-    """RFC 3339, as JSON Feed writes dates."""
-    if not value:
-        return None
-    try:
-        d = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return d.replace(tzinfo=UTC) if d.tzinfo is None else d.astimezone(UTC)

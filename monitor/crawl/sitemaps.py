@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -26,6 +26,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from monitor.crawl.feeds import MAX_ENTRIES, Entry, html_to_text
+from monitor.domain.times import parse_iso
 from monitor.domain.urls import is_web_url
 
 #: The paths news sitemaps are often at, that robots.txt often omits (Media Cloud probes them).
@@ -110,7 +111,7 @@ def parse_sitemap(body: bytes, url: str, max_size: int) -> SitemapResult:
             if not is_web_url(loc):
                 continue
             if result.kind == "sitemapindex":
-                result.children.append((loc, _date(d.get("lastmod"))))
+                result.children.append((loc, parse_iso(d.get("lastmod"))))
                 continue
             if "news_title" in d or "news_publication_date" in d:
                 result.news = True
@@ -120,7 +121,7 @@ def parse_sitemap(body: bytes, url: str, max_size: int) -> SitemapResult:
                         link=loc,
                         title=html_to_text(d.get("news_title")),
                         summary=None,
-                        published_at=_date(d.get("news_publication_date") or d.get("lastmod")),
+                        published_at=parse_iso(d.get("news_publication_date") or d.get("lastmod")),
                     )
                 )
     except lxml.etree.XMLSyntaxError as exc:  # recover=True makes this rare
@@ -151,14 +152,3 @@ def robots_sitemaps(robots: bytes, base_url: str) -> list[str]:
     """The ``Sitemap:`` lines of a robots.txt (Scrapy's reader), web URLs only, in order."""
     found = [u for u in sitemap_urls_from_robots(robots, base_url) if is_web_url(u)]
     return list(dict.fromkeys(found))
-
-
-def _date(value: str | None) -> datetime | None:
-    """W3C datetime as sitemaps write it (a day, or a time with an offset)."""
-    if not value:
-        return None
-    try:
-        d = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return d.replace(tzinfo=UTC) if d.tzinfo is None else d.astimezone(UTC)
