@@ -21,7 +21,6 @@ from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
 from monitor.crawl.served import ARCHIVE, SERVED
 from monitor.crawl.settings import apply_config
-from monitor.crawl.walls import challenge, page_trouble
 from monitor.domain.articles import ArticleData, FeedItemSeen, Rechecked
 from monitor.domain.sources import SourceStatus
 from monitor.domain.urls import content_hash, is_homepage, plausible_alias, url_key
@@ -257,26 +256,18 @@ class SourceSpider(scrapy.Spider):
             ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             item.fetch_error = f"NotHtml: the article is not a web page ({ctype or 'no type'})"
             return item
-        if challenge(response.body):  # not worth extracting
-            item.fetch_error = page_trouble(response.body, None)
-            return item
         declared = response.headers.get(b"Content-Language")
         item.lang = declared.decode("latin-1") if declared else None  # the page's may override
-        redirected = list(item.other_urls)
-        listed_title, listed_published = item.title, item.published_at
         try:
             # The body as bytes, once: the worker decodes, extracts, matches and signs.
             item = await self.ctx.extractor.analyse(response.body, item, response.url)
         except Exception as exc:  # a crash in the extractor must not stop the crawl
             item.fetch_error = f"ExtractionFailed: {type(exc).__name__}: {exc}"
             return item
-        trouble = page_trouble(response.body, item.text)
-        if trouble:
-            # A wall or an empty page is not the article: keep the feed's headline and
-            # summary only (matched by the pipeline), fetch it again later; no snapshot.
-            item.text, item.fetch_error, item.analysis = None, trouble, None
-            item.title, item.published_at = listed_title, listed_published
-            item.other_urls = redirected  # not the wall's rel=canonical
+        if item.fetch_error:
+            # A wall or an empty page is not the article (the worker returned the item as
+            # sent, with why): keep the feed's headline and summary only (matched by the
+            # pipeline), fetch it again later; no snapshot.
             return item
         # Set after the worker's round trip: the raw page stays in this process.
         item.snapshot = response.meta.get(SERVED)

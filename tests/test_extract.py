@@ -176,3 +176,37 @@ def test_boilerplate_makes_no_hit() -> None:
     item = analyse_article(boilerplate_page(said), ArticleData(source="s", url=url), url, matcher)
     assert item.analysis is not None and [h.watchlist for h in item.analysis.hits] == ["facebook"]
     assert item.text is not None and item.text.endswith(said)
+
+
+def test_a_wall_comes_back_as_sent_with_why() -> None:
+    """Walls and empty pages are judged in the worker, beside the extraction: the item comes
+    back with the feed's data untouched (no text, no hits, no canonical of the wall) and the
+    reason; a challenge page is not extracted at all."""
+    matcher = Matcher({"iran": "Iran"})
+    url = "https://news.example/2026/11/20/iran-talks"
+    sent = ArticleData(source="s", url=url, title="Iran talks resume", summary="Iran and ...")
+    challenge = (
+        b"<html><head><TITLE>Just a moment...</TITLE></head><body>"
+        b"<p>Iran talks resume in Vienna, where delegations met on Thursday for hours.</p>"
+        b"<script>window._cf_chl_opt={}</script></body></html>"
+    )
+    with mock.patch("monitor.crawl.extract.extract_article") as extract:
+        item = analyse_article(challenge, replace(sent), url, matcher)
+    extract.assert_not_called()
+    assert item.fetch_error is not None and item.fetch_error.startswith("Blocked: ")
+    assert (item.title, item.text, item.analysis, item.other_urls) == (sent.title, None, None, [])
+
+    consent = (
+        b'<html><head><link rel="canonical" href="https://news.example/consent"></head><body>'
+        b'<div id="sp_message_container"><p>We value your privacy. We and our partners use '
+        b"cookies to personalise content; choose your consent settings below.</p></div>"
+        b"</body></html>"
+    )
+    item = analyse_article(consent, replace(sent), url, matcher)
+    assert item.fetch_error is not None and "consent wall" in item.fetch_error
+    assert (item.title, item.text, item.analysis, item.other_urls) == (sent.title, None, None, [])
+
+    empty = b"<html><head><title>Iran</title></head><body><p>Advertisement</p></body></html>"
+    item = analyse_article(empty, replace(sent), url, matcher)
+    assert item.fetch_error is not None and item.fetch_error.startswith("Thin: ")
+    assert item.analysis is None

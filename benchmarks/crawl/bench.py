@@ -25,6 +25,11 @@
    - ``naive``: the sequential requests + feedparser + trafilatura script (naive.py);
    - ``newsplease``: news-please over the RSS feeds of the first ``--np-sites`` sites.
    ``reader`` and ``news-please`` are installed in venvs under ``--venvs`` on first use.
+``--real`` runs the same steps on real news pages instead (issue #19): the corpus of
+``benchmarks/realweb/`` (fundus's test pages, brought with ``corpus.py``), each publisher its
+own host with an RSS feed, every page served ``--copies`` times (copy k under ``/copyK/``),
+one feed source per publisher and the real-page benchmark's watchlists, every other option
+at its default. ``--rounds N`` runs the chosen steps N times in turn (``cold#2``, ...).
 The monitor runs from this checkout (``PYTHONPATH`` = the repository root, cwd there) with
 the benchmark's own config (written to ``--work``), never $MONITOR_DATABASE_URL.
 """
@@ -58,6 +63,7 @@ STEPS = [
     "reader",
     "trickle",
     "naive",
+    "naive_pool",
     "newsplease",
 ]
 PEERS = {"reader": ["reader==3.26", "sgmllib3k"], "newsplease": ["news-please==1.6.16"]}
@@ -335,9 +341,31 @@ def cpu_rate(r: dict[str, Any], articles: int, cores: int) -> None:
     r["cpu_bound_articles_per_s"] = round(cores * articles / r["cpu_s"], 1) if articles else None
 
 
+def build_real(args: argparse.Namespace) -> tuple[Path, Any, list[str]]:
+    """The real-page web under ``args.dir``, its config and the naive script's keywords."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.realweb import corpus
+    from benchmarks.realweb import serve as realserve
+
+    manifest = realserve.build_web(args.dir, realserve.corpus_sites(corpus.load(), args.copies))
+    args.work.mkdir(parents=True, exist_ok=True)
+    config = realserve.write_config(
+        args.work / "monitor.toml",
+        manifest,
+        kind="feed",
+        database=args.work / "monitor.db",
+        workers=args.workers,
+    )
+    terms = [q.removeprefix("case:").strip('"') for _, q in realserve.TERMS]
+    return config, realserve.serve(args.dir), terms
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dir", type=Path, default=Path("/tmp/newsweb"), help="the generated web")
+    p.add_argument("--real", action="store_true", help="real news pages (benchmarks/realweb)")
+    p.add_argument("--copies", type=int, default=4, help="--real: times each page is served")
+    p.add_argument("--rounds", type=int, default=1, help="run the chosen steps this often")
     p.add_argument("--work", type=Path, default=Path("/tmp/crawlbench"), help="databases, logs")
     p.add_argument("--venvs", type=Path, default=Path("/tmp/crawlbench-venvs"))
     p.add_argument("--small", action="store_true", help="50 feeds, 10 sections, 500 articles")
@@ -365,8 +393,15 @@ def main() -> int:
         p.error(f"unknown steps: {', '.join(sorted(unknown))}")
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": {
         k: str(v) for k, v in vars(args).items()}}  # fmt: skip
+    if args.real and args.dir == Path("/tmp/newsweb"):
+        args.dir = Path("/tmp/realweb/crawl")
     manifest_path = args.dir / "manifest.json"
-    if not (args.reuse and manifest_path.exists()):
+    terms = ["Iran", "Russia"]
+    if args.real:
+        t = time.monotonic()
+        config, nginx, terms = build_real(args)
+        print(f"real web built in {time.monotonic() - t:.0f} s", file=sys.stderr)
+    elif not (args.reuse and manifest_path.exists()):
         t = time.monotonic()
         generate.generate(args.dir, args.feeds, args.sections, args.articles, args.sites, 8471)
         print(f"generated in {time.monotonic() - t:.0f} s", file=sys.stderr)
@@ -380,22 +415,30 @@ def main() -> int:
         "feed_items": sum(len(f["items"]) for s in manifest["sites"] for f in s["feeds"]),
     }
     args.work.mkdir(parents=True, exist_ok=True)
-    config, n_feeds, n_sections = write_config(args.dir, args.work, args)
+    if args.real:
+        n_feeds, n_sections = len(manifest["sites"]), 0
+    else:
+        config, n_feeds, n_sections = write_config(args.dir, args.work, args)
+        nginx = Nginx(args.dir)
     db = args.work / "monitor.db"
     env = monitor_env(args.work)
     monitor = [sys.executable, "-m", "monitor", "--config", str(config), "crawl"]
     here = sys.executable
 
+    current = [1]  # the round
+
+    def key_of(step: str) -> str:
+        return step if current[0] == 1 else f"{step}#{current[0]}"
+
     def report(key: str, r: dict[str, Any]) -> None:
+        key = key_of(key)
         results[key] = r
         brief = {k: v for k, v in r.items() if k not in ("requests", "store")}
         print(f"{key}: {json.dumps(brief)}", file=sys.stderr, flush=True)
         if args.out:
             args.out.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
 
-    with Nginx(args.dir) as server:
-        results["server"] = check_speed(server)
-        print(f"server: {results['server']}", file=sys.stderr)
+    def run_steps(server: Any) -> None:
         for step, call in (("floor", "trafilatura"), ("floor_monitor", "monitor")):
             if step not in steps:
                 continue
@@ -464,6 +507,23 @@ def main() -> int:
             r["articles_per_s"] = round(rep["articles"] / r["wall_s"], 1)
             cpu_rate(r, rep["articles"], 1)  # sequential: one core
             report("naive", r)
+        if "naive_pool" in steps:
+            cmd = [here, str(HERE / "naive_pool.py"), "--dir", str(args.dir), "--workers",
+                   str(args.workers), "--terms", ",".join(terms)]  # fmt: skip
+            r = measure("naive_pool", cmd, work=args.work, server=server)
+            rep = r["reported"]
+            r["articles_per_s"] = round(rep["articles"] / r["wall_s"], 1)
+            cpu_rate(r, rep["articles"], args.workers)
+            report("naive_pool", r)
+        if "cold" in steps:
+            cold = results[key_of("cold")]
+            for peer in ("naive_pool", "floor"):
+                if key_of(peer) in results and cold.get("articles_per_s"):
+                    cold[f"rate_vs_{peer}"] = round(
+                        cold["articles_per_s"] / results[key_of(peer)]["articles_per_s"], 3
+                    )
+            print(f"cold vs peers: { {k: v for k, v in cold.items() if 'vs' in k} }",
+                  file=sys.stderr)  # fmt: skip
         if "newsplease" in steps:
             python = venv_python(args.venvs, "newsplease")
             package = Path(
@@ -488,6 +548,14 @@ def main() -> int:
             r["articles_per_s"] = round(len(files) / r["wall_s"], 2)
             cpu_rate(r, len(files), args.workers)
             report("newsplease", r)
+
+    with nginx as server:
+        if not args.real:
+            results["server"] = check_speed(server)
+            print(f"server: {results['server']}", file=sys.stderr)
+        for round_ in range(1, args.rounds + 1):
+            current[0] = round_
+            run_steps(server)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
     print(json.dumps({k: v for k, v in results.items() if k != "args"}, indent=1))

@@ -3,6 +3,9 @@
     python benchmarks/crawl/profile.py --dir /tmp/newsweb --work /tmp/crawlprof --step cold
     python benchmarks/crawl/profile.py --dir /tmp/newsweb --work /tmp/crawlprof --step warm
     python benchmarks/crawl/profile.py --summarise /tmp/crawlprof/cold.collapsed
+    # the real-page web (after `bench.py --real`, which writes the web and its config):
+    python benchmarks/crawl/profile.py --real --dir /tmp/realweb/crawl --work /tmp/crawlbench \
+        --config /tmp/crawlbench/monitor.toml
 
 Serves the web with nginx, writes the benchmark's monitor config into ``--work`` (``cold``
 starts from a new database there; ``warm`` reuses it) and runs ``python -m monitor crawl``
@@ -48,6 +51,8 @@ def _name(frame: str) -> str:
 def summarise(path: Path, top: int = 40) -> str:
     processes: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
+    in_workers: collections.Counter[str] = collections.Counter()
+    workers = 0
     leaf: collections.Counter[str] = collections.Counter()
     main = 0
     for line in path.read_text("utf-8").splitlines():
@@ -56,6 +61,9 @@ def summarise(path: Path, top: int = 40) -> str:
         frames = stack.split(";")
         if len(frames) > 1 and frames[1].startswith("process "):  # an extraction worker
             processes["worker " + frames[1].split(":")[0].removeprefix("process ")] += n
+            workers += n
+            for name in {_name(f) for f in frames[2:]}:
+                in_workers[name] += n
             continue
         processes["crawl process"] += n
         main += n
@@ -73,6 +81,9 @@ def summarise(path: Path, top: int = 40) -> str:
         out.append(f"  {100 * v / max(1, main):5.1f}%  {name}")
     out.append("crawl process, self (leaf) share:")
     out += [f"  {100 * v / main:5.1f}%  {k}" for k, v in leaf.most_common(15)]
+    out.append(f"extraction workers, inclusive share of their {workers} samples:")
+    shown = [(k, v) for k, v in in_workers.most_common() if not any(s in k for s in skip)]
+    out += [f"  {100 * v / max(1, workers):5.1f}%  {k}" for k, v in shown[:top]]
     return "\n".join(out)
 
 
@@ -85,13 +96,15 @@ def main() -> int:
     p.add_argument("--rate", type=int, default=40, help="samples per second")
     p.add_argument("--top", type=int, default=40)
     p.add_argument("--summarise", type=Path, help="only summarise this collapsed file")
+    p.add_argument("--config", type=Path, help="a monitor config to use (else the benchmark's)")
+    p.add_argument("--real", action="store_true", help="serve --dir as the real-page web")
     args = p.parse_args()
     if args.summarise:
         print(summarise(args.summarise, args.top))
         return 0
     args.work.mkdir(parents=True, exist_ok=True)
     options = argparse.Namespace(workers=2, concurrent=64, autothrottle=True)
-    config, _, _ = bench.write_config(args.dir, args.work, options)
+    config = args.config or bench.write_config(args.dir, args.work, options)[0]
     if args.step == "cold":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.work}/monitor.db{suffix}").unlink(missing_ok=True)
@@ -99,7 +112,10 @@ def main() -> int:
     cmd = [args.py_spy, "record", "-r", str(args.rate), "--subprocesses", "-f", "raw",
            "-o", str(out), "--", sys.executable, "-m", "monitor", "--config", str(config),
            "crawl"]  # fmt: skip
-    with Nginx(args.dir), (args.work / f"{args.step}.log").open("wb") as log:
+    server = (
+        Nginx(args.dir, default_type="text/html", charset="utf-8") if args.real else Nginx(args.dir)
+    )
+    with server, (args.work / f"{args.step}.log").open("wb") as log:
         subprocess.run(cmd, cwd=bench.ROOT, env=bench.monitor_env(args.work), stdout=log,
                        stderr=subprocess.STDOUT, check=True)  # fmt: skip
     print(summarise(out, args.top))

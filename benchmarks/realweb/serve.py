@@ -142,10 +142,12 @@ def file_for(path: str) -> str:
     return file + "index.html" if file.endswith("/") else file
 
 
-def corpus_sites(pages: list[corpus.Page]) -> list[Site]:
-    """One site per publisher, on 127.0.60.N in the order of the corpus."""
+def corpus_sites(pages: list[corpus.Page], copies: int = 1) -> list[Site]:
+    """One site per publisher, on 127.0.60.N in the order of the corpus. ``copies`` > 1
+    serves each page that many times, copy k under ``/copyK`` + its path (a bigger web of
+    the same real pages for the speed benchmark: 250 pages are over in seconds)."""
     sites: dict[str, Site] = {}
-    for page in pages:
+    for copy, page in ((c, p) for c in range(1, copies + 1) for p in pages):
         site = sites.get(page.publisher)
         if site is None:
             n = len(sites) + 1
@@ -154,14 +156,15 @@ def corpus_sites(pages: list[corpus.Page]) -> list[Site]:
             origin = urlsplit(page.url).hostname or ""
             site = sites[page.publisher] = Site(f"{HOST_PREFIX}{n}", page.publisher, origin)
         parts = urlsplit(page.url)
-        path = parts.path or "/"
+        prefix = f"/copy{copy}" if copy > 1 else ""
+        path = prefix + (parts.path or "/")
         taken = {p.file for p in site.pages}
         dup = 1
         while _conflicts(file_for(path), taken):
             dup += 1
-            path = f"/dup{dup}" + (parts.path or "/")
+            path = f"{prefix}/dup{dup}" + (parts.path or "/")
         link = path + (f"?{parts.query}" if parts.query else "")
-        key = str(page.file.relative_to(corpus.DATA))
+        key = str(page.file.relative_to(corpus.DATA)) + (f"#copy{copy}" if copy > 1 else "")
         site.pages.append(SitePage(key, link, file_for(path), page.title, page.html(), page.url))
     return list(sites.values())
 

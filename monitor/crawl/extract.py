@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from monitor.crawl import boilerplate
+from monitor.crawl import boilerplate, walls
 from monitor.domain import language, stories
 from monitor.domain.articles import Analysis, ArticleData
 from monitor.domain.language import normalize
@@ -158,8 +158,19 @@ def _trafilatura_date(tree: HtmlElement, meta_url: str | None, url: str) -> str 
 def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) -> ArticleData:
     """The article filled from its page (``url``: where the page was fetched), sanitized,
     with its language, the watchlists it matches and its story signature: what the store
-    pipeline would otherwise compute in the crawl process."""
+    pipeline would otherwise compute in the crawl process.
+
+    A bot or consent wall, or a page without article text, is no article: ``item`` comes
+    back as it was sent, with that in ``fetch_error`` (``monitor.crawl.walls``; a challenge
+    is not extracted at all). Judged here, beside the extraction, not in the crawl process."""
+    if walls.challenge(html):
+        item.fetch_error = walls.page_trouble(html, None)
+        return item
     found = extract_article(html, url)
+    trouble = walls.page_trouble(html, found.text)
+    if trouble:
+        item.fetch_error = trouble
+        return item
     item.text = found.text or ""
     item.title = item.title or found.title  # the feed's headline comes first
     item.published_at = item.published_at or found.published_at
