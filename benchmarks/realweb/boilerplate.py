@@ -6,7 +6,7 @@ on real pages: the corpus of ``corpus.py`` (fundus's test pages with their expec
 
 For every page and every trafilatura variant (``default``: our options; ``precision``:
 ``favor_precision=True``; ``prune``: ``prune_xpath`` with promotion-box class names, see
-PRUNE; ``precision+prune``) the text ``extract_article(html, url)`` gives, without the
+PRUNE; ``precision+prune``; ``fast``: ``fast=True``, trafilatura without its fallbacks) the text ``extract_article(html, url)`` gives, without the
 rules (``boilerplate.clean`` patched out) and with them. Reported:
 
 (a) token-level F1 against the expected body: bag-of-words over lower-cased ``\\w+``
@@ -102,6 +102,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "precision": {"favor_precision": True},
     "prune": {"prune_xpath": PRUNE},
     "precision+prune": {"favor_precision": True, "prune_xpath": PRUNE},
+    "fast": {"fast": True},  # no fallback extractors (readability, jusText): issue #19
 }
 
 # Words that make a left-over line worth a look (c).

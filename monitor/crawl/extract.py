@@ -133,10 +133,11 @@ def _title(tree: HtmlElement) -> tuple[str | None, str | None]:
     from trafilatura.settings import Document
 
     meta = examine_meta(tree)
-    try:
-        meta = extract_meta_json(tree, meta)
-    except Exception:  # trafilatura's own guard: its JSON-LD reader has bugs
-        log.debug("JSON-LD metadata unreadable")
+    if not meta.title:  # JSON-LD only fills a title the meta tags lack (and never the URL)
+        try:
+            meta = extract_meta_json(tree, meta)
+        except Exception:  # trafilatura's own guard: its JSON-LD reader has bugs
+            log.debug("JSON-LD metadata unreadable")
     doc = Document()
     doc.title = meta.title or extract_title(tree)
     doc.clean_and_trim()  # trafilatura's length limit and whitespace rules
