@@ -28,8 +28,10 @@ from monitor.domain.articles import Snapshot
 SUFFIX = ".warc.gz"
 #: gzip level of a record. warcio's own writer uses 9: on the real-page corpus (330 KB of
 #: HTML a page) that cost 16 ms of CPU an article, against 62 MB per 1,000 at level 6 for
-#: about a third of the CPU (benchmarks/README.md, "Evidence").
-LEVEL = 6
+#: about a third of the CPU (benchmarks/README.md, "Evidence"). Level 3: 3.4 ms a page
+#: against level 6's 8.6 ms, for 12% more bytes (68 against 60 KB a page of fundus's 250;
+#: "Real pages, real speed"): the crawl is CPU-bound, disks are not.
+LEVEL = 3
 #: For a body the server already compressed (Content-Encoding): stored, gzip finds nothing more.
 LEVEL_ENCODED = 0
 #: A crawl starts a new file beyond this size: retention deletes whole files, oldest first.
