@@ -3,6 +3,8 @@
     python benchmarks/crawl/memprobe.py --dir /tmp/newsweb20k --work /tmp/crawlmem
     python benchmarks/crawl/memprobe.py --dir /tmp/newsweb20k --work /tmp/crawlmem \\
         --trace-from 60 --trace-every 120      # tracemalloc: what was allocated and kept
+    python benchmarks/crawl/memprobe.py --real --dir /tmp/realweb/crawl --work /tmp/crawlbench \
+        --config /tmp/crawlbench/monitor.toml --every 2     # the real-page web (bench.py --real)
 
 Serves the web with nginx, writes the benchmark's config into ``--work`` and runs the
 monitor's ``crawl`` command in this process, from a new database, with a thread that every
@@ -208,13 +210,15 @@ def main() -> int:
     )
     p.add_argument("--frames", type=int, default=1, help="tracemalloc frames per trace (1)")
     p.add_argument("--trim", action="store_true", help="malloc_trim(0) after each sample")
+    p.add_argument("--config", type=Path, help="a monitor config to use (else the benchmark's)")
+    p.add_argument("--real", action="store_true", help="serve --dir as the real-page web")
     args = p.parse_args()
     import bench
     from serve import Nginx
 
     args.work.mkdir(parents=True, exist_ok=True)
     options = argparse.Namespace(workers=2, concurrent=64, autothrottle=True)
-    config, _, _ = bench.write_config(args.dir, args.work, options)
+    config = args.config or bench.write_config(args.dir, args.work, options)[0]
     for suffix in ("", "-wal", "-shm"):
         Path(f"{args.work}/monitor.db{suffix}").unlink(missing_ok=True)
     out = args.work / "memprobe.jsonl"
@@ -235,7 +239,10 @@ def main() -> int:
         runner.map_page_sized_blocks = lambda: False  # type: ignore[assignment]
 
     sys.argv = ["monitor", "--config", str(config), "crawl"]
-    with Nginx(args.dir):
+    server = (
+        Nginx(args.dir, default_type="text/html", charset="utf-8") if args.real else Nginx(args.dir)
+    )
+    with server:
         try:
             monitor_main()
         except SystemExit as exc:

@@ -6,8 +6,9 @@ on real pages: the corpus of ``corpus.py`` (fundus's test pages with their expec
 
 For every page and every trafilatura variant (``default``: our options; ``precision``:
 ``favor_precision=True``; ``prune``: ``prune_xpath`` with promotion-box class names, see
-PRUNE; ``precision+prune``; ``fast``: ``fast=True``, trafilatura without its fallbacks) the text ``extract_article(html, url)`` gives, without the
-rules (``boilerplate.clean`` patched out) and with them. Reported:
+PRUNE; ``precision+prune``; ``fast``: ``fast=True``, trafilatura without its fallbacks)
+the text ``extract_article(html, url)`` gives, without the rules (``boilerplate.clean``
+patched out) and with them. Reported:
 
 (a) token-level F1 against the expected body: bag-of-words over lower-cased ``\\w+``
     tokens, as the article-extraction-benchmark scores; the mean over pages of precision,

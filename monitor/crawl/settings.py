@@ -19,6 +19,8 @@ NEWSPIDER_MODULE = "spiders"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "monitor.crawl.robots.RobotsTxtMiddleware": 100,  # same place, see its docstring
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "monitor.crawl.refresh.HeadMetaRefreshMiddleware": 580,  # same place; see its docstring
     # Just outside HttpCompressionMiddleware (590): sees the raw body before it is decoded.
     "monitor.crawl.integrity.TruncatedBodyMiddleware": 595,
     # Outside both: copies an article's response as served, for the archive.

@@ -91,6 +91,11 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_model() -> None:
+    """Load the detector now (a process that forks workers shares it with them)."""
+    _identifier()
+
+
 def detect(text: str, letters: int | None = None) -> tuple[str | None, float]:
     """py3langid's language of ``text`` and its probability; (None, 0) for too little text
     (``letters``: those of its sample, when counted already)."""
