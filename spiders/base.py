@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence, Sized
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -28,6 +29,8 @@ from monitor.store.articles import known_articles
 from monitor.store.engine import transaction
 from monitor.store.rechecks import DueRecheck, due_rechecks
 from monitor.store.sources import fetch_state
+
+log = logging.getLogger("monitor.crawl")
 
 
 class SourceSpider(scrapy.Spider):
@@ -255,7 +258,7 @@ class SourceSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             item.fetch_error = f"NotHtml: the article is not a web page ({ctype or 'no type'})"
-            return item
+            return await self.feed_only(item)
         declared = response.headers.get(b"Content-Language")
         item.lang = declared.decode("latin-1") if declared else None  # the page's may override
         try:
@@ -263,11 +266,10 @@ class SourceSpider(scrapy.Spider):
             item = await self.ctx.extractor.analyse(response.body, item, response.url)
         except Exception as exc:  # a crash in the extractor must not stop the crawl
             item.fetch_error = f"ExtractionFailed: {type(exc).__name__}: {exc}"
-            return item
+            return await self.feed_only(item)
         if item.fetch_error:
-            # A wall or an empty page is not the article (the worker returned the item as
-            # sent, with why): keep the feed's headline and summary only (matched by the
-            # pipeline), fetch it again later; no snapshot.
+            # A wall or an empty page is not the article (the worker analysed the feed's
+            # headline and summary alone, and said why): fetch it again later; no snapshot.
             return item
         # Set after the worker's round trip: the raw page stays in this process.
         item.snapshot = response.meta.get(SERVED)
@@ -319,12 +321,12 @@ class SourceSpider(scrapy.Spider):
             due.source, due.article_id, False, self.ctx.now(), describe_failure(failure)
         )
 
-    def article_failed(self, failure: Failure) -> Iterator[ArticleData]:
+    async def article_failed(self, failure: Failure) -> AsyncIterator[ArticleData]:
         kw = failure.request.cb_kwargs  # type: ignore[attr-defined]
         entry: Entry = kw["entry"]
         # The feed's title and summary still get matched and stored; the page is tried
         # again by a later crawl.
-        yield ArticleData(
+        item = ArticleData(
             source=kw["source"].name,
             url=entry.link,
             title=entry.title,
@@ -332,6 +334,16 @@ class SourceSpider(scrapy.Spider):
             published_at=entry.published_at,
             fetch_error=describe_failure(failure),
         )
+        yield await self.feed_only(item)
+
+    async def feed_only(self, item: ArticleData) -> ArticleData:
+        """An item without its page, analysed in a worker (the crawl process would load the
+        language model for it); as it is when that fails (the pipeline analyses it)."""
+        try:
+            return await self.ctx.extractor.analyse_fields(item)
+        except Exception:
+            log.exception("analysis of a feed item failed url=%s", item.url)
+            return item
 
 
 async def _each(items: Iterator[Any] | AsyncIterator[Any]) -> AsyncIterator[Any]:

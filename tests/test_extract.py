@@ -180,8 +180,8 @@ def test_boilerplate_makes_no_hit() -> None:
 
 def test_a_wall_comes_back_as_sent_with_why() -> None:
     """Walls and empty pages are judged in the worker, beside the extraction: the item comes
-    back with the feed's data untouched (no text, no hits, no canonical of the wall) and the
-    reason; a challenge page is not extracted at all."""
+    back with the feed's data alone (no text, no canonical of the wall), matched as such,
+    and the reason; a challenge page is not extracted at all."""
     matcher = Matcher({"iran": "Iran"})
     url = "https://news.example/2026/11/20/iran-talks"
     sent = ArticleData(source="s", url=url, title="Iran talks resume", summary="Iran and ...")
@@ -194,7 +194,9 @@ def test_a_wall_comes_back_as_sent_with_why() -> None:
         item = analyse_article(challenge, replace(sent), url, matcher)
     extract.assert_not_called()
     assert item.fetch_error is not None and item.fetch_error.startswith("Blocked: ")
-    assert (item.title, item.text, item.analysis, item.other_urls) == (sent.title, None, None, [])
+    assert (item.title, item.text, item.other_urls) == (sent.title, None, [])
+    assert item.analysis is not None and [h.watchlist for h in item.analysis.hits] == ["iran"]
+    assert {m.field for m in item.analysis.hits[0].matches} == {"title", "summary"}
 
     consent = (
         b'<html><head><link rel="canonical" href="https://news.example/consent"></head><body>'
@@ -204,9 +206,33 @@ def test_a_wall_comes_back_as_sent_with_why() -> None:
     )
     item = analyse_article(consent, replace(sent), url, matcher)
     assert item.fetch_error is not None and "consent wall" in item.fetch_error
-    assert (item.title, item.text, item.analysis, item.other_urls) == (sent.title, None, None, [])
+    assert (item.title, item.text, item.other_urls) == (sent.title, None, [])
 
     empty = b"<html><head><title>Iran</title></head><body><p>Advertisement</p></body></html>"
     item = analyse_article(empty, replace(sent), url, matcher)
     assert item.fetch_error is not None and item.fetch_error.startswith("Thin: ")
-    assert item.analysis is None
+    assert item.text is None and item.analysis is not None and item.analysis.signature is None
+
+
+def test_an_item_without_its_page_is_analysed_in_a_worker() -> None:
+    """A failed fetch's feed data is matched in an extraction process, as the pipeline
+    would (the crawl process does not load the language model for it)."""
+    import os
+
+    item = ArticleData(
+        source="s",
+        url="https://news.example/a",
+        title="Moscow and Tehran sign a deal",
+        summary="Iran and Russia agreed on Thursday to extend their gas deal for ten years.",
+        fetch_error="HTTP 503",
+    )
+    pool = ExtractorPool(workers=1, watchlists={"iran": "Iran OR Tehran"})
+    try:
+        got = asyncio.run(pool.analyse_fields(replace(item)))
+        worker = asyncio.run(pool._run(os.getpid))
+    finally:
+        pool.close()
+    assert worker != os.getpid()
+    assert got.analysis is not None and [h.watchlist for h in got.analysis.hits] == ["iran"]
+    assert {m.field for m in got.analysis.hits[0].matches} == {"title", "summary"}
+    assert got.lang == "en" and got.fetch_error == "HTTP 503"

@@ -104,12 +104,17 @@ def _pss(pid: int | str) -> int | None:
 
 
 def _children() -> list[int]:
+    """Every descendant: the extraction workers are the fork server's children."""
     kids: list[int] = []
-    for tasks in Path("/proc/self/task").glob("*/children"):
-        try:
-            kids += [int(x) for x in tasks.read_text().split()]
-        except OSError:
-            continue
+    todo = ["self"]
+    while todo:
+        for tasks in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
+            try:
+                found = [int(x) for x in tasks.read_text().split()]
+            except OSError:
+                continue
+            kids += found
+            todo += [str(k) for k in found]
     return kids
 
 

@@ -162,25 +162,35 @@ def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) 
     pipeline would otherwise compute in the crawl process.
 
     A bot or consent wall, or a page without article text, is no article: ``item`` comes
-    back as it was sent, with that in ``fetch_error`` (``monitor.crawl.walls``; a challenge
-    is not extracted at all). Judged here, beside the extraction, not in the crawl process."""
+    back with the feed's data only (analysed as such), with that in ``fetch_error``
+    (``monitor.crawl.walls``; a challenge is not extracted at all). Judged here, beside the
+    extraction, not in the crawl process."""
     if walls.challenge(html):
         item.fetch_error = walls.page_trouble(html, None)
-        return item
+        return analyse_fields(item, matcher, item.lang)
     found = extract_article(html, url)
     trouble = walls.page_trouble(html, found.text)
     if trouble:
         item.fetch_error = trouble
-        return item
+        return analyse_fields(item, matcher, item.lang)
     item.text = found.text or ""
     item.title = item.title or found.title  # the feed's headline comes first
     item.published_at = item.published_at or found.published_at
     if found.canonical_url and plausible_alias(found.canonical_url, item.url):
         # Judged against the link too: a wall the link was redirected to names itself.
         item.other_urls.append(found.canonical_url)
-    item.sanitize()
     # item.lang: the response's Content-Language (the spider's), less specific than the page.
-    item.lang = language.choose(item.text or item.summary, found.declared_lang or item.lang)
+    return analyse_fields(item, matcher, found.declared_lang or item.lang)
+
+
+def analyse_fields(item: ArticleData, matcher: Matcher, declared: str | None) -> ArticleData:
+    """``item`` sanitized, with its language (``declared``: what the page or the response
+    said), the watchlists it matches and its story signature. For an article with its page
+    (above) and for one with the feed's headline and summary alone (a page that failed,
+    a wall): in a worker, so the crawl process neither matches, signs nor loads the
+    language model (about 75 MB)."""
+    item.sanitize()
+    item.lang = language.choose(item.text or item.summary or item.title, declared)
     item.analysis = Analysis(
         hits=matcher.match(item.fields(), source=item.source, lang=item.lang),
         signature=stories.signature(item.text),
@@ -202,6 +212,11 @@ def _init_worker(watchlists: Mapping[str, str], lists: Mapping[str, Sequence[str
 def _analyse_in_worker(html: bytes, item: ArticleData, url: str) -> ArticleData:
     assert _worker_matcher is not None, "the pool's initializer compiles the matcher"
     return analyse_article(html, item, url, _worker_matcher)
+
+
+def _analyse_fields_in_worker(item: ArticleData) -> ArticleData:
+    assert _worker_matcher is not None, "the pool's initializer compiles the matcher"
+    return analyse_fields(item, _worker_matcher, item.lang)
 
 
 class ExtractorPool:
@@ -242,11 +257,21 @@ class ExtractorPool:
     async def analyse(self, html: bytes, item: ArticleData, url: str) -> ArticleData:
         """``analyse_article`` in a worker: the returned item is a filled copy of ``item``."""
         if self.workers <= 0:
-            if self._matcher is None:
-                self._matcher = Matcher(*self._matcher_args)
-            return analyse_article(html, item, url, self._matcher)
+            return analyse_article(html, item, url, self._inline_matcher())
         result: ArticleData = await self._run(_analyse_in_worker, html, item, url)
         return result
+
+    async def analyse_fields(self, item: ArticleData) -> ArticleData:
+        """``analyse_fields`` of an item without its page, in a worker."""
+        if self.workers <= 0:
+            return analyse_fields(item, self._inline_matcher(), item.lang)
+        result: ArticleData = await self._run(_analyse_fields_in_worker, item)
+        return result
+
+    def _inline_matcher(self) -> Matcher:
+        if self._matcher is None:
+            self._matcher = Matcher(*self._matcher_args)
+        return self._matcher
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         if self.workers <= 0:

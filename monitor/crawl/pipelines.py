@@ -1,8 +1,8 @@
 """The store pipeline: write articles and their hits, and sources' results, in batches.
 
-Articles come matched and signed by the extraction workers (``monitor.crawl.extract``); the
-pipeline matches and signs (``monitor.domain.stories.signature``) only those that come without (the
-feed entry alone, after a failed fetch).
+Articles come matched and signed by the extraction workers (``monitor.crawl.extract``), those
+with the feed's data alone (a failed fetch, a wall) too; the pipeline analyses only an item
+that comes without (``analyse_fields``, as a worker would).
 
 Articles are buffered and written ``MONITOR_STORE_BATCH`` at a time in one transaction
 (``monitor.store.articles.store_articles``), or after ``MONITOR_STORE_BATCH_SECONDS`` when
@@ -26,8 +26,8 @@ from scrapy.utils.reactor import CallLaterOnce
 from sqlalchemy.orm import Session
 
 from monitor.crawl.context import CrawlContext, context_for
+from monitor.crawl.extract import analyse_fields
 from monitor.crawl.walls import trouble_kind
-from monitor.domain import language, stories
 from monitor.domain.articles import ArticleData, FeedItemSeen, Rechecked, clean
 from monitor.domain.sources import SourceStatus
 from monitor.errors import StorageError
@@ -161,13 +161,12 @@ class StorePipeline:
         """Match and sign now, unless an extraction worker did (CPU, no I/O); store with
         the next batch. Items without a worker's analysis (the feed entry alone, after a
         failed fetch or extraction) are matched and signed here."""
-        item.sanitize()
-        if item.analysis is not None:
-            hits, signature = item.analysis.hits, item.analysis.signature
+        if item.analysis is None:  # the spiders send every item through a worker
+            analyse_fields(item, self.ctx.matcher, item.lang)
         else:
-            item.lang = language.choose(item.text or item.summary or item.title, item.lang)
-            hits = self.ctx.matcher.match(item.fields(), source=item.source, lang=item.lang)
-            signature = stories.signature(item.text)
+            item.sanitize()
+        assert item.analysis is not None
+        hits, signature = item.analysis.hits, item.analysis.signature
         if not hits and not self.ctx.config.archive.all:
             item.snapshot = None  # not evidence: the raw page is not held until the batch
         self.buffer.append(_Buffered(item, Incoming(item, hits, signature)))

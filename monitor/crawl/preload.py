@@ -12,3 +12,10 @@ import trafilatura  # noqa: F401
 from monitor.domain import language
 
 language.load_model()
+
+try:  # glibc only: big blocks (page-sized: lxml's buffers) unmapped when freed
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").mallopt(-3, 64 * 1024)  # M_MMAP_THRESHOLD
+except (OSError, AttributeError):
+    pass
