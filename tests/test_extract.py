@@ -236,3 +236,24 @@ def test_an_item_without_its_page_is_analysed_in_a_worker() -> None:
     assert got.analysis is not None and [h.watchlist for h in got.analysis.hits] == ["iran"]
     assert {m.field for m in got.analysis.hits[0].matches} == {"title", "summary"}
     assert got.lang == "en" and got.fetch_error == "HTTP 503"
+
+
+def test_the_page_date_search_runs_only_without_a_feed_date() -> None:
+    """htmldate's search (for a page without date meta tags) is skipped when the feed gave
+    the date, which comes first anyway."""
+    page = (
+        b"<html><head><title>Talks</title></head><body><article><h1>Talks</h1>"
+        b"<p>Published 3 March 2026. "
+        + b"Delegations met in Vienna for a second day. " * 20
+        + b"</p></article></body></html>"
+    )
+    url = "https://news.example/talks"
+    matcher = Matcher({"x": "Vienna"})
+    listed = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
+    with mock.patch("monitor.crawl.extract._trafilatura_date", return_value="2026-03-03") as d:
+        item = analyse_article(
+            page, ArticleData(source="s", url=url, published_at=listed), url, matcher
+        )
+        assert item.published_at == listed and d.call_count == 0
+        item = analyse_article(page, ArticleData(source="s", url=url), url, matcher)
+        assert d.call_count == 1 and item.published_at == parse_iso("2026-03-03")
