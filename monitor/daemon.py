@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, timedelta
@@ -24,6 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.archive.retention import apply_retention
 from monitor.config import Config
+from monitor.crawl.child import crawl_command, start_crawl, terminate
 from monitor.digest.job import run_due
 from monitor.store.engine import describe, transaction
 from monitor.store.lock import daemon_lock
@@ -40,8 +40,6 @@ DIGEST_CHECK = timedelta(seconds=30)
 #: finds them fresh), then daily.
 STATISTICS_FIRST = timedelta(minutes=10)
 STATISTICS_EVERY = timedelta(days=1)
-#: Seconds a crawl child gets to finish its in-flight items after SIGTERM.
-CHILD_GRACE = 10.0
 
 
 class Daemon:
@@ -163,16 +161,10 @@ class Daemon:
         if not due:
             return
         log.info("cycle started sources=%s", ",".join(due))
-        cmd = [sys.executable, "-m", "monitor"]
-        if self.config.path:
-            cmd += ["--config", str(self.config.path)]
-        if self.verbose:
-            cmd.append("--verbose")
-        cmd.append("crawl")
-        for name in due:
-            cmd += ["--source", name]
         started = time.monotonic()
-        self.child = subprocess.Popen(cmd, start_new_session=True)
+        # Started from a scheduler thread, which lives until the daemon stops (and stops
+        # the child first): the child's death-with-parent signal follows that thread.
+        self.child = start_crawl(crawl_command(self.config, due, verbose=self.verbose))
         try:
             rc = self._wait_child(self.child)
         finally:
@@ -192,26 +184,15 @@ class Daemon:
                 return None  # _stop_child ends it
             if time.monotonic() > deadline:
                 log.error("crawl timed out after %.0fs; stopping it", timeout)
-                self._terminate(child)
+                terminate(child)
                 break
             time.sleep(0.2)
         return child.returncode
 
     def _stop_child(self) -> None:
         child = self.child
-        if child is not None and child.poll() is None:
-            self._terminate(child)
-
-    def _terminate(self, child: subprocess.Popen[bytes]) -> None:
-        """SIGTERM lets Scrapy finish items in flight (each is committed on its own);
-        SIGKILL after the grace period. Either way the store stays consistent."""
-        child.send_signal(signal.SIGTERM)
-        try:
-            child.wait(CHILD_GRACE)
-        except subprocess.TimeoutExpired:
-            log.warning("crawl did not stop in %.0fs; killing it", CHILD_GRACE)
-            child.kill()
-            child.wait()
+        if child is not None:
+            terminate(child)
 
     def digests_due(self) -> None:
         if self.stopping.is_set():
