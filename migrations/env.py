@@ -20,9 +20,7 @@ _CLUSTER_TABLES = ("procrastinate_", "cluster_")
 
 
 def include_name(name, type_, parent_names):  # type: ignore[no-untyped-def]
-    return not (
-        type_ == "table" and name and name.startswith(_SEARCH_TABLES + _CLUSTER_TABLES)
-    )
+    return not (type_ == "table" and name and name.startswith(_SEARCH_TABLES + _CLUSTER_TABLES))
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]

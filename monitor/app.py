@@ -337,3 +337,32 @@ class Monitor:
 
         with self.session() as s:
             return backtest(s, query, self.config.lists, since=since, keep=keep)
+
+
+def daily_maintenance(config: Config, engine: Engine, now: datetime) -> None:
+    """The daily chores, of `monitor run` and (once for all workers) of the cluster: the
+    planner's statistics, then the archive's retention. A failing step is logged and the
+    other still runs: the next day tries again."""
+    import logging
+
+    from monitor.archive.retention import apply_retention
+    from monitor.store.maintenance import refresh_statistics
+
+    log = logging.getLogger("monitor.maintenance")
+    try:
+        refresh_statistics(engine)
+    except Exception:
+        log.exception("cannot refresh the planner's statistics")
+    a = config.archive
+    try:
+        pruned = apply_retention(engine, a.dir, now, a.keep, a.max_size)
+    except Exception:
+        log.exception("cannot apply the archive's retention")
+        return
+    if pruned.files:
+        log.info(
+            "archive pruned files=%d bytes=%d snapshots=%d",
+            pruned.files,
+            pruned.bytes,
+            pruned.snapshots,
+        )

@@ -21,13 +21,12 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.archive.retention import apply_retention
+from monitor.app import daily_maintenance
 from monitor.config import Config
 from monitor.crawl.child import crawl_command, start_crawl, terminate
 from monitor.digest.job import run_due
 from monitor.store.engine import describe, transaction
 from monitor.store.lock import daemon_lock
-from monitor.store.maintenance import refresh_statistics
 from monitor.store.models import utcnow
 from monitor.store.sources import due_sources
 from monitor.storeconfig import open_store
@@ -131,23 +130,7 @@ class Daemon:
         """The daily maintenance: the planner's statistics, then the archive's retention."""
         if self.stopping.is_set():
             return
-        try:
-            refresh_statistics(self.engine)
-        except Exception:
-            log.exception("cannot refresh the planner's statistics")
-        a = self.config.archive
-        try:
-            pruned = apply_retention(self.engine, a.dir, utcnow(), a.keep, a.max_size)
-        except Exception:
-            log.exception("cannot apply the archive's retention")
-            return
-        if pruned.files:
-            log.info(
-                "archive pruned files=%d bytes=%d snapshots=%d",
-                pruned.files,
-                pruned.bytes,
-                pruned.snapshots,
-            )
+        daily_maintenance(self.config, self.engine, utcnow())
 
     def crawl_due(self) -> None:
         if self.stopping.is_set():

@@ -74,9 +74,7 @@ def daemon_lock(engine: Engine) -> Iterator[None]:
 
 def _only_shared(raw: Any) -> bool:
     """Whether the lock is held only shared (by workers): a shared lock is then granted."""
-    cur = raw.driver_connection.execute(
-        f"SELECT pg_try_advisory_lock_shared({_DAEMON_LOCK_ID})"
-    )
+    cur = raw.driver_connection.execute(f"SELECT pg_try_advisory_lock_shared({_DAEMON_LOCK_ID})")
     if not cur.fetchone()[0]:
         return False
     raw.driver_connection.execute(f"SELECT pg_advisory_unlock_shared({_DAEMON_LOCK_ID})")
