@@ -97,6 +97,7 @@ class ClusterWorker:
         self.host_of = {s.name: host_of(s.url) for s in config.sources}
         self.app: App | None = None
         self.stalled = config.cluster.stalled_after.total_seconds()
+        self.beat_every = max(1.0, min(10.0, self.stalled / 4))  # 4 beats before "stalled"
 
     # -- the process ---------------------------------------------------------------------
 
@@ -160,7 +161,7 @@ class ClusterWorker:
         common: dict[str, Any] = {
             "additional_context": {"runtime": self.runtime},
             "install_signal_handlers": False,  # ours stop both, and the timer
-            "update_heartbeat_interval": max(1.0, min(10.0, self.stalled / 4)),
+            "update_heartbeat_interval": self.beat_every,
             "stalled_worker_timeout": self.stalled,
             "fetch_job_polling_interval": max(0.5, min(5.0, tick)),
             "delete_jobs": jobs.DeleteJobCondition.SUCCESSFUL,  # failed ones stay a week
@@ -198,14 +199,29 @@ class ClusterWorker:
             timer.shutdown(wait=False)
             for w in workers.values():
                 w.stop()
+            # procrastinate stops a worker's heartbeat before it waits for the running jobs
+            # (Worker._shutdown, 3.10): a crawl ending after SIGTERM for longer than
+            # stalled_after would look stalled and run twice. Ours beat meanwhile.
+            beating = asyncio.create_task(self._beat(app, list(workers.values())))
             results = await asyncio.gather(*running, return_exceptions=True)
-            for t in [*registered, stop]:
+            for t in [*registered, stop, beating]:
                 t.cancel()
         if not self.stopping.is_set():
             # A worker stops by itself only when a side task (heartbeat, listener, periodic
             # deferrer) lost the database.
             errors = [r for r in results if isinstance(r, BaseException)]
             raise ConnectionError(_one_line(errors[0]) if errors else "a worker stopped")
+
+    async def _beat(self, app: App, workers: list[Worker]) -> None:
+        every = self.beat_every
+        while True:
+            for w in workers:
+                if w.worker_id is not None:
+                    try:
+                        await app.job_manager.update_heartbeat(w.worker_id)
+                    except Exception as exc:
+                        log.warning("cannot send a heartbeat error=%s", _one_line(exc))
+            await asyncio.sleep(every)
 
     async def _register(self, w: Worker, role: str) -> None:
         while w.worker_id is None:

@@ -9,8 +9,7 @@ the tests: ``X-Fixture-Truncate: 100`` sends 100 bytes of a longer promised body
 ``X-Fixture-Gzip: truncated`` sends a gzip stream cut short (``full``: the whole of it);
 ``X-Fixture-Size: 52428800`` streams the file padded with spaces to that many bytes
 (``X-Fixture-Length: off`` leaves out the Content-Length, so only the bytes received tell how
-big it is); ``sent`` records how many bytes of each path actually went out, and
-``most_in_flight`` the most requests answered at once.
+big it is); ``sent`` records how many bytes of each path actually went out.
 """
 
 from __future__ import annotations
@@ -48,16 +47,6 @@ class _Handler(BaseHTTPRequestHandler):
         return target if target.is_file() else None
 
     def do_GET(self) -> None:
-        with self.server.lock:
-            self.server.in_flight += 1
-            self.server.most_in_flight = max(self.server.most_in_flight, self.server.in_flight)
-        try:
-            self._get()
-        finally:
-            with self.server.lock:
-                self.server.in_flight -= 1
-
-    def _get(self) -> None:
         self.server.requests.append(self.path)
         self.server.user_agents.append(self.headers.get("User-Agent", ""))
         target = self._file()
@@ -138,9 +127,6 @@ class _Server(ThreadingHTTPServer):
     user_agents: list[str]
     responses: list[tuple[str, int]]
     sent: dict[str, int]
-    lock: threading.Lock
-    in_flight: int
-    most_in_flight: int
 
 
 class FixtureSite:
@@ -156,8 +142,6 @@ class FixtureSite:
         self._server.user_agents = []
         self._server.responses = []
         self._server.sent = {}
-        self._server.lock = threading.Lock()
-        self._server.in_flight = self._server.most_in_flight = 0
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -179,11 +163,6 @@ class FixtureSite:
     def sent(self) -> dict[str, int]:
         """Bytes of the body written per path (less than promised when the client hung up)."""
         return self._server.sent
-
-    @property
-    def most_in_flight(self) -> int:
-        """The most requests it was answering at once: how hard a crawl pressed it."""
-        return self._server.most_in_flight
 
     def url(self, path: str = "/") -> str:
         return self.base + path
