@@ -340,6 +340,8 @@ def test_three_workers_crawl_each_source_once_politely_and_send_each_digest_once
     crawled = [log.count("monitor.cluster: crawl finished") for log in logs]
     assert sum(crawled) == HOSTS and sum(1 for n in crawled if n) >= 2, crawled
     assert sum(log.count("daily maintenance finished") for log in logs) == 1
+    # Crawl runs side by side are not taken for runs a dead crawl left open.
+    assert db_query("SELECT count(*) FROM crawl_runs WHERE status <> 'ok'") == [(0,)]
     for i, log in enumerate(logs):  # each line names its worker
         assert "worker=" in log and f":{w.procs[i].pid} monitor.cluster" in log
 
