@@ -147,7 +147,10 @@ class ClusterWorker:
         """One span with the database: the lock beside the daemon's, the queue's workers
         and the timer. Returns when asked to stop; raises when the database is lost."""
         with worker_lock(self.engine):
-            app = App(connector=PsycopgConnector(conninfo=conninfo(self.engine)))
+            # Few connections: the queue's queries are short, and every worker counts
+            # against the server's max_connections (docs/cluster.md, sizing).
+            connector = PsycopgConnector(conninfo=conninfo(self.engine), min_size=1, max_size=4)
+            app = App(connector=connector)
             register(app)
             async with app.open_async():
                 self.app = app
