@@ -115,7 +115,7 @@ async def claim(app: App, stop_at: int, done: list[int]) -> None:
         await manager.unregister_worker(worker_id)
 
 
-async def queue_steps(url: str, n: int, claimers: int, engine: Any) -> None:
+async def queue_steps(url: str, n: int, claimers: int, engine: Any, analyze: bool) -> None:
     # Made here, not at import: procrastinate warns about an App in a __main__ module.
     app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=claimers + 1))
     register(app)
@@ -137,6 +137,10 @@ async def queue_steps(url: str, n: int, claimers: int, engine: Any) -> None:
                     )
                 except exceptions.AlreadyEnqueued:
                     pass
+        if analyze:
+            with engine.connect() as c:
+                c.execute(text("ANALYZE procrastinate_jobs, procrastinate_events"))
+                c.commit()
         done = [0]
         with Step(f"claim: fetch + finish (delete), {claimers} claimers", n):
             await asyncio.gather(*(claim(app, n, done) for _ in range(claimers)))
@@ -148,6 +152,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=100_000)
     ap.add_argument("--claimers", type=int, default=4)
+    ap.add_argument(
+        "--analyze", action="store_true", help="ANALYZE the queue's tables before claiming"
+    )
     args = ap.parse_args()
     admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -161,7 +168,7 @@ def main() -> None:
         head = "| step | jobs | wall | wall per job | rate | client CPU per job "
         print(head + "| PostgreSQL CPU per job |")
         print("|---|---|---|---|---|---|---|")
-        asyncio.run(queue_steps(conninfo(engine), args.jobs, args.claimers, engine))
+        asyncio.run(queue_steps(conninfo(engine), args.jobs, args.claimers, engine, args.analyze))
         specs = [
             SourceSpec(f"s{i:06d}", "feed", f"https://host{i:06d}.example/rss", timedelta(hours=1))
             for i in range(args.jobs)

@@ -48,7 +48,7 @@ from monitor.cluster.tasks import CHORES_EVERY, Runtime, register
 from monitor.config import Config
 from monitor.digest.job import due_recipients
 from monitor.errors import MonitorError
-from monitor.store.cluster import chore_due, register_worker
+from monitor.store.cluster import chore_due, register_worker, waiting_jobs
 from monitor.store.engine import describe, transaction
 from monitor.store.lock import worker_lock
 from monitor.store.models import utcnow
@@ -59,6 +59,11 @@ log = logging.getLogger("monitor.cluster")
 
 #: Seconds between attempts to reach the database while it is away.
 RECONNECT_EVERY = 5.0
+#: Crawl jobs waiting in the queue at most: the rest of the due hosts are queued at later
+#: ticks, most overdue first. Taking a job costs PostgreSQL time in proportion to the jobs
+#: waiting (procrastinate's fetch_job checks each one's lock; benchmarks/README.md, the
+#: cluster section), so a cold start with 100,000 due hosts must not queue them all.
+MAX_WAITING = 500
 
 
 class NeedsPostgres(MonitorError):
@@ -247,9 +252,11 @@ class ClusterWorker:
         if app is None or self.stopping.is_set():
             return
         try:
-            hosts, recipients, chores = await asyncio.to_thread(self._due)
+            hosts, waiting, recipients, chores = await asyncio.to_thread(self._due)
             queued = 0
-            for host in hosts:
+            for host in hosts:  # the most overdue first
+                if waiting + queued >= MAX_WAITING:
+                    break
                 queued += await _defer(app, CRAWL_HOST, crawl_lock(host), host=host)
             for name in recipients:
                 queued += await _defer(app, SEND_DIGEST, digest_lock(name), recipient=name)
@@ -261,14 +268,16 @@ class ClusterWorker:
         if queued:
             log.info("queued jobs=%d hosts=%d recipients=%d", queued, len(hosts), len(recipients))
 
-    def _due(self) -> tuple[list[str], list[str], bool]:
+    def _due(self) -> tuple[list[str], int, list[str], bool]:
         now = utcnow()
         with transaction(self.engine) as s:
             due = due_sources(s, [src.name for src in self.config.sources], now)
+            waiting = waiting_jobs(s, CRAWL)
             chores = chore_due(s, DAILY, CHORES_EVERY, now)
-        hosts = sorted({self.host_of[n] for n in due if n in self.host_of})
+        # Hosts in the order of their most overdue source (due_sources' order).
+        hosts = list(dict.fromkeys(self.host_of[n] for n in due if n in self.host_of))
         recipients = [r.name for r, _ in due_recipients(self.config, self.engine, now)]
-        return hosts, recipients, chores
+        return hosts, waiting, recipients, chores
 
     async def recover(self) -> None:
         """Jobs held by a worker without a heartbeat for ``stalled_after`` go back to the

@@ -95,9 +95,9 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
     sources = select_sources(config, names)
     ctx = CrawlContext(config)
     with transaction(ctx.engine) as s:
-        # Runs of other crawls may be running now (a cluster's workers, `monitor crawl`
-        # beside the daemon): only one older than a crawl may take was left by a dead one.
-        stale = utcnow() - config.daemon.crawl_timeout
+        # In a cluster (a worker's child: $MONITOR_WORKER) other workers' crawls run now:
+        # only a run older than a crawl may take was left by a dead one (issue #17).
+        stale = utcnow() - config.daemon.crawl_timeout if os.environ.get("MONITOR_WORKER") else None
         run_id = start_run(s, [src.name for src in sources], os.getpid(), stale_before=stale)
     log.info("crawl started run=%d sources=%d", run_id, len(sources))
     settings = crawl_settings(config, verbose=verbose)

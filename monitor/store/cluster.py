@@ -60,6 +60,18 @@ def register_worker(
     )
 
 
+def waiting_jobs(session: Session, queue: str) -> int:
+    """Jobs of ``queue`` waiting to be taken (scheduled ones included)."""
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo' AND queue_name = :q"
+            ),
+            {"q": queue},
+        ).scalar_one()
+    )
+
+
 def chore_due(session: Session, name: str, every: timedelta, now: datetime) -> bool:
     last = session.execute(
         text("SELECT last_done_at FROM cluster_chores WHERE name = :name"), {"name": name}
