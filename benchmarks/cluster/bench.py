@@ -44,7 +44,7 @@ from monitor.cluster.worker import conninfo  # noqa: E402
 from monitor.domain.sources import SourceSpec  # noqa: E402
 from monitor.store.engine import make_engine, transaction  # noqa: E402
 from monitor.store.migrate import upgrade  # noqa: E402
-from monitor.store.sources import due_sources, sync_sources  # noqa: E402
+from monitor.store.sources import due_source_names, due_sources, sync_sources  # noqa: E402
 
 SERVER = os.environ.get(
     "MONITOR_TEST_POSTGRES", "postgresql+psycopg://monitor:monitor@127.0.0.1:5432/postgres"
@@ -176,9 +176,13 @@ def main() -> None:
         with transaction(engine) as s:
             sync_sources(s, specs)
         names = [x.name for x in specs]
-        with Step("planner's question: due_sources over all sources (1 tick)", 1):
+        with Step("planner's question, by name: due_sources(all names)", 1):
             with transaction(engine) as s:
                 due = due_sources(s, names, datetime.now(UTC))
+        with Step("planner's question as asked: due_source_names (1 tick)", 1):
+            with transaction(engine) as s:
+                due2 = due_source_names(s, datetime.now(UTC))
+        assert len(due) == len(due2)
         print(f"\n(due sources found: {len(due):,})")
     finally:
         engine.dispose()

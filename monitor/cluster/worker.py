@@ -52,7 +52,7 @@ from monitor.store.cluster import chore_due, register_worker, waiting_jobs
 from monitor.store.engine import describe, transaction
 from monitor.store.lock import worker_lock
 from monitor.store.models import utcnow
-from monitor.store.sources import due_sources
+from monitor.store.sources import due_source_names
 from monitor.storeconfig import open_store
 
 log = logging.getLogger("monitor.cluster")
@@ -60,10 +60,10 @@ log = logging.getLogger("monitor.cluster")
 #: Seconds between attempts to reach the database while it is away.
 RECONNECT_EVERY = 5.0
 #: Crawl jobs waiting in the queue at most: the rest of the due hosts are queued at later
-#: ticks, most overdue first. Taking a job costs PostgreSQL time in proportion to the jobs
-#: waiting (procrastinate's fetch_job checks each one's lock; benchmarks/README.md, the
-#: cluster section), so a cold start with 100,000 due hosts must not queue them all.
-MAX_WAITING = 500
+#: ticks, most overdue first. Taking a job costs PostgreSQL more as more jobs wait (1.8 ms
+#: of its CPU per job with 2,000-4,000 waiting, 3.5 ms with 20,000: benchmarks/README.md,
+#: the cluster section), and a cold start with 100,000 due hosts need not queue them all.
+MAX_WAITING = 5000
 
 
 class NeedsPostgres(MonitorError):
@@ -271,7 +271,7 @@ class ClusterWorker:
     def _due(self) -> tuple[list[str], int, list[str], bool]:
         now = utcnow()
         with transaction(self.engine) as s:
-            due = due_sources(s, [src.name for src in self.config.sources], now)
+            due = due_source_names(s, now)  # those no longer configured: not in host_of
             waiting = waiting_jobs(s, CRAWL)
             chores = chore_due(s, DAILY, CHORES_EVERY, now)
         # Hosts in the order of their most overdue source (due_sources' order).
