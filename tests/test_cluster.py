@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from monitor.demo.server import FixtureSite
 from tests.helpers import ROOT, db_query, dispose_engines, run_monitor
@@ -464,3 +465,23 @@ def test_a_worker_waits_for_the_database_and_reconnects(tmp_path: Path, db_url: 
         wait_for(lambda: db_query(beating) == [(2,)], 60, "it to beat again")
         assert w.procs[0].poll() is None
     assert w.procs[0].returncode == 0  # and SIGTERM still ends it cleanly
+
+
+def test_the_planners_question_due_sources_without_names(engine: Engine) -> None:
+    """`due_source_names`: what `due_sources` answers for every stored source, most overdue
+    first, without the list of names (the cluster's timer asks it every tick)."""
+    from monitor.domain.sources import SourceSpec
+    from monitor.store.engine import transaction
+    from monitor.store.models import Source
+    from monitor.store.sources import due_source_names, due_sources, sync_sources
+
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    specs = [SourceSpec(n, "feed", f"http://{n}/rss", timedelta(hours=1)) for n in "abcd"]
+    with transaction(engine) as s:
+        sync_sources(s, specs)
+        for name, next_at in (("a", now + timedelta(minutes=5)), ("b", now - timedelta(hours=2)),
+                              ("c", now - timedelta(hours=1))):  # fmt: skip
+            s.query(Source).filter_by(name=name).update({"next_check_at": next_at})
+    with transaction(engine) as s:
+        assert due_source_names(s, now) == ["d", "b", "c"]  # never checked, then overdue
+        assert due_source_names(s, now) == due_sources(s, "abcd", now)

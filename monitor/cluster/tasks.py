@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from procrastinate import App, JobContext
@@ -46,7 +46,6 @@ class Runtime:
     engine: Engine
     verbose: bool
     hosts: dict[str, tuple[str, ...]]  # host -> the configured sources on it
-    children: set[int] = field(default_factory=set)  # pids of running crawl children
 
 
 def _runtime(context: JobContext) -> Runtime:
@@ -68,7 +67,6 @@ async def crawl_host(context: JobContext, host: str) -> str:
     # is killed with the worker (monitor.crawl.child), so a job retried after a SIGKILL
     # never overlaps the crawl it replaces.
     child = start_crawl(crawl_command(rt.config, due, verbose=rt.verbose))
-    rt.children.add(child.pid)
     timeout = rt.config.daemon.crawl_timeout.total_seconds()
     try:
         while child.poll() is None:
@@ -80,7 +78,6 @@ async def crawl_host(context: JobContext, host: str) -> str:
     finally:
         if child.poll() is None:  # the job was cancelled: the crawl goes with it
             await asyncio.to_thread(terminate, child)
-        rt.children.discard(child.pid)
     seconds = time.monotonic() - started
     log.info(
         "crawl finished host=%s sources=%d exit=%s seconds=%.1f",
