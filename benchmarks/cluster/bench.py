@@ -155,6 +155,7 @@ def main() -> None:
     ap.add_argument(
         "--analyze", action="store_true", help="ANALYZE the queue's tables before claiming"
     )
+    ap.add_argument("--planner-only", action="store_true", help="only the planner's question")
     args = ap.parse_args()
     admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -168,7 +169,10 @@ def main() -> None:
         head = "| step | jobs | wall | wall per job | rate | client CPU per job "
         print(head + "| PostgreSQL CPU per job |")
         print("|---|---|---|---|---|---|---|")
-        asyncio.run(queue_steps(conninfo(engine), args.jobs, args.claimers, engine, args.analyze))
+        if not args.planner_only:
+            asyncio.run(
+                queue_steps(conninfo(engine), args.jobs, args.claimers, engine, args.analyze)
+            )
         specs = [
             SourceSpec(f"s{i:06d}", "feed", f"https://host{i:06d}.example/rss", timedelta(hours=1))
             for i in range(args.jobs)
@@ -176,13 +180,15 @@ def main() -> None:
         with transaction(engine) as s:
             sync_sources(s, specs)
         names = [x.name for x in specs]
-        with Step("planner's question, by name: due_sources(all names)", 1):
-            with transaction(engine) as s:
-                due = due_sources(s, names, datetime.now(UTC))
+        try:
+            with Step("planner's question, by name: due_sources(all names)", 1):
+                with transaction(engine) as s:
+                    due_sources(s, names, datetime.now(UTC))
+        except Exception as exc:  # psycopg takes at most 65,535 parameters a query
+            print(f"  failed: {str(exc).splitlines()[0][:200]}")
         with Step("planner's question as asked: due_source_names (1 tick)", 1):
             with transaction(engine) as s:
-                due2 = due_source_names(s, datetime.now(UTC))
-        assert len(due) == len(due2)
+                due = due_source_names(s, datetime.now(UTC))
         print(f"\n(due sources found: {len(due):,})")
     finally:
         engine.dispose()
