@@ -14,10 +14,13 @@ target_metadata = Base.metadata
 # Full-text search lives outside the ORM (FTS5 on SQLite, a generated tsvector on PostgreSQL),
 # made by migration 0002; autogenerate and `alembic check` must not see it as drift.
 _SEARCH_TABLES = ("articles_fts",)
+# The cluster's queue (procrastinate's schema) and its tables, PostgreSQL only, made by plain
+# SQL in migration 0010.
+_CLUSTER_TABLES = ("procrastinate_", "cluster_")
 
 
 def include_name(name, type_, parent_names):  # type: ignore[no-untyped-def]
-    return not (type_ == "table" and name and name.startswith(_SEARCH_TABLES))
+    return not (type_ == "table" and name and name.startswith(_SEARCH_TABLES + _CLUSTER_TABLES))
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]

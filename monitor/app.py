@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from monitor.backtest import Backtest
     from monitor.query.article import ArticleView
     from monitor.query.stats import Series
+    from monitor.store.cluster import ClusterStatus
     from monitor.store.hits import ListedHit, Page
     from monitor.store.models import CrawlRun, Digest, RecipientState
     from monitor.store.snapshots import SnapshotRow
@@ -100,6 +101,7 @@ class Status:
     recipients: list[RecipientStatus]
     runs: list[CrawlRun]  # the last crawl cycles, newest first
     digests: list[Digest]  # the last digests, newest first
+    cluster: ClusterStatus | None = None  # workers and queue, on a PostgreSQL store (#17)
 
     @property
     def next_crawl(self) -> datetime | None:
@@ -295,8 +297,10 @@ class Monitor:
             return due_sources(s, names, now)
 
     def status(self, now: datetime | None = None) -> Status:
-        """`monitor status`: the daemon, sources, recipients, last crawls and digests."""
+        """`monitor status`: the daemon (or the cluster's workers and queue), sources,
+        recipients, last crawls and digests."""
         from monitor.domain.schedule import following_slot
+        from monitor.store.cluster import cluster_status, has_cluster
         from monitor.store.digests import recent_digests, recipient_states
         from monitor.store.engine import describe
         from monitor.store.lock import daemon_running
@@ -305,7 +309,10 @@ class Monitor:
         now = now or datetime.now(UTC)
         running = daemon_running(self.engine)
         recipients = self.config.recipients
+        cluster = None
         with self.session() as s:
+            if has_cluster(self.engine):
+                cluster = cluster_status(s, now, failed_since=timedelta(days=1))
             runs = recent_runs(s, 5)
             digests = recent_digests(s, 5)
             states = recipient_states(s, [r.name for r in recipients])
@@ -327,6 +334,7 @@ class Monitor:
             ],
             runs=runs,
             digests=digests,
+            cluster=cluster,
         )
 
     # Watchlists
@@ -337,3 +345,32 @@ class Monitor:
 
         with self.session() as s:
             return backtest(s, query, self.config.lists, since=since, keep=keep)
+
+
+def daily_maintenance(config: Config, engine: Engine, now: datetime) -> None:
+    """The daily chores, of `monitor run` and (once for all workers) of the cluster: the
+    planner's statistics, then the archive's retention. A failing step is logged and the
+    other still runs: the next day tries again."""
+    import logging
+
+    from monitor.archive.retention import apply_retention
+    from monitor.store.maintenance import refresh_statistics
+
+    log = logging.getLogger("monitor.maintenance")
+    try:
+        refresh_statistics(engine)
+    except Exception:
+        log.exception("cannot refresh the planner's statistics")
+    a = config.archive
+    try:
+        pruned = apply_retention(engine, a.dir, now, a.keep, a.max_size)
+    except Exception:
+        log.exception("cannot apply the archive's retention")
+        return
+    if pruned.files:
+        log.info(
+            "archive pruned files=%d bytes=%d snapshots=%d",
+            pruned.files,
+            pruned.bytes,
+            pruned.snapshots,
+        )

@@ -644,7 +644,7 @@ class CrawlConfig:
 
 @dataclass(frozen=True)
 class DaemonConfig:
-    """``[daemon]``: `monitor run`."""
+    """``[daemon]``: `monitor run`, and the timer and crawls of `monitor worker`."""
 
     tick: timedelta = option(duration, default="60s", help="how often it asks what is due")
     crawl_timeout: timedelta = option(
@@ -653,6 +653,18 @@ class DaemonConfig:
     broken_after: timedelta = option(
         duration, default="2d", help="a source failing this long is reported as broken"
     )
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """``[cluster]``: `monitor worker`, any number of them on one PostgreSQL (docs/cluster.md)."""
+
+    stalled_after: timedelta = option(
+        duration,
+        default="5m",
+        help="a job whose worker sent no heartbeat for this long is retried by another worker",
+    )
+    crawls: int = option(whole(1), default=1, help="crawl jobs one worker runs at once")
 
 
 def _archive_dir() -> Path:
@@ -699,6 +711,7 @@ class Config:
     daemon: DaemonConfig
     recipients: tuple[Recipient, ...] = ()
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     def recipient(self, name: str) -> Recipient:
         for r in self.recipients:
@@ -731,6 +744,7 @@ TABLES: dict[str, type | None] = {
     "crawl": CrawlConfig,
     "daemon": DaemonConfig,
     "archive": ArchiveConfig,
+    "cluster": ClusterConfig,
 }
 
 
@@ -856,6 +870,9 @@ class _Loader:
             recipients=self.recipients(raw, digest),
             archive=ArchiveConfig(
                 **self.values(ArchiveConfig, self.table(raw, "archive"), "archive")
+            ),
+            cluster=ClusterConfig(
+                **self.values(ClusterConfig, self.table(raw, "cluster"), "cluster")
             ),
         )
 

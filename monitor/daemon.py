@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, timedelta
@@ -22,12 +21,12 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.archive.retention import apply_retention
+from monitor.app import daily_maintenance
 from monitor.config import Config
+from monitor.crawl.child import crawl_command, start_crawl, terminate
 from monitor.digest.job import run_due
 from monitor.store.engine import describe, transaction
 from monitor.store.lock import daemon_lock
-from monitor.store.maintenance import refresh_statistics
 from monitor.store.models import utcnow
 from monitor.store.sources import due_sources
 from monitor.storeconfig import open_store
@@ -40,8 +39,6 @@ DIGEST_CHECK = timedelta(seconds=30)
 #: finds them fresh), then daily.
 STATISTICS_FIRST = timedelta(minutes=10)
 STATISTICS_EVERY = timedelta(days=1)
-#: Seconds a crawl child gets to finish its in-flight items after SIGTERM.
-CHILD_GRACE = 10.0
 
 
 class Daemon:
@@ -133,23 +130,7 @@ class Daemon:
         """The daily maintenance: the planner's statistics, then the archive's retention."""
         if self.stopping.is_set():
             return
-        try:
-            refresh_statistics(self.engine)
-        except Exception:
-            log.exception("cannot refresh the planner's statistics")
-        a = self.config.archive
-        try:
-            pruned = apply_retention(self.engine, a.dir, utcnow(), a.keep, a.max_size)
-        except Exception:
-            log.exception("cannot apply the archive's retention")
-            return
-        if pruned.files:
-            log.info(
-                "archive pruned files=%d bytes=%d snapshots=%d",
-                pruned.files,
-                pruned.bytes,
-                pruned.snapshots,
-            )
+        daily_maintenance(self.config, self.engine, utcnow())
 
     def crawl_due(self) -> None:
         if self.stopping.is_set():
@@ -163,16 +144,10 @@ class Daemon:
         if not due:
             return
         log.info("cycle started sources=%s", ",".join(due))
-        cmd = [sys.executable, "-m", "monitor"]
-        if self.config.path:
-            cmd += ["--config", str(self.config.path)]
-        if self.verbose:
-            cmd.append("--verbose")
-        cmd.append("crawl")
-        for name in due:
-            cmd += ["--source", name]
         started = time.monotonic()
-        self.child = subprocess.Popen(cmd, start_new_session=True)
+        # Started from a scheduler thread, which lives until the daemon stops (and stops
+        # the child first): the child's death-with-parent signal follows that thread.
+        self.child = start_crawl(crawl_command(self.config, due, verbose=self.verbose))
         try:
             rc = self._wait_child(self.child)
         finally:
@@ -192,26 +167,15 @@ class Daemon:
                 return None  # _stop_child ends it
             if time.monotonic() > deadline:
                 log.error("crawl timed out after %.0fs; stopping it", timeout)
-                self._terminate(child)
+                terminate(child)
                 break
             time.sleep(0.2)
         return child.returncode
 
     def _stop_child(self) -> None:
         child = self.child
-        if child is not None and child.poll() is None:
-            self._terminate(child)
-
-    def _terminate(self, child: subprocess.Popen[bytes]) -> None:
-        """SIGTERM lets Scrapy finish items in flight (each is committed on its own);
-        SIGKILL after the grace period. Either way the store stays consistent."""
-        child.send_signal(signal.SIGTERM)
-        try:
-            child.wait(CHILD_GRACE)
-        except subprocess.TimeoutExpired:
-            log.warning("crawl did not stop in %.0fs; killing it", CHILD_GRACE)
-            child.kill()
-            child.wait()
+        if child is not None:
+            terminate(child)
 
     def digests_due(self) -> None:
         if self.stopping.is_set():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 
@@ -13,8 +14,14 @@ def setup_logging(verbose: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if not verbose:
         handler.addFilter(_LibraryNoise())
+    # A cluster's worker names itself in $MONITOR_WORKER, which its crawl children inherit:
+    # every line of a worker's log says which worker wrote it (issue #17).
+    worker = os.environ.get("MONITOR_WORKER", "").replace("%", "")
+    tag = f" worker={worker}" if worker else ""
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+        logging.Formatter(
+            f"%(asctime)s %(levelname)s{tag} %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
+        )
     )
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -45,7 +45,8 @@ def db_url(
         monkeypatch.setenv("MONITOR_DATABASE_URL", url)
         yield url
         return
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    # pre-ping: the test that restarts the server (test_cluster) leaves it a dead connection.
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     name = f"monitor_test_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
     try:
         with admin.connect() as c:

@@ -192,7 +192,9 @@ def test_the_daemons_statistics_job_gathers_them_and_outlives_a_failure(
     def broken(engine: object) -> float:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(monitor.daemon, "refresh_statistics", broken)
+    import monitor.store.maintenance  # the daily chores are monitor.app.daily_maintenance
+
+    monkeypatch.setattr(monitor.store.maintenance, "refresh_statistics", broken)
     daemon.refresh_statistics()  # logged, not raised
     assert "cannot refresh the planner's statistics" in caplog.text
     daemon.engine.dispose()

@@ -54,3 +54,26 @@ def test_many_quiet_sources_a_line_each_for_title_and_totals() -> None:
         "crawl run 7: 0 new articles, 0 new hits in 3.0s",
         "100 sources: 0 failed, 100 ok with no news (not listed); 0 article pages fetched.",
     ]
+
+
+def test_the_cluster_in_status_workers_queue_and_failed_jobs() -> None:
+    """`monitor status` on a cluster: a row per queue worker, the queue's wait, failures."""
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.render.reports import print_cluster
+    from monitor.store.cluster import ClusterStatus, FailedJob, WorkerRow
+
+    t = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    workers = [
+        WorkerRow("a:11", "a", 11, "crawl", t, t, ("crawl_host(host=bbc.com)",)),
+        WorkerRow("a:11", "a", 11, "control", t, t, ()),
+        WorkerRow("b:22", "b", 22, "crawl", t, t, ()),
+    ]
+    failed = [FailedJob("crawl_host", {"host": "dw.com"}, "failed", t)]
+    out = io.StringIO()
+    print_cluster(ClusterStatus(workers, 4, timedelta(seconds=300), 1, failed), out)
+    text = out.getvalue()
+    assert "cluster:  2 workers on 2 hosts; queue: 4 waiting (the oldest for 5m)" in text
+    assert "1 running; failed in the last day: 1" in text
+    assert "crawl_host(host=bbc.com)" in text and "b:22" in text
+    assert "failed at 2026-11-20 10:00 UTC: crawl_host(host=dw.com)" in text

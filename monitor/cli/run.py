@@ -1,4 +1,5 @@
-"""What runs: the daemon, one crawl, the web view's server, the offline demo."""
+"""What runs: the daemon, a cluster's worker, one crawl, the web view's server, the offline
+demo."""
 
 from __future__ import annotations
 
@@ -18,6 +19,32 @@ def run(state: State) -> None:
     from monitor.daemon import Daemon
 
     sys.exit(Daemon(state.config, verbose=state.verbose).run())
+
+
+@click.command("worker")
+@pass_state
+@reports_errors
+def worker(state: State) -> None:
+    """Run one worker of a cluster: any number of them, on any machines, share one
+    PostgreSQL store ([database] url) and the same configuration.
+
+    Each worker crawls due sources (one crawl per host at a time across the cluster), sends
+    due digests and runs the daily chores; the job queue in PostgreSQL makes each happen
+    once, whichever worker notices it. Jobs of a worker gone silent for [cluster]
+    stalled_after are taken over by another. SIGTERM or Ctrl-C: running jobs end, then it
+    exits. If the database goes away the worker waits and reconnects.
+
+    Refuses SQLite (use `monitor run`) and a store where `monitor run` is running.
+    See docs/cluster.md.
+    """
+    import os
+
+    from monitor.cluster.worker import ClusterWorker, worker_name
+    from monitor.logs import setup_logging
+
+    os.environ["MONITOR_WORKER"] = worker_name()  # in its log lines and its children's
+    setup_logging(state.verbose)
+    sys.exit(ClusterWorker(state.config, verbose=state.verbose).run())
 
 
 @click.command("crawl")
@@ -91,4 +118,4 @@ def demo(state: State, target: Path | None) -> None:
     sys.exit(run_demo(target, verbose=state.verbose))
 
 
-COMMANDS = [run, crawl, web, demo]
+COMMANDS = [run, worker, crawl, web, demo]

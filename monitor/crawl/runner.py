@@ -19,6 +19,7 @@ from monitor.crawl.context import CrawlContext, CrawlTally, set_context
 from monitor.crawl.settings import crawl_settings
 from monitor.logs import quiet_libraries
 from monitor.store.engine import transaction
+from monitor.store.models import utcnow
 from monitor.store.runs import finish_run, start_run
 from monitor.store.sources import record_source_result
 
@@ -94,7 +95,10 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
     sources = select_sources(config, names)
     ctx = CrawlContext(config)
     with transaction(ctx.engine) as s:
-        run_id = start_run(s, [src.name for src in sources], os.getpid())
+        # In a cluster (a worker's child: $MONITOR_WORKER) other workers' crawls run now:
+        # only a run older than a crawl may take was left by a dead one (issue #17).
+        stale = utcnow() - config.daemon.crawl_timeout if os.environ.get("MONITOR_WORKER") else None
+        run_id = start_run(s, [src.name for src in sources], os.getpid(), stale_before=stale)
     log.info("crawl started run=%d sources=%d", run_id, len(sources))
     settings = crawl_settings(config, verbose=verbose)
     set_context(ctx)

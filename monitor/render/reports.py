@@ -15,6 +15,7 @@ from monitor.render.console import console, line, when
 if TYPE_CHECKING:
     from monitor.app import Status
     from monitor.digest.job import DigestOutcome
+    from monitor.store.cluster import ClusterStatus
 
 
 def print_status(status: Status, out: IO[str] = sys.stdout) -> None:
@@ -26,14 +27,19 @@ def print_status(status: Status, out: IO[str] = sys.stdout) -> None:
         con.print(text, markup=False, highlight=False)
 
     say(f"database: {status.database}")
+    workers = status.cluster.workers if status.cluster else []
     say(
         "daemon:   "
         + (
             f"running ({status.daemon})"
             if status.daemon
-            else "not running (start it with `monitor run`)"
+            else "not running (the cluster's workers run instead)"
+            if workers
+            else "not running (start it with `monitor run`, or `monitor worker`s)"
         )
     )
+    if status.cluster is not None:
+        print_cluster(status.cluster, out)
     nxt = status.next_crawl
     say("next crawl: " + (when(nxt) + " UTC" if nxt else "at once (never checked)"))
     if not status.recipients:
@@ -85,6 +91,44 @@ def print_status(status: Status, out: IO[str] = sys.stdout) -> None:
             f"digest {dg.id} to {dg.recipient or '(all)'} at {when(dg.created_at)} UTC: "
             f"{dg.status}, {dg.hit_count} hits" + (f" ({dg.error})" if dg.error else "")
         )
+
+
+def print_cluster(cluster: ClusterStatus, out: IO[str] = sys.stdout) -> None:
+    """The workers (one row per queue worker: each process has a crawl and a control one),
+    the queue, and the jobs that failed in the last day."""
+    con = console(out)
+
+    def say(text: str) -> None:
+        con.print(text, markup=False, highlight=False)
+
+    processes = {(w.host, w.pid) for w in cluster.workers}
+    wait = cluster.oldest_wait
+    say(
+        f"cluster:  {len(processes)} workers on {len({h for h, _ in processes})} hosts; "
+        f"queue: {cluster.waiting} waiting"
+        + (f" (the oldest for {_seconds(wait.total_seconds())})" if wait is not None else "")
+        + f", {cluster.running} running; failed in the last day: {len(cluster.failed)}"
+    )
+    if cluster.workers:
+        table = Table(title="workers")
+        for col in ("worker", "queue", "started (UTC)", "last heartbeat (UTC)", "running"):
+            table.add_column(col)
+        for w in cluster.workers:
+            table.add_row(
+                w.name,
+                w.role,
+                when(w.started_at),
+                w.last_heartbeat.strftime("%Y-%m-%d %H:%M:%S"),
+                ", ".join(w.jobs) or "-",
+            )
+        con.print(table)
+    for f in cluster.failed:
+        args = ", ".join(f"{k}={v}" for k, v in sorted(f.args.items()))
+        say(f"  {f.status} at {when(f.at)} UTC: {f.task}({args})")
+
+
+def _seconds(s: float) -> str:
+    return f"{s:.0f}s" if s < 120 else f"{s / 60:.0f}m" if s < 7200 else f"{s / 3600:.1f}h"
 
 
 #: Above this many sources the summary lists only those that failed or had news.

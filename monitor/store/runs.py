@@ -4,6 +4,7 @@ its errors, for `monitor status`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -11,9 +12,16 @@ from sqlalchemy.orm import Session
 from monitor.store.models import CrawlRun, utcnow
 
 
-def start_run(session: Session, sources: Sequence[str], pid: int) -> int:
-    # A run left "running" by a killed process is closed here, so status stays truthful.
-    session.execute(update(CrawlRun).where(CrawlRun.status == "running").values(status="aborted"))
+def start_run(
+    session: Session, sources: Sequence[str], pid: int, *, stale_before: datetime | None = None
+) -> int:
+    """A new run. Runs left "running" are closed as aborted, so status stays truthful: all
+    of them, or (``stale_before``) those started before it, when runs of other processes
+    may be running now (the workers of a cluster crawl side by side, issue #17)."""
+    stale = CrawlRun.status == "running"
+    if stale_before is not None:
+        stale = stale & (CrawlRun.started_at < stale_before)
+    session.execute(update(CrawlRun).where(stale).values(status="aborted"))
     run = CrawlRun(
         sources=list(sources),
         errors=[],
