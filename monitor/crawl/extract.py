@@ -166,13 +166,14 @@ def analyse_article(html: bytes, item: ArticleData, url: str, matcher: Matcher) 
     back with the feed's data only (analysed as such), with that in ``fetch_error``
     (``monitor.crawl.walls``; a challenge is not extracted at all). Judged here, beside the
     extraction, not in the crawl process."""
-    if walls.challenge(html):
-        item.fetch_error = walls.page_trouble(html, None)
+    head = walls.page_head(html)
+    if walls.challenge(html, head):
+        item.fetch_error = walls.CHALLENGE
         return analyse_fields(item, matcher, item.lang)
     # htmldate's search for a page without a date in its meta tags (5 ms such a page) only
     # when the feed gave none: the feed's date comes first.
     found = extract_article(html, url, find_date=item.published_at is None)
-    trouble = walls.page_trouble(html, found.text)
+    trouble = walls.text_trouble(head, found.text)
     if trouble:
         item.fetch_error = trouble
         return analyse_fields(item, matcher, item.lang)

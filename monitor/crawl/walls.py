@@ -60,15 +60,17 @@ _SHORT = 1000  # characters: a consent dialog's text, not an article with a bann
 _HEAD = 65536  # walls say what they are early; an article is not scanned to its end
 BLOCKED = "Blocked"
 THIN = "Thin"
+CHALLENGE = f"{BLOCKED}: the page is a bot challenge (answered 200); tried again later"
 
 
-def _head(body: bytes) -> bytes:
+def page_head(body: bytes) -> bytes:
+    """What the checks read: the page's first bytes, lower-cased (made once a page)."""
     return body[:_HEAD].lower()
 
 
 def challenge(body: bytes, head: bytes | None = None) -> bool:
     """A bot challenge, whatever else the page holds (``head``: ``body``'s, if made)."""
-    head = _head(body) if head is None else head
+    head = page_head(body) if head is None else head
     if any(m in head for m in _CHALLENGE_MARKERS):
         return True
     at = head.find(b"<title>")
@@ -88,9 +90,15 @@ def _consent(head: bytes) -> bool:
 def page_trouble(body: bytes, text: str | None) -> str | None:
     """Why the page is not an article: "Blocked: ..." (a challenge, or a consent wall with
     no text), "Thin: ..." (no text), or None (an article)."""
-    head = _head(body)
+    head = page_head(body)
     if challenge(body, head):
-        return f"{BLOCKED}: the page is a bot challenge (answered 200); tried again later"
+        return CHALLENGE
+    return text_trouble(head, text)
+
+
+def text_trouble(head: bytes, text: str | None) -> str | None:
+    """``page_trouble`` of a page known to be no challenge, from its ``head`` (the
+    extraction worker checks for a challenge before it extracts, then this after)."""
     text = (text or "").strip()
     consent = _consent(head)
     thin = len(text.split()) < THIN_WORDS
