@@ -283,6 +283,12 @@ def _crawling_workers() -> list[tuple[int, str]]:
     ]
 
 
+def _worker_crawling(host: str) -> int:
+    """The pid of the worker that crawls ``host``, once one does."""
+    wait_for(lambda: any(h == host for _, h in _crawling_workers()), 60, "a crawl")
+    return next(p for p, h in _crawling_workers() if h == host)
+
+
 def _children(pid: int) -> list[int]:
     """The processes ``pid`` started (its crawl children), from /proc."""
     out = []
@@ -313,8 +319,7 @@ def test_three_workers_crawl_each_source_once_politely_and_send_each_digest_once
     ):
         w.start(3)
         # SIGTERM to the worker crawling the slow host, while it crawls it.
-        wait_for(lambda: any(h == _host(0) for _, h in _crawling_workers()), 60, "a crawl")
-        pid = next(p for p, h in _crawling_workers() if h == _host(0))
+        pid = _worker_crawling(_host(0))
         k = w.index_of(pid)
         w.procs[k].send_signal(signal.SIGTERM)
         assert w.procs[k].wait(60) == 0
@@ -357,8 +362,7 @@ def test_a_worker_killed_mid_crawl_costs_nothing(tmp_path: Path, db_url: str) ->
         workers(_cluster_config(tmp_path, web), tmp_path) as w,
     ):
         w.start(3)
-        wait_for(lambda: any(h == _host(0) for _, h in _crawling_workers()), 60, "a crawl")
-        pid = next(p for p, h in _crawling_workers() if h == _host(0))
+        pid = _worker_crawling(_host(0))
         wait_for(lambda: _children(pid), 10, "its crawl child")
         wait_for(lambda: web.article_requests(0), 30, "the crawl under way")
         children = _children(pid)
