@@ -222,6 +222,8 @@ class SourceSpider(scrapy.Spider):
         return fetch, seen
 
     def article_requests(self, source: Source, entries: list[Entry]) -> Iterator[scrapy.Request]:
+        if entries:  # pages are on the way: the extraction workers start meanwhile
+            self.ctx.extractor.start()
         for entry in entries:
             yield scrapy.Request(
                 entry.link,
@@ -277,6 +279,7 @@ class SourceSpider(scrapy.Spider):
 
     def recheck_request(self, due: DueRecheck) -> scrapy.Request:
         """A stored article fetched again, conditionally: 304, 404 and 410 are answers."""
+        self.ctx.extractor.start()  # the page may come back changed
         headers = {}
         if due.etag:
             headers["If-None-Match"] = due.etag

@@ -59,6 +59,30 @@ def test_pool_gives_the_same_result_as_inline() -> None:
     assert pooled == extract_article(html(), BASE + PATH + ".html")
 
 
+def test_workers_start_in_the_background_once() -> None:
+    """``start`` returns at once (the fork server loads trafilatura and the language model,
+    about a second, in a thread of its own, not in the crawl's reactor), starts each worker
+    once however often it is called, and the first page then goes to workers that exist."""
+    pool = ExtractorPool(workers=2)
+    try:
+        pool.start()
+        first = pool.started()
+        assert first is not None
+        pool.start()
+        assert pool.started() is first  # one start, not one per call
+        first.result(timeout=120)
+        pids = pool.worker_pids()
+        assert len(pids) == 2
+        assert asyncio.run(pool.extract(html(), BASE + PATH + ".html")).title
+        assert pool.worker_pids() == pids  # the page went to the started workers
+    finally:
+        pool.close()
+    assert pool.started() is None and pool.worker_pids() == set()
+    inline = ExtractorPool(workers=0)
+    inline.start()  # nothing to start: extraction runs in the caller
+    assert inline.started() is None
+
+
 WATCHLISTS = {
     "caspian": "Caspian",
     "drones": "drone*",

@@ -53,7 +53,13 @@ from monitor.store.models import (
     Source,
     UTCDateTime,
 )
-from monitor.store.sources import due_sources, record_source_result, source_rows, sync_sources
+from monitor.store.sources import (
+    due_sources,
+    never_checked,
+    record_source_result,
+    source_rows,
+    sync_sources,
+)
 from monitor.store.upsert import any_of, insert_rows
 
 MATCHER = Matcher({"iran": "Iran", "russia": "Russia"})
@@ -325,7 +331,9 @@ def test_source_results_and_due(store: Engine) -> None:
     now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     with transaction(store) as s:
         assert due_sources(s, ["wire", "other"], now) == ["other", "wire"]  # never checked
+        assert never_checked(s, ["wire"]) and never_checked(s, ["wire", "other"])
         record_source_result(s, "wire", error=None, entries=10, now=now)
+        assert not never_checked(s, ["wire"]) and never_checked(s, ["wire", "other"])
         record_source_result(s, "other", error="HttpError: HTTP 500", entries=None, now=now)
         record_source_result(s, "other", error="HttpError: HTTP 502", entries=None, now=now)
     with transaction(store) as s:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
@@ -237,21 +239,58 @@ class ExtractorPool:
         )
         self._matcher: Matcher | None = None  # inline only
         self._pool: Executor | None = None
+        self._lock = threading.Lock()
+        self._ready: Future[None] | None = None  # the workers started (``start``)
+
+    def start(self) -> None:
+        """Start the workers in the background, so that they are ready when the first page
+        arrives. The fork server first loads trafilatura and the language model (about a
+        second), and the first worker exists only after it: started from the reactor's
+        thread, that second would block the whole crawl."""
+        with self._lock:
+            if self.workers <= 0 or self._ready is not None:
+                return
+            ready: Future[None] = Future()
+            self._ready = ready
+        threading.Thread(
+            target=self._start_workers, args=(ready,), name="extraction-start", daemon=True
+        ).start()
+
+    def started(self) -> Future[None] | None:
+        """Done once the workers run (None: not started, or ``workers = 0``)."""
+        return self._ready
+
+    def worker_pids(self) -> set[int]:
+        with self._lock:
+            pool = self._pool
+        return {p.pid for p in getattr(pool, "_processes", {}).values()} if pool else set()
+
+    def _start_workers(self, ready: Future[None]) -> None:
+        try:
+            pool = self._executor()
+            for fut in [pool.submit(os.getpid) for _ in range(self.workers)]:
+                fut.result()  # each submit starts a worker while none is idle
+            ready.set_result(None)
+        except BaseException as exc:  # handed to whoever awaits the workers
+            ready.set_exception(exc)
 
     def _executor(self) -> Executor:
-        if self._pool is None:
-            # Not fork: the crawl process runs a reactor and threads. A fork server (a fresh
-            # process) loads what every worker needs once (monitor.crawl.preload), and the
-            # workers forked from it share those pages: about 90 MB less for two workers
-            # than spawning each.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["monitor.crawl.preload"])
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=context,
-                initializer=_init_worker,
-                initargs=self._matcher_args,
-            )
+        with self._lock:
+            return self._pool or self._new_pool()
+
+    def _new_pool(self) -> Executor:
+        # Not fork: the crawl process runs a reactor and threads. A fork server (a fresh
+        # process) loads what every worker needs once (monitor.crawl.preload), and the
+        # workers forked from it share those pages: about 90 MB less for two workers
+        # than spawning each.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["monitor.crawl.preload"])
+        self._pool = ProcessPoolExecutor(
+            self.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=self._matcher_args,
+        )
         return self._pool
 
     async def extract(self, html: bytes, url: str) -> Extracted:
@@ -282,6 +321,9 @@ class ExtractorPool:
             return fn(*args)
         for attempt in (1, 2):
             try:
+                self.start()
+                assert self._ready is not None
+                await asyncio.wrap_future(self._ready)
                 fut = self._executor().submit(fn, *args)
                 return await asyncio.wrap_future(fut)
             except BrokenProcessPool:
@@ -291,6 +333,7 @@ class ExtractorPool:
         raise RuntimeError("extraction workers keep dying")
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            pool, self._pool, self._ready = self._pool, None, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)

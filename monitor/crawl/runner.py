@@ -21,7 +21,7 @@ from monitor.logs import quiet_libraries
 from monitor.store.engine import transaction
 from monitor.store.models import utcnow
 from monitor.store.runs import finish_run, start_run
-from monitor.store.sources import record_source_result
+from monitor.store.sources import never_checked, record_source_result
 
 log = logging.getLogger("monitor.crawl")
 
@@ -99,6 +99,10 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
         # only a run older than a crawl may take was left by a dead one (issue #17).
         stale = utcnow() - config.daemon.crawl_timeout if os.environ.get("MONITOR_WORKER") else None
         run_id = start_run(s, [src.name for src in sources], os.getpid(), stale_before=stale)
+        if never_checked(s, [src.name for src in sources]):
+            # Their feeds list articles we do not have: the extraction workers start now,
+            # beside the first requests, rather than with the first page (spiders.base).
+            ctx.extractor.start()
     log.info("crawl started run=%d sources=%d", run_id, len(sources))
     settings = crawl_settings(config, verbose=verbose)
     set_context(ctx)

@@ -53,7 +53,10 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
 
 
 def shingles(text: str) -> set[bytes]:
-    words = _WORDS.findall(fold(text))
+    return _shingles(_WORDS.findall(fold(text)))
+
+
+def _shingles(words: list[str]) -> set[bytes]:
     return {
         " ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1)
     }
@@ -69,12 +72,12 @@ def signature(text: str | None) -> bytes | None:
     are signed (``monitor.crawl.extract``)."""
     import numpy as np
 
-    if not text or len(_WORDS.findall(text)) < MIN_WORDS:
+    words = _WORDS.findall(fold(text)) if text else []
+    if len(words) < MIN_WORDS:
         return None
-    found = shingles(text)
-    hv = np.fromiter(
-        (int.from_bytes(sha1(s).digest()[:4], "little") for s in found), np.uint32, len(found)
-    )
+    found = _shingles(words)
+    # The first 4 bytes of each shingle's sha1 as little-endian uint32s, read in one go.
+    hv = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in found]), "<u4")
     a, b = _permutations()
     values = np.full(NUM_PERM, 0xFFFFFFFF, np.uint32)  # datasketch's empty sketch
     if len(hv):

@@ -135,6 +135,14 @@ def record_source_result(
     src.next_check_at = now + failure_delay(interval, src.consecutive_failures, retry_after)
 
 
+def never_checked(session: Session, names: Collection[str]) -> bool:
+    """Whether one of these sources was never checked (asked without the names as
+    parameters: a crawl may have more than a query takes)."""
+    new = session.scalars(select(Source.name).where(Source.last_checked_at.is_(None)))
+    wanted = set(names)
+    return any(name in wanted for name in new)
+
+
 def sources_named(session: Session, names: Collection[str]) -> dict[str, Source]:
     """The rows of these sources, in one query (the crawl records a batch of checks at a
     time: one query and one flushed UPDATE each was a fifth of a warm cycle's CPU)."""
