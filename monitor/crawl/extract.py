@@ -267,7 +267,11 @@ class ExtractorPool:
 
     def _start_workers(self, ready: Future[None]) -> None:
         try:
-            pool = self._executor()
+            with self._lock:
+                if self._ready is not ready:  # closed meanwhile: start nothing
+                    ready.cancel()
+                    return
+                pool = self._pool or self._new_pool()
             for fut in [pool.submit(os.getpid) for _ in range(self.workers)]:
                 fut.result()  # each submit starts a worker while none is idle
             ready.set_result(None)
