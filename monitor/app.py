@@ -354,13 +354,20 @@ def daily_maintenance(config: Config, engine: Engine, now: datetime) -> None:
     import logging
 
     from monitor.archive.retention import apply_retention
+    from monitor.store.engine import transaction
     from monitor.store.maintenance import refresh_statistics
+    from monitor.store.robots import prune_robots
 
     log = logging.getLogger("monitor.maintenance")
     try:
         refresh_statistics(engine)
     except Exception:
         log.exception("cannot refresh the planner's statistics")
+    try:
+        with transaction(engine) as s:
+            prune_robots(s, now)
+    except Exception:
+        log.exception("cannot forget the robots.txt files kept too long")
     a = config.archive
     try:
         pruned = apply_retention(engine, a.dir, now, a.keep, a.max_size)

@@ -217,6 +217,84 @@ def test_scrapy_crawl_command_from_the_repository_root(tmp_path: Path, site: Fix
     assert len(db_query("SELECT id FROM hits")) == 3
 
 
+def test_robots_txt_kept_for_a_day(tmp_path: Path, site: FixtureSite) -> None:
+    """The crawls of the next 24 hours read the host's robots.txt from the store (RFC 9309
+    lets a crawler cache it that long): no request for it, and its rules still hold."""
+    import os
+
+    from sqlalchemy import select, update
+
+    from monitor.store.engine import make_engine, transaction
+    from monitor.store.models import RobotsTxt
+
+    config = write_config(
+        tmp_path,
+        feed("rss", site.url("/feeds/rss2.xml")) + feed("private", site.url("/private/feed.xml")),
+    )
+    first = run_monitor("crawl", config=config)
+    assert first.returncode == 0, first.stderr
+    assert site.requests.count("/robots.txt") == 1
+    [(host, status)] = db_query("SELECT host, status FROM robots_txt")
+    assert host == site.url("/").split("/")[2] and status == 200
+
+    del site.requests[:]
+    second = run_monitor("crawl", config=config)
+    assert second.returncode == 0, second.stderr
+    assert "/robots.txt" not in site.requests and "/feeds/rss2.xml" in site.requests
+    assert "/private/feed.xml" not in site.requests  # the kept rules are obeyed
+    assert dict(db_query("SELECT name, last_error FROM sources"))["private"].startswith(
+        "RobotsTxtForbidden:"
+    )
+
+    # A day later (the copy made a day earlier: the state at a given time) it is asked again.
+    engine = make_engine(os.environ["MONITOR_DATABASE_URL"])
+    with transaction(engine) as s:
+        fetched = s.scalar(select(RobotsTxt.fetched_at))
+        assert fetched is not None
+        s.execute(update(RobotsTxt).values(fetched_at=fetched - timedelta(hours=24)))
+    engine.dispose()
+    del site.requests[:]
+    third = run_monitor("crawl", config=config)
+    assert third.returncode == 0, third.stderr
+    assert site.requests.count("/robots.txt") == 1
+
+
+def test_robots_txt_server_error_is_asked_again(tmp_path: Path, site_dir: Path) -> None:
+    """A 5xx for robots.txt is not kept: the next crawl asks again."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    feed_body = (site_dir / "feeds" / "rss2.xml").read_bytes()
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            if self.path == "/robots.txt":
+                self.send_response(503)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.end_headers()
+            self.wfile.write(feed_body.replace(b"{{BASE}}", b"http://127.0.0.1:1"))
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+        config = write_config(tmp_path, feed("down", url))
+        for _ in range(2):
+            assert run_monitor("crawl", config=config).returncode == 0
+    finally:
+        server.shutdown()
+    assert asked.count("/robots.txt") >= 2  # once per crawl at least (Scrapy retries a 503)
+    assert db_query("SELECT host FROM robots_txt") == []
+
+
 def test_scrapy_crawl_command_applies_the_crawl_options(
     tmp_path: Path, site: FixtureSite, site_dir: Path
 ) -> None:

@@ -157,15 +157,15 @@ def test_site_sources_find_every_article_whichever_way_the_site_offers_them(
     assert again.returncode == 0, again.stderr
     assert db_query("SELECT name, discovered_at FROM sources ORDER BY name") == before
     conventional = sites.servers["conventional"].requests[requests["conventional"] :]
-    # One request for what the site source uses, not its homepage too (robots.txt: Scrapy's
-    # robots middleware, once per host and crawl).
-    assert sorted(conventional) == ["/robots.txt", "/sitemap_news.xml"]
+    # One request for what the site source uses, not its homepage too, and not robots.txt
+    # (the first crawl's is kept for a day: monitor.crawl.robots).
+    assert sorted(conventional) == ["/sitemap_news.xml"]
     feedsite = sites.servers["feedsite"].requests[requests["feedsite"] :]
-    assert sorted(feedsite) == ["/robots.txt", "/rss.xml"]
+    assert sorted(feedsite) == ["/rss.xml"]
     feedplus = sites.servers["feedplus"].requests[requests["feedplus"] :]
-    assert sorted(feedplus) == ["/news-sitemap.xml", "/robots.txt", "/rss.xml"]
+    assert sorted(feedplus) == ["/news-sitemap.xml", "/rss.xml"]
     homepage = sites.servers["homepage"].requests[requests["homepage"] :]
-    assert sorted(homepage) == ["/", "/robots.txt"]
+    assert sorted(homepage) == ["/"]
     # A sitemap is asked for conditionally, as a feed is: unchanged, it is a 304.
     assert sites.servers["gzsite"].responses[-1] == ("/news.xml.gz", 304)
     # The blocked and thin pages are tried again.

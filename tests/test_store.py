@@ -791,3 +791,24 @@ def test_rarely_publishing_source_is_checked_less_often_and_recovers(store: Engi
         record_source_result(s, "other", error=None, entries=0, now=now)
         src = s.scalars(select(Source).where(Source.name == "other")).one()
         assert src.next_check_at == now + timedelta(seconds=60)
+
+
+def test_robots_txt_kept_a_day_then_forgotten(store: Engine) -> None:
+    from monitor.store.robots import MAX_BYTES, fresh_robots, prune_robots, save_robots
+
+    at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    huge = b"User-agent: *\nDisallow: /private/\n" + b"#" * (2 * MAX_BYTES)
+    with transaction(store) as s:
+        save_robots(s, "news.test:8080", 200, huge, at)
+        save_robots(s, "gone.test", 404, b"", at - timedelta(hours=30))
+    with transaction(store) as s:
+        kept = fresh_robots(s, "news.test:8080", at + timedelta(hours=23))
+        assert kept is not None and kept.startswith(b"User-agent") and len(kept) == MAX_BYTES
+        assert fresh_robots(s, "news.test:8080", at + timedelta(hours=24)) is None  # too old
+        assert fresh_robots(s, "gone.test", at) is None
+        assert fresh_robots(s, "other.test", at) is None
+        save_robots(s, "news.test:8080", 200, b"", at + timedelta(hours=25))  # fetched again
+    with transaction(store) as s:
+        assert fresh_robots(s, "news.test:8080", at + timedelta(hours=26)) == b""
+        assert prune_robots(s, at + timedelta(hours=26)) == 1  # gone.test's copy
+        assert fresh_robots(s, "news.test:8080", at + timedelta(hours=26)) == b""

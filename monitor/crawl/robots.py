@@ -1,5 +1,5 @@
-"""robots.txt, obeyed by every request, including those that wait for the file, and fetched
-once per host per crawl.
+"""robots.txt, obeyed by every request, including those that wait for the file; fetched at
+most once per host per crawl, and kept in the store for the crawls of the next 24 hours.
 
 Scrapy 2.19's RobotsTxtMiddleware lets every request to a host wait on one Deferred for its
 robots.txt, but awaiting a Deferred as a future consumes its result: the first waiter gets
@@ -10,29 +10,67 @@ is stored per host, so a waiter that got None reads it from there.
 The feed and section spiders are two crawlers in one process, each with its own middleware:
 they share one table of parsers (the crawl's context), so a host's robots.txt is fetched by
 whichever asks first and the other waits for it, instead of once per crawler.
+
+Between crawls (a daemon's cycle every few minutes, each a process of its own), the file
+comes from the store (``monitor.store.robots``) while it is under a day old, as RFC 9309
+allows: one request per host a day instead of one per crawl, and no wait for it. Answers
+2xx and 4xx are kept (a 4xx means no rules); a 5xx or a failed fetch is asked again by the
+next crawl.
 """
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _Scrapy
-from scrapy.http import Request
+from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
 from monitor.crawl.context import context_for
+from monitor.errors import StorageError
+from monitor.store.engine import transaction
+from monitor.store.robots import fresh_robots, save_robots
+
+log = logging.getLogger("monitor.crawl")
 
 
 class RobotsTxtMiddleware(_Scrapy):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)  # raises NotConfigured when robots.txt is not obeyed
-        self._parsers = context_for(crawler).robots
+        self._ctx = context_for(crawler)
+        self._parsers = self._ctx.robots
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            kept = self._kept(netloc)
+            if kept is not None:
+                self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, kept)
+                self._stats.inc_value("robotstxt/kept")
         parser = await super().robot_parser(request)
         if parser is None:
-            stored = self._parsers.get(urlparse_cached(request).netloc)
+            stored = self._parsers.get(netloc)
             if stored is not None and not isinstance(stored, Deferred):
                 return stored
         return parser
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        await super()._parse_robots(response, netloc, request)
+        if response.status < 500:
+            try:
+                with transaction(self._ctx.engine) as s:
+                    save_robots(s, netloc, response.status, response.body, self._ctx.now())
+            except StorageError as exc:  # the next crawl fetches it again
+                log.warning("robots.txt not kept host=%s error=%s", netloc, exc)
+
+    def _kept(self, netloc: str) -> bytes | None:
+        try:
+            with transaction(self._ctx.engine) as s:
+                return fresh_robots(s, netloc, self._ctx.now())
+        except StorageError as exc:  # fetched from the host instead
+            log.warning("kept robots.txt unreadable host=%s error=%s", netloc, exc)
+            return None

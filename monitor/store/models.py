@@ -179,6 +179,19 @@ class Snapshot(Base):
     pruned_at: Mapped[datetime | None]
 
 
+class RobotsTxt(Base):
+    """A host's robots.txt as last fetched (2xx and 4xx answers; a 5xx is asked again), so
+    that crawls within a day reuse it (``monitor.crawl.robots``): RFC 9309 lets a crawler
+    cache it up to 24 hours. ``host`` is the URL's netloc, port included."""
+
+    __tablename__ = "robots_txt"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[datetime]
+
+
 class ArticleUrl(Base):
     """Every URL seen for an article (feed link, section link, redirect target, canonical)."""
 

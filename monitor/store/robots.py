@@ -1,0 +1,40 @@
+"""robots.txt kept between crawls (table ``robots_txt``, migration 0011): a crawl asks the
+store before the host, and keeps what the host answered (``monitor.crawl.robots``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from monitor.store.models import RobotsTxt
+from monitor.store.upsert import insert_or_update
+
+#: RFC 9309, 2.4: a crawler should not use a cached robots.txt for more than 24 hours.
+MAX_AGE = timedelta(hours=24)
+#: RFC 9309, 2.5: parsers must read at least the first 500 KiB; the rest is not kept.
+MAX_BYTES = 500 * 1024
+
+
+def fresh_robots(session: Session, host: str, now: datetime) -> bytes | None:
+    """The host's robots.txt if fetched within ``MAX_AGE`` of ``now``, else None."""
+    body: bytes | None = session.scalar(
+        select(RobotsTxt.body).where(RobotsTxt.host == host, RobotsTxt.fetched_at > now - MAX_AGE)
+    )
+    return body
+
+
+def save_robots(session: Session, host: str, status: int, body: bytes, now: datetime) -> None:
+    insert_or_update(
+        session,
+        RobotsTxt.__table__,  # type: ignore[arg-type]
+        ["host"],
+        [{"host": host, "status": status, "body": body[:MAX_BYTES], "fetched_at": now}],
+    )
+
+
+def prune_robots(session: Session, now: datetime) -> int:
+    """Forget the copies too old to be used (hosts no source reaches any more stay out)."""
+    result = session.execute(delete(RobotsTxt).where(RobotsTxt.fetched_at <= now - MAX_AGE))
+    return int(getattr(result, "rowcount", 0) or 0)
