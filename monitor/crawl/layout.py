@@ -13,10 +13,11 @@ points are not. Rules (``Dropped.rule`` names them):
   (Englisch)") or of what follows its kicker ("Öl-Tanker: <a>...</a>"). A breadcrumb's
   last item, the page itself, is no link and goes with the others.
 - ``link-line``: a line of LINK_LINE_WORDS words or more and at most MAX_LINK_LINE
-  characters that is the text of one link, or part of it (a teaser card's headline, whose
-  link also holds its kicker and standfirst), next to another line these rules drop:
-  teasers come in rails and cards. Alone, such a line may be the story's own (a live
-  blog's entry titled as the article it sums up, which a rail of the page links) and stays.
+  characters, not ending in ".", ",", ";" or ":" (a headline, not a sentence), that is the
+  text of one link or part of it (a teaser card's headline, whose link also holds its
+  kicker and standfirst), next to another line these rules drop: teasers come in rails and
+  cards. Alone, such a line may be the story's own (a live blog's entry titled as the
+  article it sums up, which a rail of the page links) and stays.
 - ``author-note``: one of the text's last AUTHOR_NOTE_LINES lines, at most
   MAX_AUTHOR_NOTE characters, that names the page's author (``<meta name="author">`` or
   ``article:author``, a full name) within its first AUTHOR_NAME_WITHIN characters, right
@@ -26,16 +27,17 @@ points are not. Rules (``Dropped.rule`` names them):
 
 Links to a place in the page (an ``href`` with ``#``: a table of contents naming the
 story's own subheadings) and anchors without ``href`` (``<a name>`` around a subheading) do
-not count, nor do links shorter than two characters. The page's links are read only when
-the text has a line a rule may drop.
+not count, nor do links shorter than two characters. The page's links are read (about 1 ms
+for a real page's 190 links) only when the text has a bullet list or two such headline
+lines together: on 78 of the 250 pages of the real-page corpus.
 
 ``standfirst``: news sites often show the article's summary (the meta description) as its
 lead paragraph above the body, with a dateline ("Berlin. Die Ex-Grünen-Vorsitzende ..."),
 where trafilatura's extraction leaves it out. When the text lacks the description's start,
 the block of the page that shows it (at most MAX_STANDFIRST_EXTRA characters more than the
-description: its dateline) is put before the text.
+description: its dateline) is put before the text. Read from the page's bytes (below).
 
-Pure functions over a parsed page, no I/O.
+Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -199,9 +201,14 @@ def drop_links(text: str, tree: HtmlElement) -> tuple[str, list[Dropped]]:
 
 
 def _headline_like(line: str) -> bool:
-    """Short, of a few words: what a teaser's headline looks like."""
+    """Short, of a few words, not ending like a sentence or a clause: what a teaser's
+    headline looks like."""
     stripped = line.strip()
-    return 0 < len(stripped) <= MAX_LINK_LINE and stripped.count(" ") + 1 >= LINK_LINE_WORDS
+    return (
+        0 < len(stripped) <= MAX_LINK_LINE
+        and stripped.count(" ") + 1 >= LINK_LINE_WORDS
+        and not stripped.endswith((".", ",", ";", ":"))
+    )
 
 
 def standfirst(text: str, html: bytes | str, description: str | None) -> str | None:
