@@ -11,7 +11,8 @@ points are not. Rules (``Dropped.rule`` names them):
   which at least two, and at least LINKED_SHARE of them, are links: an item is a link's
   text, or a link's text makes up at least LINKED_SHARE of it ("foxnews.com: <a>...</a>
   (Englisch)") or of what follows its kicker ("Öl-Tanker: <a>...</a>"). A breadcrumb's
-  last item, the page itself, is no link and goes with the others.
+  last item, the page itself, is no link and goes with the others. Two lists in a row are
+  one run in the text: two or more links opening or closing a run go alone.
 - ``link-line``: a line of LINK_LINE_WORDS words or more and at most MAX_LINK_LINE
   characters, not ending in ".", ",", ";" or ":" (a headline, not a sentence), that is the
   text of one link or part of it (a teaser card's headline, whose link also holds its
@@ -20,8 +21,9 @@ points are not. Rules (``Dropped.rule`` names them):
   article it sums up, which a rail of the page links) and stays.
 - ``author-note``: one of the text's last AUTHOR_NOTE_LINES lines, at most
   MAX_AUTHOR_NOTE characters, that names the page's author (``<meta name="author">`` or
-  ``article:author``, a full name) within its first AUTHOR_NAME_WITHIN characters, right
-  before "is" in one of a few languages ("Der Berliner Imam Abdul Adhim Kamouss ist
+  ``article:author``, a full name) within its first AUTHOR_NAME_WITHIN characters, after
+  three words at most and no punctuation (a title), right before "is" in one of a few
+  languages ("Der Berliner Imam Abdul Adhim Kamouss ist
   Gründer der Stiftung ...", "Jane Doe is a reporter covering ..."): the note on the author
   of a guest article. "Jane Doe said ..." stays.
 
@@ -184,9 +186,18 @@ def drop_links(text: str, tree: HtmlElement) -> tuple[str, list[Dropped]]:
     rules: list[str | None] = [None] * n
     for i, j in runs:
         texts = [t for t in items[i:j] if t is not None]
-        linked = sum(1 for t in texts if _linked_item(t, links))
+        flags = [_linked_item(t, links) for t in texts]
+        linked = sum(flags)
         if linked >= 2 and linked >= LINKED_SHARE * len(texts):
             rules[i:j] = ["link-list"] * (j - i)
+            continue
+        # a list of links right before or after the story's own list (one run in the text)
+        head = next((k for k, f in enumerate(flags) if not f), len(flags))
+        tail = next((k for k, f in enumerate(reversed(flags)) if not f), len(flags))
+        if head >= 2:
+            rules[i : i + head] = ["link-list"] * head
+        if tail >= 2:
+            rules[j - tail : j] = ["link-list"] * tail
     for i in range(n):
         if lone[i] and links.within(_norm(lines[i])):
             rules[i] = "link-line"
@@ -279,8 +290,14 @@ def drop_author_note(text: str, author: str | None) -> tuple[str, list[Dropped]]
             continue
         for name in names:
             at = line.find(name)
-            # "Jane Doe is ...", not "Jane Doe said ..."
-            if 0 <= at <= AUTHOR_NAME_WITHIN and line.startswith(_IS, at + len(name)):
+            # "Jane Doe is ...", not "Jane Doe said ..."; before the name a title at most
+            # ("Der Berliner Imam"), not a clause ("..., the minister replied that")
+            if (
+                0 <= at <= AUTHOR_NAME_WITHIN
+                and line.startswith(_IS, at + len(name))
+                and len(line[:at].split()) <= 3
+                and not any(c in line[:at] for c in ",;:.")
+            ):
                 kept = lines[:i] + lines[i + 1 :]
                 return "\n".join(kept).strip(), [Dropped(line, "author-note")]
     return text, []
