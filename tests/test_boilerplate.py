@@ -80,6 +80,9 @@ def dropped(text: str) -> list[str]:
         "Deine Privatsphäre-Einstellungen verhindern das Laden und Anzeigen aller externen "
         "Inhalte (z.B. Youtube, Twitter, Facebook, Instagram etc.)",
         "Photo: Facebook / City Council",
+        # a translator's credit (AFP's German fact checks)
+        "Übersetzung und Adaptierung: AFP Deutschland",
+        "Translation: Facebook Translate Team",
     ],
 )
 def test_boilerplate_line_is_dropped(line: str) -> None:
@@ -123,6 +126,8 @@ def test_boilerplate_line_is_dropped(line: str) -> None:
         "Related articles of the treaty were never ratified.",
         "The video is not available in the UK, the company said.",
         "Follow the instructions on X-ray safety, the hospital said.",
+        "Translation services for Facebook's moderators were cut, the union said.",
+        "Die Übersetzung des Facebook-Vertrags liegt der Redaktion vor.",
     ],
 )
 def test_story_line_stays(line: str) -> None:

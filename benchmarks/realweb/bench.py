@@ -462,6 +462,12 @@ def main() -> int:
     p.add_argument("--sources", default="feed", help="feed, section or feed,section (feed)")
     p.add_argument("--workers", type=int, default=2, help="extract_workers (2)")
     p.add_argument(
+        "--port",
+        type=int,
+        default=serve.PORT,
+        help=f"serve on 127.0.60.N:PORT ({serve.PORT}; another when someone else serves there)",
+    )
+    p.add_argument(
         "--direct",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -476,7 +482,7 @@ def main() -> int:
 
     corpus_pages = corpus.load()  # exits with the way to build it when it is missing
     print(f"building the web of {len(corpus_pages)} pages in {args.dir}...", flush=True)
-    manifest = serve.build_web(args.dir, serve.corpus_sites(corpus_pages))
+    manifest = serve.build_web(args.dir, serve.corpus_sites(corpus_pages), port=args.port)
     pages = served_pages(manifest, corpus_pages)
     size = manifest["article_bytes"]
     print(

@@ -5,7 +5,8 @@
 Over the corpus of ``corpus.py`` (fundus's pages), in this one process: CPU time (process
 time, mean a page over ``--rounds`` passes) of ``trafilatura.extract`` as the naive script
 calls it, of each stage of ``monitor.crawl.extract.extract_article`` (the parse, our
-XPaths, the title, trafilatura's extraction from the parsed tree, the boilerplate rules),
+XPaths, the title, trafilatura's extraction from the parsed tree, the rules that read the
+page's markup (``monitor.crawl.layout``), the boilerplate rules),
 of the whole worker call (``analyse_article``: the page with a feed date, so without
 htmldate's search) and of what it adds (walls, story signature, language, matching with the
 real-page benchmark's watchlists). Issue #19; results in benchmarks/README.md.
@@ -30,7 +31,7 @@ import serve  # noqa: E402
 import trafilatura  # noqa: E402
 from trafilatura.utils import load_html  # noqa: E402
 
-from monitor.crawl import boilerplate, walls  # noqa: E402
+from monitor.crawl import boilerplate, layout, walls  # noqa: E402
 from monitor.crawl.extract import (  # noqa: E402
     _LANG_XPATH,
     _page_meta,
@@ -68,10 +69,15 @@ def main() -> int:
             tree = timed("  parse (load_html)", load_html, html)
             timed("  canonical and date XPaths", _page_meta, tree, url)
             timed("  declared language XPath", tree.xpath, _LANG_XPATH)
-            timed("  title", _title, tree)
+            meta = timed("  title", _title, tree)
             doc = timed("  trafilatura.bare_extraction(tree)", trafilatura.bare_extraction,
                         tree, url=url, **options)  # fmt: skip
             text = (doc.text if doc is not None else "") or ""
+            lead = timed("  layout: standfirst", layout.standfirst, text, html, meta.description)
+            if lead:
+                text = f"{lead}\n{text}"
+            text = timed("  layout: link lines", layout.drop_links, text, tree)[0]
+            text = timed("  layout: author note", layout.drop_author_note, text, meta.author)[0]
             timed("  boilerplate rules", boilerplate.clean, text)
             timed("extract_article", extract_article, html, url, find_date=False)
             item = ArticleData(source="s", url=url, title=page.title, published_at=LISTED)

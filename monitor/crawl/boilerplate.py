@@ -34,7 +34,8 @@ nothing. Rules (``Dropped.rule`` names them):
   nicht verfügbar", "Deine Privatsphäre-Einstellungen verhindern ... (z.B. Youtube,
   Twitter, Facebook, Instagram etc.)").
 - ``credit``: a short "Photo:" / "Foto:" / "Image:" / "Фото:" credit line (singular: a
-  magazine's "Fotos:"/"Styling:" credits of a shoot are part of its feature).
+  magazine's "Fotos:"/"Styling:" credits of a shoot are part of its feature), and a
+  translator's ("Übersetzung und Adaptierung: AFP Deutschland", "Translation: ...").
 - ``related-list``: bullet lines ("- ...") right under a dropped label that ends its line
   ("Lesen Sie auch:", "Ähnliche:").
 
@@ -212,6 +213,9 @@ _TABLE: list[tuple[str, str, str]] = [
     # -- credits ("Photo credit:" too)
     ("image photo picture foto bild фото credit imagen immagine afbeelding crédit", _CREDIT,
      r"(?:\s+credit)?\s*:"),
+    # a translator's credit ("Übersetzung und Adaptierung: AFP Deutschland")
+    ("übersetzung translation traduction traducción traduzione перевод", _CREDIT,
+     r"(?:\s+(?:und|and|et|y|e|и)\s+\w+)?\s*:"),
     # -- calls to action, at the start of any sentence. Signing up, downloading an app or
     # registering for something else is news service ("Sign up for the scheme on the
     # council's website", "Download the NHS app"): only the publisher's own offers count.

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from monitor.crawl import boilerplate, walls
+from monitor.crawl import boilerplate, layout, walls
 from monitor.domain import language, stories
 from monitor.domain.articles import Analysis, ArticleData
 from monitor.domain.language import normalize
@@ -107,7 +107,8 @@ def extract_article(html: bytes | str, url: str, *, find_date: bool = True) -> E
         return Extracted(title=None, text=None, published_at=None, canonical_url=None)
     canonical, published = _page_meta(tree, url)
     declared = next((str(v) for v in tree.xpath(_LANG_XPATH) if normalize(str(v))), None)
-    title, meta_url = _title(tree)
+    meta = _title(tree)
+    title = meta.title
     doc = trafilatura.bare_extraction(
         tree, url=url, include_comments=False, include_tables=False, with_metadata=False
     )
@@ -116,10 +117,18 @@ def extract_article(html: bytes | str, url: str, *, find_date: bool = True) -> E
         title = None  # as with trafilatura's metadata: nothing extracted, nothing kept
     if title and text.startswith(title):  # the headline is kept as the title, not the text
         text = text[len(title) :].lstrip()
+    if doc is not None:
+        # The lead paragraph trafilatura dropped (a standfirst with its dateline) goes first;
+        # lines that are links on the page (teasers, lists of headlines) go.
+        lead = layout.standfirst(text, html, meta.description)
+        if lead:
+            text = f"{lead}\n{text}" if text else lead
+        text = layout.drop_links(text, tree)[0]
+        text = layout.drop_author_note(text, meta.author)[0]
     # Follow/subscribe/"Read more" lines trafilatura left in: stored and matched without them.
     text = boilerplate.clean(text)
     if published is None and doc is not None and find_date:
-        published = parse_iso(_trafilatura_date(tree, meta_url, url))
+        published = parse_iso(_trafilatura_date(tree, meta.url, url))
     return Extracted(
         title=title,
         text=text or None,
@@ -129,9 +138,19 @@ def extract_article(html: bytes | str, url: str, *, find_date: bool = True) -> E
     )
 
 
-def _title(tree: HtmlElement) -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class _Meta:
+    """What trafilatura's reading of the meta tags gives us."""
+
+    title: str | None
+    url: str | None  # the URL the meta tags name (for the date's search)
+    description: str | None  # og:description or description: the standfirst
+    author: str | None  # one or more names ("A; B")
+
+
+def _title(tree: HtmlElement) -> _Meta:
     """The title as trafilatura's metadata gives it (meta tags, then JSON-LD, then the
-    page's headings), and the URL its meta tags name (for the date's search)."""
+    page's headings), with the URL, description and author its meta tags name."""
     from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
     from trafilatura.settings import Document
 
@@ -144,7 +163,7 @@ def _title(tree: HtmlElement) -> tuple[str | None, str | None]:
     doc = Document()
     doc.title = meta.title or extract_title(tree)
     doc.clean_and_trim()  # trafilatura's length limit and whitespace rules
-    return doc.title or None, meta.url
+    return _Meta(doc.title or None, meta.url, meta.description, meta.author)
 
 
 def _trafilatura_date(tree: HtmlElement, meta_url: str | None, url: str) -> str | None:
