@@ -281,3 +281,23 @@ def test_the_page_date_search_runs_only_without_a_feed_date() -> None:
         assert item.published_at == listed and d.call_count == 0
         item = analyse_article(page, ArticleData(source="s", url=url), url, matcher)
         assert d.call_count == 1 and item.published_at == parse_iso("2026-03-03")
+
+
+def test_text_without_spaces_between_words_is_not_thin() -> None:
+    """Japanese, Chinese or Thai put no spaces between words: a paragraph of it is an article
+    (two characters count as a word), a stray label still is thin."""
+    from monitor.crawl.walls import text_trouble
+
+    story = (
+        "政府は４日、イランとの協議を再開すると発表した。外相は記者会見で、"
+        "ウィーンでの交渉が来週にも始まる見通しだと述べた。"
+    )
+    assert len(story.split()) == 1
+    assert text_trouble(b"", story) is None
+    assert (
+        text_trouble(b"", "中国新闻网北京消息，外交部发言人今天表示，双方将继续保持沟通。") is None
+    )
+    for label in ("広告", "毎日新聞", "ข่าวสด"):
+        trouble = text_trouble(b"", label)
+        assert trouble is not None and trouble.startswith("Thin: ")
+    assert text_trouble(b"", "Advertisement") is not None

@@ -56,6 +56,12 @@ _ABOUT_CONSENT = re.compile(r"cookie|consent|privacy|partners|personalis|persona
 #: Fewer words than this is no article: what trafilatura finds on an empty page is a stray
 #: label ("Walls Daily", "Advertisement"), never empty.
 THIN_WORDS = 10
+#: Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+#: Burmese): there, two characters count as a word, so 788 characters of Japanese are an
+#: article, not the one "word" ``split`` finds.
+_UNSPACED = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]"
+)
 _SHORT = 1000  # characters: a consent dialog's text, not an article with a banner
 _HEAD = 65536  # walls say what they are early; an article is not scanned to its end
 BLOCKED = "Blocked"
@@ -101,12 +107,19 @@ def text_trouble(head: bytes, text: str | None) -> str | None:
     extraction worker checks for a challenge before it extracts, then this after)."""
     text = (text or "").strip()
     consent = _consent(head)
-    thin = len(text.split()) < THIN_WORDS
+    thin = _words(text) < THIN_WORDS
     if not thin and not (consent and len(text) < _SHORT and _ABOUT_CONSENT.search(text)):
         return None
     if consent:
         return f"{BLOCKED}: the page is a consent wall (no article text); tried again later"
     return f"{THIN}: no article text could be extracted from the page; tried again later"
+
+
+def _words(text: str) -> int:
+    words = len(text.split())
+    if words >= THIN_WORDS:
+        return words
+    return words + len(_UNSPACED.findall(text)) // 2
 
 
 def trouble_kind(fetch_error: str | None) -> str | None:
