@@ -73,6 +73,31 @@ def test_a_list_with_one_link_stays() -> None:
     assert links_dropped(text, body) == (text, [])
 
 
+SOURCES = (
+    "<ul><li>Own research</li><li>example.com: <a href='https://example.com/x'>Report "
+    "on the Russian fleet</a> (English)</li><li>Interviews with the crew</li></ul>"
+)
+SOURCES_TEXT = (
+    "- Own research\n- example.com: Report on the Russian fleet (English)\n"
+    "- Interviews with the crew"
+)
+
+
+def test_a_list_the_page_labels_as_its_sources_goes_whatever_it_links() -> None:
+    for label in ("<div class='label'>Verwendete Quellen</div>", "<h3>Sources:</h3>"):
+        body = f"<p>{STORY}</p><div class='box'>{label}{SOURCES}</div>"
+        kept, dropped = links_dropped(f"{STORY}\n{SOURCES_TEXT}", body)
+        assert kept == STORY
+        assert dropped == SOURCES_TEXT.split("\n")
+    # The label kept in the text goes with its list.
+    kept, dropped = links_dropped(f"{STORY}\nQuellen:\n{SOURCES_TEXT}", f"<p>{STORY}</p>")
+    assert kept == STORY and dropped[0] == "Quellen:"
+    # A story's own list under a heading of its own stays.
+    body = f"<p>{STORY}</p><h3>What the crew said</h3>{SOURCES}"
+    text = f"{STORY}\nWhat the crew said\n{SOURCES_TEXT}"
+    assert links_dropped(text, body) == (text, [])
+
+
 def test_a_link_making_up_most_of_an_item_counts() -> None:
     body = (
         "<ul><li>example.com: V<a href='https://example.com/x'>enezuelan tanker evades the "

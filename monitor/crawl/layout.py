@@ -19,6 +19,11 @@ points are not. Rules (``Dropped.rule`` names them):
   kicker and standfirst), next to another line these rules drop: teasers come in rails and
   cards. Alone, such a line may be the story's own (a live blog's entry titled as the
   article it sums up, which a rail of the page links) and stays.
+- ``source-list``: a bullet run that the page (or the text, on the line before it) labels
+  as the sources the story used ("Verwendete Quellen", "Sources", "Fuentes": t-online,
+  web.de and GMX put such a box under every story), whatever it links: "Eigene Recherchen",
+  "nytimes.com: <a>...</a> (Englisch)". The label is the text of the element right before
+  the list, one of ``SOURCE_LABELS``.
 - ``author-note``: one of the text's last AUTHOR_NOTE_LINES lines, at most
   MAX_AUTHOR_NOTE characters, that names the page's author (``<meta name="author">`` or
   ``article:author``, a full name) within its first AUTHOR_NAME_WITHIN characters, after
@@ -83,6 +88,14 @@ MIN_STANDFIRST = 40
 MAX_STANDFIRST_TRIES = 8
 #: The standfirst's block element opens at most this many bytes before the word.
 MAX_BLOCK_LEAD = 600
+
+#: What a box listing the story's sources is headed with (lower case, without a colon).
+SOURCE_LABELS = frozenset(
+    {
+        "verwendete quellen", "quellen", "quelle", "sources", "sources used", "source",
+        "sources utilisées", "fuentes", "fuentes consultadas", "fonti", "источники",
+    }
+)  # fmt: skip
 
 _BULLETS = ("- ", "• ", "* ")
 _ASCII_WORD = re.compile(r"[A-Za-z]{4,}")
@@ -198,6 +211,10 @@ def drop_links(text: str, tree: HtmlElement) -> tuple[str, list[Dropped]]:
             rules[i : i + head] = ["link-list"] * head
         if tail >= 2:
             rules[j - tail : j] = ["link-list"] * tail
+        if not any(rules[i:j]) and i > 0 and _label(lines[i - 1]):
+            rules[i - 1 : j] = ["source-list"] * (j - i + 1)
+        elif not any(rules[i:j]) and _labelled_list(tree, texts[0]):
+            rules[i:j] = ["source-list"] * (j - i)
     for i in range(n):
         if lone[i] and links.within(_norm(lines[i])):
             rules[i] = "link-line"
@@ -209,6 +226,21 @@ def drop_links(text: str, tree: HtmlElement) -> tuple[str, list[Dropped]]:
     dropped = [Dropped(line, rule) for line, rule in zip(lines, rules, strict=True) if rule]
     kept = [line for line, rule in zip(lines, rules, strict=True) if not rule]
     return "\n".join(kept).strip(), dropped
+
+
+def _label(line: str) -> bool:
+    return _norm(line).rstrip(":").lower() in SOURCE_LABELS
+
+
+def _labelled_list(tree: HtmlElement, first: str) -> bool:
+    """Whether the page's list whose first item reads ``first`` comes right after a label of
+    ``SOURCE_LABELS`` (an XPath: the items are found in C, not walked in Python)."""
+    for li in tree.xpath("//li[normalize-space(.)=$t]", t=first):
+        listing = li.getparent()
+        before = listing.getprevious() if listing is not None else None
+        if before is not None and _label(before.text_content()):
+            return True
+    return False
 
 
 def _headline_like(line: str) -> bool:
