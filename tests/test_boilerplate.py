@@ -309,3 +309,42 @@ def test_a_doubled_line_keeps_a_story_paragraph_that_goes_on() -> None:
     paragraph = "The storm reached the coast on Monday night."
     text = "\n".join([STORY, doubled, paragraph, "The clean-up began on Tuesday morning."])
     assert clean(text) == "\n".join([STORY, paragraph, "The clean-up began on Tuesday morning."])
+
+
+STORY_END = (
+    "The court will hear the appeal in March.\n"
+    "Both sides said they expected a ruling before the summer."
+)
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        "Unabhängiger Journalismus braucht deine Unterstützung.",
+        "Wie hat Ihnen dieser Artikel gefallen?",
+        "Was this article helpful?",
+        "Support independent journalism",
+    ],
+)
+def test_the_pages_end_goes_from_its_rating_widget_or_plea(mark: str) -> None:
+    """A rating widget or a plea for support ends the story: the promotion after it (which
+    named Berlin in a court case of the publisher's own) goes with it."""
+    tail = (
+        f"{mark}\nDurchschnittliche Bewertung: 0,0\n"
+        "Das Verwaltungsgericht Berlin hat entschieden und die Klage des Verlags abgewiesen.\n"
+        "Darum: jetzt abonnieren für die Pressefreiheit!"
+    )
+    kept, dropped = strip_boilerplate(f"{STORY_END}\n{tail}")
+    assert kept == STORY_END
+    assert [d.line for d in dropped] == tail.split("\n")
+    assert {d.rule for d in dropped} == {"end-furniture"}
+
+
+def test_a_plea_is_no_end_far_from_the_end_or_in_a_sentence() -> None:
+    story = "\n".join(f"Paragraph {n} of the story, in Berlin, goes on here." for n in range(12))
+    far = f"Was this article helpful?\n{story}"
+    assert clean(far) == far  # not in the last lines: the story goes on
+    long_tail = "Support independent journalism\n" + "Berlin said more. " * 100
+    assert clean(f"{STORY_END}\n{long_tail}") == f"{STORY_END}\n{long_tail}"
+    said = f"{STORY_END}\nThe group said: support independent journalism in Berlin, now."
+    assert clean(said) == said

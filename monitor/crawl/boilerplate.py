@@ -49,6 +49,12 @@ nothing. Rules (``Dropped.rule`` names them):
   Principles.", "Mit Material von dpa". They made "Paris", "London" and "Washington" hits of
   stories that only name where a reporter sat. A line made only of them goes.
 
+- ``end-furniture``: in the last END_LINES lines, a rating widget's question ("Wie hat
+  Ihnen dieser Artikel gefallen?", "Was this article helpful?") or a plea for support
+  ("Unabhängiger Journalismus braucht deine Unterstützung", "Support independent
+  journalism") as a line of its own ends the story: it and what follows go (the page's
+  appeals and promotions), when that is at most MAX_END_TAIL characters.
+
 Twitter's embed links (``pic.twitter.com/...``, ``https://t.co/...``) are cut out of lines:
 never prose, they made a "Twitter" hit of every embedded tweet.
 
@@ -75,6 +81,11 @@ CTA_SHARE = 0.4
 SIGNOFF_LINES = 4
 #: A sign-off sentence is at most this long.
 MAX_SIGNOFF = 300
+
+#: The page's end (a rating widget, a plea for support) is looked for in this many last lines
+END_LINES = 8
+#: ... and what follows it goes only up to this many characters.
+MAX_END_TAIL = 1500
 
 # What may precede a line's first word: list marks and arrows ("- ", "• ", ">> ", "» ").
 _LEAD_CHARS = " \t-–—•·*>»›→▶►■▪|"
@@ -405,6 +416,21 @@ _SIGNOFF_HINT = re.compile(
     r"con\s+información\s+de",
     re.IGNORECASE,
 )
+_END_MARK = re.compile(
+    r"(?:wie hat ihnen (?:dieser|der) (?:artikel|beitrag) gefallen"
+    r"|wie gef[äa]llt ihnen (?:dieser|der) (?:artikel|beitrag)"
+    r"|(?:was|is) this (?:article|story) (?:helpful|useful)"
+    r"|did you find this (?:article|story) (?:helpful|useful)"
+    r"|(?:how would you )?rate this (?:article|story)"
+    r"|cet article vous a-t-il (?:été utile|plu)"
+    r"|¿?te ha (?:resultado útil|gustado) (?:este artículo|esta noticia)"
+    r"|оцените (?:эту )?статью"
+    r"|unabhängiger journalismus braucht (?:deine|ihre|eure) unterstützung"
+    r"|(?:please )?support (?:independent|our) journalism"
+    r"|soutenez (?:le journalisme indépendant|notre journalisme)"
+    r")[\s.!?:]*$",
+    re.IGNORECASE,
+)
 _HEADLINE_SEP = re.compile(r"\s+[|•·¦]\s+")
 _SHARE_SPLIT = re.compile(r"[\s|•·/,;]+")
 _TWITTER_LINK = re.compile(r"\s*(?:\bpic\.(?:twitter|x)\.com/\w+|\bhttps?://t\.co/\w+)")
@@ -431,7 +457,8 @@ def strip_boilerplate(text: str) -> tuple[str, list[Dropped]]:
     look = _lines_to_examine(text, lines)
     twitter = "t.co/" in text or "twitter.com/" in text or "x.com/" in text
     signoffs = _signoffs(text, lines)
-    if not look and not twitter and not signoffs and not _has_doubled(lines):
+    end = _page_end(lines)
+    if not look and not twitter and not signoffs and end is None and not _has_doubled(lines):
         return text, []  # the fast path: nothing in the text starts like boilerplate
     rules: list[str | None] = [None] * len(lines)
     ctas: dict[int, list[int]] = {}
@@ -441,6 +468,8 @@ def strip_boilerplate(text: str) -> tuple[str, list[Dropped]]:
             ctas[i] = starts
     _related_lists(lines, rules)
     _teaser_cards(lines, rules)
+    if end is not None:
+        rules[end:] = ["end-furniture"] * (len(lines) - end)
     dropped: list[Dropped] = []
     out: list[str] = []
     for i, line in enumerate(lines):
@@ -465,6 +494,20 @@ def strip_boilerplate(text: str) -> tuple[str, list[Dropped]]:
     if not dropped and not twitter:
         return text, []
     return "\n".join(out).strip(), dropped
+
+
+def _page_end(lines: list[str]) -> int | None:
+    """Where the page's end furniture starts (``end-furniture``): its first mark in the
+    last lines, or None."""
+    start, tail = None, 0
+    for i in range(len(lines) - 1, max(0, len(lines) - 1 - END_LINES), -1):  # never line 0
+        line = lines[i].strip(_LEAD_CHARS)
+        if len(line) <= MAX_HEADLINE and _END_MARK.match(line):
+            start = i
+        tail += len(lines[i]) + 1
+        if tail > MAX_END_TAIL:
+            break
+    return start
 
 
 def _signoffs(text: str, lines: list[str]) -> dict[int, int]:
