@@ -501,3 +501,33 @@ def test_the_planners_question_due_sources_without_names(engine: Engine) -> None
     with transaction(engine) as s:
         assert due_source_names(s, now) == ["d", "b", "c"]  # never checked, then overdue
         assert due_source_names(s, now) == due_sources(s, "abcd", now)
+
+
+def test_due_sources_keeps_the_named_ones_in_order() -> None:
+    from monitor.store.sources import keep_named
+
+    assert keep_named(["d", "b", "c", "gone"], {"b", "c", "d", "x"}) == ["d", "b", "c"]
+    assert keep_named(["a"], []) == []
+
+
+def test_due_sources_with_more_names_than_a_query_takes(engine: Engine) -> None:
+    """`monitor run` and the cluster's timer ask `due_sources` with every configured name:
+    past NAMES_IN_QUERY it asks without them (psycopg sends at most 65,535 parameters, and
+    a daemon with more sources failed on PostgreSQL). 70,000 names, most never stored."""
+    from monitor.domain.sources import SourceSpec
+    from monitor.store.engine import transaction
+    from monitor.store.models import Source
+    from monitor.store.sources import NAMES_IN_QUERY, due_sources, sync_sources
+
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    specs = [SourceSpec(n, "feed", f"http://{n}/rss", timedelta(hours=1)) for n in "abcde"]
+    with transaction(engine) as s:
+        sync_sources(s, specs)
+        for name, next_at in (("a", now + timedelta(minutes=5)), ("b", now - timedelta(hours=2)),
+                              ("c", now - timedelta(hours=1))):  # fmt: skip
+            s.query(Source).filter_by(name=name).update({"next_check_at": next_at})
+    names = ["a", "b", "c", "d"] + [f"unknown-{i}" for i in range(70_000)]
+    assert len(names) > 65_535 > NAMES_IN_QUERY
+    with transaction(engine) as s:
+        assert due_sources(s, names, now) == ["d", "b", "c"]  # not e: not named
+        assert due_sources(s, names[:4], now) == ["d", "b", "c"]  # the same, names in the query
