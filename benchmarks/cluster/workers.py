@@ -130,7 +130,12 @@ def run(workers: int, folder: Path, timeout: float) -> str:
                 ).scalar_one()
             lags = sorted((e - started).total_seconds() for e in ends)
             requests = sum(len(s.requests) for s in web.sites)
-            twice = sum(n - 1 for s in web.sites for n in Counter(s.requests).values() if n > 1)
+            again = [
+                (s.base, p, n) for s in web.sites for p, n in Counter(s.requests).items() if n > 1
+            ]
+            twice = sum(n - 1 for _, _, n in again)
+            for base, path, n in again:  # which, to tell a retry from two crawls (the logs)
+                print(f"asked {n} times: {base}{path}", file=sys.stderr)
             peak = max(s.peak for s in web.sites)
     finally:
         for p in procs:
