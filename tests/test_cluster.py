@@ -30,6 +30,7 @@ HOSTS = 6
 FEEDS = 13  # per host: 78 feeds
 ARTICLES = 8  # per host; each feed lists 3 of them, so feeds of one host overlap
 STALLED_AFTER = 4  # seconds: [cluster] stalled_after
+PER_DOMAIN = 2  # [crawl] per_domain: requests in flight to one host, for the whole cluster
 WORDS = (
     "council budget harbour roads schools minister report trade talks weather market "
     "river bridge station museum court election port farmers energy prices railway "
@@ -163,6 +164,7 @@ extract_workers = 0
 autothrottle = false
 robots_txt = false
 download_timeout = "5s"
+per_domain = {PER_DOMAIN}
 
 [daemon]
 tick = "1s"
@@ -263,6 +265,14 @@ def _check_one_crawl_per_host() -> None:
             assert end is None or end <= start, (h, mine)
 
 
+def _check_polite(web: Web) -> None:
+    """No site ever answered more than [crawl] per_domain requests at once, whichever
+    workers sent them; the slow host's articles (0.4 s each) did reach the limit, so the
+    count at the servers sees requests side by side when there are any."""
+    assert [site.peak for site in web.sites if site.peak > PER_DOMAIN] == []
+    assert web.sites[0].peak == PER_DOMAIN
+
+
 def _outbox(folder: Path) -> Counter[str]:
     """Messages in the outbox, by recipient address."""
     out: Counter[str] = Counter()
@@ -341,6 +351,7 @@ def test_three_workers_crawl_each_source_once_politely_and_send_each_digest_once
         assert set(web.article_requests(h).values()) == {1}, web.article_requests(h)
         assert len(web.article_requests(h)) == ARTICLES
     _check_one_crawl_per_host()
+    _check_polite(web)
     _check_store()
     assert _outbox(tmp_path) == {"daily@example.org": 1, "alerts@example.org": 1}
     crawled = [log.count("monitor.cluster: crawl finished") for log in logs]
@@ -375,6 +386,7 @@ def test_a_worker_killed_mid_crawl_costs_nothing(tmp_path: Path, db_url: str) ->
         logs = [w.log(i) for i in range(3)]
     assert taken_up >= STALLED_AFTER  # not before its heartbeat went stale
     assert any("its worker is gone" in log for log in logs)  # retried, or dropped for its twin
+    _check_polite(web)
     _check_store()
     for h in range(HOSTS):
         if h:  # the other hosts: every page fetched once
@@ -489,3 +501,33 @@ def test_the_planners_question_due_sources_without_names(engine: Engine) -> None
     with transaction(engine) as s:
         assert due_source_names(s, now) == ["d", "b", "c"]  # never checked, then overdue
         assert due_source_names(s, now) == due_sources(s, "abcd", now)
+
+
+def test_due_sources_keeps_the_named_ones_in_order() -> None:
+    from monitor.store.sources import keep_named
+
+    assert keep_named(["d", "b", "c", "gone"], {"b", "c", "d", "x"}) == ["d", "b", "c"]
+    assert keep_named(["a"], []) == []
+
+
+def test_due_sources_with_more_names_than_a_query_takes(engine: Engine) -> None:
+    """`monitor run` and the cluster's timer ask `due_sources` with every configured name:
+    past NAMES_IN_QUERY it asks without them (psycopg sends at most 65,535 parameters, and
+    a daemon with more sources failed on PostgreSQL). 70,000 names, most never stored."""
+    from monitor.domain.sources import SourceSpec
+    from monitor.store.engine import transaction
+    from monitor.store.models import Source
+    from monitor.store.sources import NAMES_IN_QUERY, due_sources, sync_sources
+
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    specs = [SourceSpec(n, "feed", f"http://{n}/rss", timedelta(hours=1)) for n in "abcde"]
+    with transaction(engine) as s:
+        sync_sources(s, specs)
+        for name, next_at in (("a", now + timedelta(minutes=5)), ("b", now - timedelta(hours=2)),
+                              ("c", now - timedelta(hours=1))):  # fmt: skip
+            s.query(Source).filter_by(name=name).update({"next_check_at": next_at})
+    names = ["a", "b", "c", "d"] + [f"unknown-{i}" for i in range(70_000)]
+    assert len(names) > 65_535 > NAMES_IN_QUERY
+    with transaction(engine) as s:
+        assert due_sources(s, names, now) == ["d", "b", "c"]  # not e: not named
+        assert due_sources(s, names[:4], now) == ["d", "b", "c"]  # the same, names in the query

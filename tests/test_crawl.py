@@ -735,3 +735,47 @@ def test_robots_txt_fetched_once_per_host_for_both_spiders(
     assert result.returncode == 0, result.stderr
     assert site.requests.count("/robots.txt") == 1
     assert "/section/" in site.requests and "/feeds/rss2.xml" in site.requests
+
+
+def test_article_page_that_failed_is_fetched_again_though_the_feed_is_unchanged(
+    tmp_path: Path, site: FixtureSite, site_dir: Path
+) -> None:
+    """A page that failed (a timeout, a 5xx) is fetched by the next crawl even when its feed
+    answers 304 or the same body: the feed's validators are not kept while a page it lists
+    still has to be fetched (issue #17: nothing lost)."""
+    page = site_dir / "2026/11/20/drones-cross-the-caspian-a2001.html"
+    headers = page.with_name(page.name + ".headers")
+    headers.write_text("Status: 503\n")
+    config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml")))
+    assert run_monitor("crawl", config=config).returncode == 0
+    assert db_query("SELECT etag, body_hash FROM sources") == [(None, None)]
+    headers.unlink()
+    del site.requests[:]
+    second = run_monitor("crawl", config=config)
+    assert second.returncode == 0, second.stderr
+    refetched = [p.split("?")[0] for p in site.requests if p.startswith("/2026/")]
+    assert refetched == ["/2026/11/20/drones-cross-the-caspian-a2001.html"]  # that one alone
+    [(text, error)] = db_query("SELECT text, fetch_error FROM articles WHERE title LIKE 'Drones%'")
+    assert text and error is None
+    # Every page stored: now the validators are kept, and the next crawl asks conditionally.
+    [(etag,)] = db_query("SELECT etag FROM sources")
+    assert etag is not None
+
+
+def test_per_domain_limit_holds_at_the_site(
+    tmp_path: Path, site: FixtureSite, site_dir: Path
+) -> None:
+    """`[crawl] per_domain = 1`: the site never answers two requests at once, though its
+    slow article pages queue up behind each other (Scrapy 2.19 started every queued request
+    of a site when one ended: monitor.crawl.downloader)."""
+    pages = list((site_dir / "2026").rglob("*.html"))
+    for page in pages:
+        page.with_name(page.name + ".headers").write_text("X-Fixture-Delay: 0.3\n")
+    # Feeds only: each source kind's spider has a downloader of its own, so a section
+    # source beside them would add its own `per_domain` (left as it is: benchmarks/README.md).
+    feeds = "".join(feed(k, site.url(f"/feeds/{f}.xml")) for k, f in
+                    (("rss", "rss2"), ("atom", "atom"), ("rdf", "rdf")))  # fmt: skip
+    config = write_config(tmp_path, feeds, extra="per_domain = 1")
+    assert run_monitor("crawl", config=config).returncode == 0
+    assert len([p for p in site.requests if p.startswith("/2026/")]) >= 3
+    assert site.peak == 1

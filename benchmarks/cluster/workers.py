@@ -2,14 +2,19 @@
 work spread, and how long does the last due source wait?
 
     python benchmarks/cluster/workers.py                          # 24 hosts x 20 feeds
-    python benchmarks/cluster/workers.py --hosts 40 --feeds 25 --workers 1,2,4
+    python benchmarks/cluster/workers.py --hosts 100 --feeds 100 --articles 5  # 10,000 sources
 
 The web is the one tests/test_cluster.py serves (feeds on 127.0.0.121 and up, each host's
 feeds sharing its articles, every article its own text), made bigger. For each worker count:
 a fresh PostgreSQL database ($MONITOR_TEST_POSTGRES's server), every source due at once, the
 workers started together; measured until every source has been checked: the wall time, the
 lag of each source (its check's end minus the workers' start: median and worst), and how the
-crawl jobs spread over the workers (from their logs).
+crawl jobs spread over the workers (from their logs). Then, once the last crawls have ended
+(a source's check is recorded before the pages its feed listed are stored, so counting the
+articles at "all checked" counts the last crawls' pages as missing): the articles stored
+(and of them without text, their page failed) against those served, the requests (pages
+asked for twice), the most requests one host answered at once, and the CPU of PostgreSQL
+(every postgres process here, exited backends included: run it beside the server).
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -37,7 +44,38 @@ SERVER = os.environ.get(
 DB = "monitor_bench_workers"
 
 
-def run(workers: int, folder: Path) -> str:
+def postgres_cpu() -> float:
+    """CPU seconds of the postgres processes here, with the backends that have exited
+    (the postmaster's reaped children: each crawl child's connections come and go)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)
+        except OSError:
+            continue
+        if fields[0].endswith("(postgres"):
+            parts = fields[1].split()
+            total += sum(int(x) for x in parts[11:15])  # utime stime cutime cstime
+    return total / tick
+
+
+def settled(engine: Any) -> bool:
+    """No crawl job waiting or running, no crawl run open."""
+    with engine.connect() as c:
+        jobs = c.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'crawl_host' "
+                "AND status IN ('todo', 'doing')"
+            )
+        ).scalar_one()
+        runs = c.execute(
+            text("SELECT count(*) FROM crawl_runs WHERE finished_at IS NULL")
+        ).scalar_one()
+    return jobs == 0 and runs == 0
+
+
+def run(workers: int, folder: Path, timeout: float) -> str:
     admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
@@ -57,6 +95,7 @@ def run(workers: int, folder: Path) -> str:
             )  # fmt: skip
             started = datetime.now(UTC)
             t0 = time.monotonic()
+            cpu0 = postgres_cpu()
             for k in range(workers):
                 log = open(folder / f"worker{k}.log", "wb")  # the child keeps it
                 procs.append(
@@ -72,13 +111,32 @@ def run(workers: int, folder: Path) -> str:
                     ).scalar_one()
                 if n == total:
                     break
+                if time.monotonic() - t0 > timeout:
+                    raise SystemExit(f"{workers} workers: {n} of {total} checked after {timeout}s")
                 time.sleep(0.5)
             wall = time.monotonic() - t0
+            while not settled(engine) and time.monotonic() - t0 < timeout:
+                time.sleep(0.5)
+            ended = time.monotonic() - t0
+            cpu = postgres_cpu() - cpu0
             with engine.connect() as c:
                 ends = [r[0] for r in c.execute(text("SELECT last_checked_at FROM sources"))]
                 articles = c.execute(text("SELECT count(*) FROM articles")).scalar_one()
+                no_text = c.execute(
+                    text("SELECT count(*) FROM articles WHERE text IS NULL")
+                ).scalar_one()
+                checks = c.execute(
+                    text("SELECT count(*) FROM sources WHERE checks <> 1")
+                ).scalar_one()
             lags = sorted((e - started).total_seconds() for e in ends)
             requests = sum(len(s.requests) for s in web.sites)
+            again = [
+                (s.base, p, n) for s in web.sites for p, n in Counter(s.requests).items() if n > 1
+            ]
+            twice = sum(n - 1 for _, _, n in again)
+            for base, path, n in again:  # which, to tell a retry from two crawls (the logs)
+                print(f"asked {n} times: {base}{path}", file=sys.stderr)
+            peak = max(s.peak for s in web.sites)
     finally:
         for p in procs:
             p.terminate()
@@ -92,10 +150,12 @@ def run(workers: int, folder: Path) -> str:
         (folder / f"worker{k}.log").read_text("utf-8", "replace").count("crawl finished host=")
         for k in range(workers)
     ]
+    expected = web_module.HOSTS * web_module.ARTICLES
     return (
-        f"| {workers} | {total:,} feeds on {web_module.HOSTS} hosts, {articles:,} articles | "
-        f"{wall:.1f} s | {statistics.median(lags):.1f} s | {lags[-1]:.1f} s | "
-        f"{'/'.join(map(str, spread))} | {requests:,} |"
+        f"| {workers} | {wall:.1f} s | {ended:.1f} s | {statistics.median(lags):.1f} s | "
+        f"{lags[-1]:.1f} s | {'/'.join(map(str, spread))} | {articles:,} of {expected:,} "
+        f"({no_text} without text) | {checks} | {requests:,} ({twice} twice) | {peak} | "
+        f"{cpu:.1f} s |"
     )
 
 
@@ -105,16 +165,20 @@ def main() -> None:
     ap.add_argument("--feeds", type=int, default=20, help="feeds per host")
     ap.add_argument("--articles", type=int, default=20, help="articles per host")
     ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--timeout", type=float, default=1200, help="seconds a run may take")
     args = ap.parse_args()
     # The test module's web, made bigger: its functions read these at call time.
     web_module.HOSTS, web_module.FEEDS, web_module.ARTICLES = args.hosts, args.feeds, args.articles
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n")
-    print("| workers | web | all checked after | median lag | worst lag | crawl jobs per worker "
-          "| requests |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
+    total = args.hosts * args.feeds
+    print(f"{total:,} feeds on {args.hosts} hosts, {args.articles} articles per host\n")
+    print("| workers | all checked after | last crawl ended | median lag | worst lag "
+          "| crawl jobs per worker | articles stored | sources checked not once | requests "
+          "| most at once to a host | PostgreSQL CPU |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in (int(x) for x in args.workers.split(",")):
         with tempfile.TemporaryDirectory() as d:
-            print(run(n, Path(d)), flush=True)
+            print(run(n, Path(d), args.timeout), flush=True)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ from monitor.store.cluster import chore_due, register_worker, waiting_jobs
 from monitor.store.engine import describe, transaction
 from monitor.store.lock import worker_lock
 from monitor.store.models import utcnow
-from monitor.store.sources import due_source_names
+from monitor.store.sources import due_sources
 from monitor.storeconfig import open_store
 
 log = logging.getLogger("monitor.cluster")
@@ -271,11 +271,11 @@ class ClusterWorker:
     def _due(self) -> tuple[list[str], int, list[str], bool]:
         now = utcnow()
         with transaction(self.engine) as s:
-            due = due_source_names(s, now)  # those no longer configured: not in host_of
+            due = due_sources(s, self.host_of, now)  # the configured ones, as the daemon asks
             waiting = waiting_jobs(s, CRAWL)
             chores = chore_due(s, DAILY, CHORES_EVERY, now)
         # Hosts in the order of their most overdue source (due_sources' order).
-        hosts = list(dict.fromkeys(self.host_of[n] for n in due if n in self.host_of))
+        hosts = list(dict.fromkeys(self.host_of[n] for n in due))
         recipients = [r.name for r, _ in due_recipients(self.config, self.engine, now)]
         return hosts, waiting, recipients, chores
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
@@ -69,7 +69,8 @@ class StorePipeline:
         self.rechecked: list[Rechecked] = []  # re-checks that stored no article
         self.source_ids: dict[str, int] = {}  # sources are not deleted while a crawl runs
         self._later: CallLaterOnce[None] = CallLaterOnce(self.flush)
-        # source -> [articles still to handle, its status]: validators are saved at zero.
+        # source -> [articles still to handle, its status, whether a page failed]: the
+        # validators are saved at zero (cleared when a page failed).
         self.waiting: dict[str, list[Any]] = {}
         self.max_interval = {src.name: src.max_interval for src in ctx.config.sources}
         ctx.pipelines_open += 1
@@ -127,7 +128,7 @@ class StorePipeline:
         else:
             log.info("source ok source=%s entries=%s new=%s", item.source, item.entries, item.new)
         if item.error is None and not item.not_modified and item.new:
-            self.waiting[item.source] = [item.new, item]
+            self.waiting[item.source] = [item.new, item, False]
         # Recorded with the next flush, many sources to a transaction (a warm cycle is
         # mostly sources: one transaction each was a fifth of it), before the articles.
         self.sources.append(item)
@@ -308,9 +309,16 @@ class StorePipeline:
         waiting = self.waiting.get(item.source)
         if waiting is not None:
             waiting[0] -= 1
+            waiting[2] = waiting[2] or item.fetch_error is not None
             if waiting[0] <= 0:  # every article the source listed is handled
                 del self.waiting[item.source]
                 complete = waiting[1]
+                if waiting[2]:
+                    # A page failed (a timeout, a 5xx, a wall): it is fetched again only if
+                    # the next crawl parses the feed, so no validators (issue #17: a page
+                    # that timed out was never tried again while its feed was unchanged).
+                    # After MAX_FETCH_ATTEMPTS the page counts as known, and they are kept.
+                    complete = replace(complete, etag=None, last_modified=None, body_hash=None)
         kind = trouble_kind(item.fetch_error)
         if kind == "blocked":
             tally.blocked += 1

@@ -26,6 +26,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Outside both: copies an article's response as served, for the archive.
     "monitor.crawl.served.ServedResponseMiddleware": 597,
 }
+# Scrapy's, with the per-site limit kept under asyncio (see its docstring).
+DOWNLOADER = "monitor.crawl.downloader.PoliteDownloader"
 ITEM_PIPELINES = {"monitor.crawl.pipelines.StorePipeline": 300}
 # Articles are stored this many per transaction, or after this many seconds when they
 # trickle in (monitor.crawl.pipelines).

@@ -9,7 +9,8 @@ the tests: ``X-Fixture-Truncate: 100`` sends 100 bytes of a longer promised body
 ``X-Fixture-Gzip: truncated`` sends a gzip stream cut short (``full``: the whole of it);
 ``X-Fixture-Size: 52428800`` streams the file padded with spaces to that many bytes
 (``X-Fixture-Length: off`` leaves out the Content-Length, so only the bytes received tell how
-big it is); ``sent`` records how many bytes of each path actually went out.
+big it is); ``sent`` records how many bytes of each path actually went out, and ``peak``
+the most requests it was answering at once (a client's politeness, seen from the site).
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ class _Handler(BaseHTTPRequestHandler):
         return target if target.is_file() else None
 
     def do_GET(self) -> None:
+        server = self.server
+        with server.counting:
+            server.in_flight += 1
+            server.peak = max(server.peak, server.in_flight)
+        try:
+            self._get()
+        finally:
+            with server.counting:
+                server.in_flight -= 1
+
+    def _get(self) -> None:
         self.server.requests.append(self.path)
         self.server.user_agents.append(self.headers.get("User-Agent", ""))
         target = self._file()
@@ -127,6 +139,9 @@ class _Server(ThreadingHTTPServer):
     user_agents: list[str]
     responses: list[tuple[str, int]]
     sent: dict[str, int]
+    counting: threading.Lock
+    in_flight: int
+    peak: int
 
 
 class FixtureSite:
@@ -142,6 +157,8 @@ class FixtureSite:
         self._server.user_agents = []
         self._server.responses = []
         self._server.sent = {}
+        self._server.counting = threading.Lock()
+        self._server.in_flight = self._server.peak = 0
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -163,6 +180,12 @@ class FixtureSite:
     def sent(self) -> dict[str, int]:
         """Bytes of the body written per path (less than promised when the client hung up)."""
         return self._server.sent
+
+    @property
+    def peak(self) -> int:
+        """The most requests being answered at once so far (from the request line read to
+        the response written, a slow answer's delay included)."""
+        return self._server.peak
 
     def url(self, path: str = "/") -> str:
         return self.base + path

@@ -61,28 +61,42 @@ def _seconds(interval: timedelta) -> int:
     return int(interval.total_seconds())
 
 
+#: Up to this many names, ``due_sources`` sends them with its query; beyond, it asks for
+#: every due source and keeps the named ones here. psycopg sends at most 65,535 parameters
+#: a query (`monitor run` with more sources failed on PostgreSQL), and 100,000 names as
+#: parameters took 1.4 s of client CPU against 0.08 s for the whole answer
+#: (benchmarks/README.md, the cluster section).
+NAMES_IN_QUERY = 1000
+
+
 def due_sources(session: Session, names: Iterable[str], now: datetime) -> list[str]:
-    rows = session.execute(
-        select(Source.name)
-        .where(
-            Source.name.in_(list(names)),
-            (Source.next_check_at.is_(None)) | (Source.next_check_at <= now),
-        )
-        .order_by(Source.next_check_at.is_not(None), Source.next_check_at, Source.name)
-    )
-    return list(rows.scalars())
+    """The named sources that are due, most overdue first (never checked ones before all)."""
+    wanted = list(names)
+    if len(wanted) <= NAMES_IN_QUERY:
+        return _due(session, now, wanted)
+    return keep_named(_due(session, now, None), wanted)
 
 
 def due_source_names(session: Session, now: datetime) -> list[str]:
-    """Every stored source that is due, most overdue first: ``due_sources`` without the list
-    of names, whose bound parameters cost more than the query with 100,000 sources (a
-    cluster's planner asks it at every tick; the caller keeps the configured ones)."""
-    rows = session.execute(
-        select(Source.name)
-        .where((Source.next_check_at.is_(None)) | (Source.next_check_at <= now))
-        .order_by(Source.next_check_at.is_not(None), Source.next_check_at, Source.name)
+    """Every stored source that is due, most overdue first: ``due_sources`` without the
+    names (sources no longer configured among them)."""
+    return _due(session, now, None)
+
+
+def keep_named(due: Sequence[str], names: Iterable[str]) -> list[str]:
+    """``due`` in its order, only the names in ``names``."""
+    wanted = set(names)
+    return [n for n in due if n in wanted]
+
+
+def _due(session: Session, now: datetime, names: list[str] | None) -> list[str]:
+    stmt = select(Source.name).where(
+        (Source.next_check_at.is_(None)) | (Source.next_check_at <= now)
     )
-    return list(rows.scalars())
+    if names is not None:
+        stmt = stmt.where(Source.name.in_(names))
+    order = (Source.next_check_at.is_not(None), Source.next_check_at, Source.name)
+    return list(session.execute(stmt.order_by(*order)).scalars())
 
 
 def record_source_result(
