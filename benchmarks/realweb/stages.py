@@ -34,8 +34,8 @@ from trafilatura.utils import load_html  # noqa: E402
 from monitor.crawl import boilerplate, layout, walls  # noqa: E402
 from monitor.crawl.extract import (  # noqa: E402
     _LANG_XPATH,
+    _meta,
     _page_meta,
-    _title,
     analyse_article,
     extract_article,
 )
@@ -69,7 +69,7 @@ def main() -> int:
             tree = timed("  parse (load_html)", load_html, html)
             timed("  canonical and date XPaths", _page_meta, tree, url)
             timed("  declared language XPath", tree.xpath, _LANG_XPATH)
-            meta = timed("  title", _title, tree)
+            meta = timed("  title", _meta, tree)
             doc = timed("  trafilatura.bare_extraction(tree)", trafilatura.bare_extraction,
                         tree, url=url, **options)  # fmt: skip
             text = (doc.text if doc is not None else "") or ""

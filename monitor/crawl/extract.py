@@ -107,7 +107,7 @@ def extract_article(html: bytes | str, url: str, *, find_date: bool = True) -> E
         return Extracted(title=None, text=None, published_at=None, canonical_url=None)
     canonical, published = _page_meta(tree, url)
     declared = next((str(v) for v in tree.xpath(_LANG_XPATH) if normalize(str(v))), None)
-    meta = _title(tree)
+    meta = _meta(tree)
     title = meta.title
     doc = trafilatura.bare_extraction(
         tree, url=url, include_comments=False, include_tables=False, with_metadata=False
@@ -148,7 +148,7 @@ class _Meta:
     author: str | None  # one or more names ("A; B")
 
 
-def _title(tree: HtmlElement) -> _Meta:
+def _meta(tree: HtmlElement) -> _Meta:
     """The title as trafilatura's metadata gives it (meta tags, then JSON-LD, then the
     page's headings), with the URL, description and author its meta tags name."""
     from trafilatura.metadata import examine_meta, extract_meta_json, extract_title

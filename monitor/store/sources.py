@@ -153,8 +153,7 @@ def never_checked(session: Session, names: Collection[str]) -> bool:
     """Whether one of these sources was never checked (asked without the names as
     parameters: a crawl may have more than a query takes)."""
     new = session.scalars(select(Source.name).where(Source.last_checked_at.is_(None)))
-    wanted = set(names)
-    return any(name in wanted for name in new)
+    return bool(keep_named(list(new), names))
 
 
 def sources_named(session: Session, names: Collection[str]) -> dict[str, Source]:
