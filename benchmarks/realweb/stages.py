@@ -5,7 +5,8 @@
 Over the corpus of ``corpus.py`` (fundus's pages), in this one process: CPU time (process
 time, mean a page over ``--rounds`` passes) of ``trafilatura.extract`` as the naive script
 calls it, of each stage of ``monitor.crawl.extract.extract_article`` (the parse, our
-XPaths, the title, trafilatura's extraction from the parsed tree, the rules that read the
+XPaths, the title, trafilatura's extraction from the parsed tree (with readability only
+where it can change the text, ``monitor.crawl.fallback``, and without), the rules that read the
 page's markup (``monitor.crawl.layout``), the boilerplate rules),
 of the whole worker call (``analyse_article``: the page with a feed date, so without
 htmldate's search) and of what it adds (walls, story signature, language, matching with the
@@ -31,7 +32,7 @@ import serve  # noqa: E402
 import trafilatura  # noqa: E402
 from trafilatura.utils import load_html  # noqa: E402
 
-from monitor.crawl import boilerplate, layout, walls  # noqa: E402
+from monitor.crawl import boilerplate, fallback, layout, walls  # noqa: E402
 from monitor.crawl.extract import (  # noqa: E402
     _LANG_XPATH,
     _meta,
@@ -65,7 +66,12 @@ def main() -> int:
     for _ in range(args.rounds):
         for page in pages:
             html, url = page.html(), page.url
+            fallback.uninstall()  # trafilatura as the naive script runs it
             timed("naive: trafilatura.extract", trafilatura.extract, html, url=url, **options)
+            tree = load_html(html)
+            timed("  (trafilatura.bare_extraction(tree), readability always)",
+                  trafilatura.bare_extraction, tree, url=url, **options)  # fmt: skip
+            fallback.install()
             tree = timed("  parse (load_html)", load_html, html)
             timed("  canonical and date XPaths", _page_meta, tree, url)
             timed("  declared language XPath", tree.xpath, _LANG_XPATH)

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from monitor.crawl import boilerplate, layout, walls
+from monitor.crawl import boilerplate, fallback, layout, walls
 from monitor.domain import language, stories
 from monitor.domain.articles import Analysis, ArticleData
 from monitor.domain.language import normalize
@@ -102,6 +102,7 @@ def extract_article(html: bytes | str, url: str, *, find_date: bool = True) -> E
     import trafilatura
     from trafilatura.utils import load_html
 
+    fallback.install()  # readability only where it can change the text
     tree = load_html(html, _MAX_FILE_SIZE)
     if tree is None:  # not HTML at all: trafilatura would find nothing either
         return Extracted(title=None, text=None, published_at=None, canonical_url=None)
