@@ -302,12 +302,13 @@ def _boxes(tree: HtmlElement) -> list[tuple[HtmlElement, str]]:
                 before = before.getprevious()  # a comment
             if before is not None and before.tag == "p":
                 continue  # not a block's first paragraph
-            after = el.getnext()
+            after, box = el.getnext(), el.getparent()
             # its heading: the element before it, or itself, when a paragraph follows
-            if (before is not None and _offer(before)) or (
-                after is not None and after.tag == "p" and _offer(el)
+            if box is not None and (
+                (before is not None and _offer(before))
+                or (after is not None and after.tag == "p" and _offer(el))
             ):
-                out.append((el.getparent(), "offer-box"))
+                out.append((box, "offer-box"))
     if panels:
         ids = f" {' '.join(panels)} "
         out += [(el, "fold-out") for el in _PANELS(tree, ids=ids)]
