@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.crawl.boilerplate import Dropped, clean, strip_boilerplate
+from monitor.crawl.boilerplate import Dropped, clean, is_call_to_action, strip_boilerplate
 
 STORY = (
     "Facebook said it would follow the ruling and change how it stores location data.\n"
@@ -348,3 +348,18 @@ def test_a_plea_is_no_end_far_from_the_end_or_in_a_sentence() -> None:
     assert clean(f"{STORY_END}\n{long_tail}") == f"{STORY_END}\n{long_tail}"
     said = f"{STORY_END}\nThe group said: support independent journalism in Berlin, now."
     assert clean(said) == said
+
+
+@pytest.mark.parametrize(
+    ("line", "offer"),
+    [
+        ("2 Wochen kostenlos testen", True),
+        ("Newsletter: Jetzt kostenlos anmelden!", True),
+        ("Sign up to our newsletter", True),
+        ("John Doe ...", False),
+        ("Two weeks of free testing for the new drug", False),
+    ],
+)
+def test_a_box_heading_is_told_a_call_to_action(line: str, offer: bool) -> None:
+    """What ``monitor.crawl.layout``'s offer-box rule asks of a box's heading."""
+    assert is_call_to_action(line) is offer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import lxml.html
 
 from monitor.crawl.extract import extract_article
-from monitor.crawl.layout import drop_author_note, drop_links, standfirst
+from monitor.crawl.layout import drop_author_note, drop_boxes, drop_links, standfirst
 
 STORY = (
     "The regulator fined the company on Tuesday after a two-year inquiry into how its "
@@ -249,3 +249,109 @@ def test_extract_article_puts_the_standfirst_once_and_drops_the_related_list() -
     assert text is not None
     assert text.count(DESCRIPTION) == 1 and text.count("Berlin.") == 1
     assert "Markets fall" not in text and END in text
+
+
+def boxes_dropped(text: str, body: str) -> tuple[str, list[tuple[str, str]]]:
+    kept, dropped = drop_boxes(text, lxml.html.fromstring(page(body)))
+    return kept, [(d.line, d.rule) for d in dropped]
+
+
+PITCH = (
+    "Borders in Europe have been moved by force before. The Daily Example has reported on "
+    "armament and the drums of war ever since. Not with us!",
+    "Read the printed paper for two weeks: it comes to your letterbox for free, and the "
+    "offer ends by itself.",
+)
+
+
+STORY_LINES = [f"{STORY} Paragraph {i} adds more detail on the inquiry." for i in range(3)]
+
+
+def test_a_box_headed_by_an_offer_goes() -> None:
+    """A subscription offer under the story: two paragraphs of prose, whose heading (a call
+    to action) trafilatura drops, and a button."""
+    story = "<article>" + "".join(f"<p>{p}</p>" for p in STORY_LINES) + "</article>"
+    for heading in (
+        "<p class='font-weight-bold'>2 Wochen kostenlos testen</p>",  # the first paragraph
+        "<h3>Sign up to our newsletter</h3>",  # the element before the first paragraph
+    ):
+        box = (
+            f"<div class='row'><div class='col bg-light'>{heading}<p>{PITCH[0]}</p>"
+            f"<p>{PITCH[1]}</p><div class='btn'><a href='/abo/trial'>Order now</a></div>"
+            "</div></div>"
+        )
+        kept, dropped = boxes_dropped("\n".join([*STORY_LINES, *PITCH]), story + box)
+        assert kept == "\n".join(STORY_LINES)
+        assert dropped == [(PITCH[0], "offer-box"), (PITCH[1], "offer-box")]
+
+
+def test_paragraphs_under_a_heading_that_offers_nothing_stay() -> None:
+    text = "\n".join([*STORY_LINES, *PITCH])
+    story = "<article>" + "".join(f"<p>{p}</p>" for p in STORY_LINES) + "</article>"
+    body = story + "<div><h3>The reactions</h3>" + "".join(f"<p>{p}</p>" for p in PITCH)
+    assert boxes_dropped(text, body + "</div>") == (text, [])
+
+
+def test_a_story_that_opens_with_a_call_to_action_keeps_its_paragraphs() -> None:
+    """Its block is headed by an offer too, but its lines are the text: they are the story."""
+    body = f"<div><p>Subscribe to our newsletter</p><p>{STORY}</p><p>{END}</p></div>"
+    text = f"{STORY}\n{END}"
+    assert boxes_dropped(text, body) == (text, [])
+
+
+PORTRAIT = (
+    "... is a senior fellow at the Example Security Forum. Before, he ran the foundation's "
+    "offices in Kyiv and in the USA."
+)
+
+
+def fold_out(panel_id: str, heading: str, content: str) -> str:
+    return (
+        f"<h2><button type='button' aria-controls='{panel_id}' aria-expanded='true'>"
+        f"<span>{heading}</span></button></h2><div id='{panel_id}'><p>{content}</p></div>"
+    )
+
+
+def test_a_fold_out_box_goes() -> None:
+    """A portrait of a person the story quotes, opened by a button in a heading (an
+    accordion), or a <details> element, in the middle of the text."""
+    text = f"{STORY}\n{PORTRAIT}\n{END}"
+    for box in (
+        fold_out("bio-1", "John Doe ...", PORTRAIT),
+        f"<details><summary>John Doe ...</summary><p>{PORTRAIT}</p></details>",
+    ):
+        body = f"<article><p>{STORY}</p>{box}<p>{END}</p></article>"
+        assert boxes_dropped(text, body) == (f"{STORY}\n{END}", [(PORTRAIT, "fold-out")])
+
+
+def test_tabs_and_an_faq_told_in_fold_outs_stay() -> None:
+    """A tab (a button, but not in a heading, controls it) may show the story's own lines:
+    its summary; fold-out panels holding most of the text are the story."""
+    text = "\n".join(STORY_LINES)
+    tabs = (
+        "<div role='tablist'><button role='tab' aria-controls='summary'>Summary</button>"
+        "<button role='tab' aria-controls='audio'>Listen</button></div>"
+        f"<div id='summary' role='tabpanel'><p>{STORY_LINES[0]}</p></div>"
+        "<div id='audio' role='tabpanel'><audio src='/a.mp3'></audio></div><article>"
+        + "".join(f"<p>{p}</p>" for p in STORY_LINES)
+        + "</article>"
+    )
+    assert boxes_dropped(text, tabs) == (text, [])
+    text = f"{STORY}\n{END}"
+    faq = fold_out("q1", "Why was it fined?", STORY) + fold_out("q2", "What now?", END)
+    assert boxes_dropped(text, faq) == (text, [])
+
+
+def test_extract_article_drops_a_fold_out_portrait() -> None:
+    paras = "".join(
+        f"<p>{STORY} Paragraph {i} adds more detail on the inquiry and its findings.</p>"
+        for i in range(4)
+    )
+    html = (
+        "<html><head><title>Regulator fines phone maker</title></head><body><main><article>"
+        f"<h1>Regulator fines phone maker</h1>{paras}"
+        f"{fold_out('bio-1', 'John Doe ...', PORTRAIT)}<p>{END}</p></article></main></body></html>"
+    )
+    text = extract_article(html.encode(), "https://example.com/news/1").text
+    assert text is not None
+    assert "USA" not in text and END in text and "Paragraph 3" in text

@@ -83,6 +83,7 @@ def main() -> int:
             if lead:
                 text = f"{lead}\n{text}"
             text = timed("  layout: link lines", layout.drop_links, text, tree)[0]
+            text = timed("  layout: boxes", layout.drop_boxes, text, tree)[0]
             text = timed("  layout: author note", layout.drop_author_note, text, meta.author)[0]
             timed("  boilerplate rules", boilerplate.clean, text)
             timed("extract_article", extract_article, html, url, find_date=False)

@@ -496,6 +496,23 @@ def strip_boilerplate(text: str) -> tuple[str, list[Dropped]]:
     return "\n".join(out).strip(), dropped
 
 
+def is_call_to_action(line: str) -> bool:
+    """Whether the line is a call to action: its sentences that open with one make up at
+    least CTA_SHARE of it (``call-to-action`` above), whatever a label rule says of its
+    start. A box's heading: "2 Wochen kostenlos testen", "Newsletter: Jetzt anmelden!"."""
+    if not line or len(line) > MAX_CTA_LINE:
+        return False
+    first = _first_word(line, 0)
+    starts = [0] if first and _cta_at(line, 0, first) else []
+    for pattern in _LATER_CTA:
+        starts += [
+            m.start(1)
+            for m in pattern.finditer(line)
+            if _cta_at(line, m.start(1), _first_word(line, m.start(1)))
+        ]
+    return bool(starts) and _cta_share(line, sorted(starts)) >= CTA_SHARE
+
+
 def _page_end(lines: list[str]) -> int | None:
     """Where the page's end furniture starts (``end-furniture``): its first mark in the
     last lines, or None."""

@@ -120,11 +120,13 @@ def extract_article(html: bytes | str, url: str, *, find_date: bool = True) -> E
         text = text[len(title) :].lstrip()
     if doc is not None:
         # The lead paragraph trafilatura dropped (a standfirst with its dateline) goes first;
-        # lines that are links on the page (teasers, lists of headlines) go.
+        # lines that are links on the page (teasers, lists of headlines) go, and those of
+        # boxes beside the story (an offer under it, a fold-out portrait of a person quoted).
         lead = layout.standfirst(text, html, meta.description)
         if lead:
             text = f"{lead}\n{text}" if text else lead
         text = layout.drop_links(text, tree)[0]
+        text = layout.drop_boxes(text, tree)[0]
         text = layout.drop_author_note(text, meta.author)[0]
     # Follow/subscribe/"Read more" lines trafilatura left in: stored and matched without them.
     text = boilerplate.clean(text)
