@@ -79,6 +79,36 @@ def test_pipeline_records_sources_in_batches_before_their_articles(store: Engine
     assert pipe.ctx.tally.store_errors == 0
 
 
+def etag(engine: Engine, name: str) -> str | None:
+    with transaction(engine) as s:
+        return s.scalar(select(Source.etag).where(Source.name == name))
+
+
+def test_a_source_is_checked_only_once_the_articles_it_listed_are_stored(store: Engine) -> None:  # noqa: F811
+    """A crawl killed between a feed and its articles' batch must leave the source due, so
+    that the next crawl (another worker's, minutes later) fetches what is missing."""
+    pipe, _ = pipeline(store, batch=10)
+    pipe.process_item(SourceStatus("wire", error=None, entries=2, new=2, etag='"v1"'))
+    pipe.process_item(ArticleData(source="wire", url="http://wire.test/1", title="Iran"))
+    pipe.flush()  # a crawl killed now ...
+    assert checked(store) == {}  # ... leaves the source due
+    pipe.process_item(ArticleData(source="wire", url="http://wire.test/2", title="Russia"))
+    pipe.flush()
+    assert checked(store) == {"wire": None}
+    assert etag(store, "wire") == '"v1"'
+
+
+def test_a_source_whose_articles_did_not_all_come_back_is_checked_without_validators(
+    store: Engine,  # noqa: F811
+) -> None:
+    pipe, _ = pipeline(store, batch=10)
+    pipe.process_item(SourceStatus("wire", error=None, entries=2, new=2, etag='"v1"'))
+    pipe.process_item(ArticleData(source="wire", url="http://wire.test/1", title="Iran"))
+    pipe.close_spider()  # the second article never came (its store failed, say)
+    assert checked(store) == {"wire": None}  # not due again at every tick ...
+    assert etag(store, "wire") is None  # ... and its next check parses the feed again
+
+
 def test_pipeline_source_batch_that_fails_is_recorded_one_by_one(store: Engine) -> None:  # noqa: F811
     pipe, _ = pipeline(store, batch=3)
     pipe.process_item(SourceStatus("wire", error=None, not_modified=True))

@@ -11,7 +11,10 @@ was bound at about 100 articles/s by its 9-10 statements and commit (benchmarks/
 An article counts as handled (tallies, logs, a source's validators) only once its batch is
 committed, so a crawl that is killed loses nothing the next crawl would not fetch again.
 Sources' results are buffered the same way and recorded first in each flush; one that is
-lost leaves its source due, so the next crawl checks it again.
+lost leaves its source due, so the next crawl checks it again. A source that listed new
+articles is recorded as checked only once they are all handled (or when the crawl ends
+without some of them): a crawl killed before leaves it due, and the next crawl (another
+worker's, minutes later) fetches what is missing, not the next check an interval later.
 """
 
 from __future__ import annotations
@@ -106,6 +109,15 @@ class StorePipeline:
         which completes them once it stores the article; the last pipeline to close drops
         those whose article was never stored (its write failed)."""
         self.flush()
+        # Sources whose listed articles did not all come back (a store that failed, a
+        # request Scrapy dropped): checked, without validators, so the next check parses
+        # the feed again and fetches what is still unknown.
+        unfinished = [
+            replace(w[1], etag=None, last_modified=None, body_hash=None)
+            for w in self.waiting.values()
+        ]
+        self.waiting = {}
+        self._in_batches(unfinished, self._record_sources, lambda st: st.source, "sources")
         self.ctx.pipelines_open -= 1
         if self.ctx.feed_items and self.ctx.pipelines_open <= 0:
             log.info("feed items of unstored articles dropped count=%d", len(self.ctx.feed_items))
@@ -128,7 +140,9 @@ class StorePipeline:
         else:
             log.info("source ok source=%s entries=%s new=%s", item.source, item.entries, item.new)
         if item.error is None and not item.not_modified and item.new:
+            # Recorded with its last article (``_handled``), so that it stays due until then.
             self.waiting[item.source] = [item.new, item, False]
+            return
         # Recorded with the next flush, many sources to a transaction (a warm cycle is
         # mostly sources: one transaction each was a fifth of it), before the articles.
         self.sources.append(item)
@@ -138,6 +152,8 @@ class StorePipeline:
             self._later.schedule(self.seconds)
 
     def _record_sources(self, batch: list[SourceStatus]) -> None:
+        """The sources' results, and the validators of those whose listed articles are all
+        handled (or that listed none new)."""
         with transaction(self.ctx.engine) as s:
             rows = sources_named(s, [item.source for item in batch])
             for item in batch:
@@ -150,13 +166,8 @@ class StorePipeline:
                     max_interval=self.max_interval.get(item.source),
                     source=rows.get(item.source),
                 )
-                if item.error is None and not item.not_modified and not item.new:
+                if item.error is None and not item.not_modified:
                     save_validators(s, item.source, item)
-
-    def _save_validators(self, done: list[SourceStatus]) -> None:
-        with transaction(self.ctx.engine) as s:
-            for status in done:
-                save_validators(s, status.source, status)
 
     def _article(self, item: ArticleData) -> None:
         """Match and sign now, unless an extraction worker did (CPU, no I/O); store with
@@ -256,10 +267,11 @@ class StorePipeline:
         for b in batch:
             b.item.snapshot = None  # the body is not held after its batch
         done = [self._handled(b.item, st) for b, st in zip(batch, stored, strict=True)]
-        # The articles are stored: if this fails, the next crawl asks for the whole feed again.
+        # The articles are stored: if this fails, the source stays due and the next crawl
+        # checks it again.
         self._in_batches(
             [st for st in done if st is not None],
-            self._save_validators,
+            self._record_sources,
             lambda st: st.source,
             "sources",
         )
