@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -273,6 +273,15 @@ def _check_one_crawl_per_host() -> None:
             assert end is None or end <= start, (h, mine)
 
 
+def _check_each_page_once(web: Web, hosts: Iterable[int] = range(HOSTS)) -> None:
+    """Every feed and every article page of ``hosts`` fetched, and fetched once."""
+    for h in hosts:
+        assert set(web.feed_requests(h).values()) == {1}, web.feed_requests(h)
+        assert len(web.feed_requests(h)) == FEEDS
+        assert set(web.article_requests(h).values()) == {1}, web.article_requests(h)
+        assert len(web.article_requests(h)) == ARTICLES
+
+
 def _check_polite(web: Web) -> None:
     """No site ever answered more than [crawl] per_domain requests at once, whichever
     workers sent them; the slow host's articles (0.4 s each) did reach the limit, so the
@@ -353,11 +362,7 @@ def test_three_workers_crawl_each_source_once_politely_and_send_each_digest_once
     for p in w.procs:
         if p.pid != pid:
             assert f":{p.pid}" in status.stdout
-    for h in range(HOSTS):
-        assert set(web.feed_requests(h).values()) == {1}, web.feed_requests(h)
-        assert len(web.feed_requests(h)) == FEEDS
-        assert set(web.article_requests(h).values()) == {1}, web.article_requests(h)
-        assert len(web.article_requests(h)) == ARTICLES
+    _check_each_page_once(web)
     _check_one_crawl_per_host()
     _check_polite(web)
     _check_store()
@@ -369,6 +374,65 @@ def test_three_workers_crawl_each_source_once_politely_and_send_each_digest_once
     assert db_query("SELECT count(*) FROM crawl_runs WHERE status <> 'ok'") == [(0,)]
     for i, log in enumerate(logs):  # each line names its worker
         assert "worker=" in log and f":{w.procs[i].pid} monitor.cluster" in log
+
+
+def _registrations() -> dict[int, set[int]]:
+    """The procrastinate workers (crawl, control) each `monitor worker` registered, by
+    pid: a worker that lost the database and reconnected registers new ones."""
+    out: dict[int, set[int]] = {}
+    for pid, worker_id in db_query("SELECT pid, worker_id FROM cluster_workers"):
+        out.setdefault(pid, set()).add(worker_id)
+    return out
+
+
+@postgres
+def test_a_worker_joins_and_one_leaves_while_the_others_crawl(tmp_path: Path, db_url: str) -> None:
+    """Two workers start; once they crawl a third joins and takes crawls, the first two
+    going on undisturbed (the same processes, with the same registrations throughout: none
+    restarted, none reconnected). Then one of the first two leaves with SIGTERM in the
+    middle of a crawl, which it finishes first. The other two carry on, and the end is as
+    with three workers from the start: every feed and page fetched once, every source
+    checked once, no article or hit twice, no two crawls of one host at once, never more
+    than per_domain requests at once to a host, the digest and the alert sent once."""
+    with (
+        serve_web(tmp_path / "web", slow_host=0) as web,
+        workers(_cluster_config(tmp_path, web), tmp_path) as w,
+    ):
+        w.start(2)
+        first = [p.pid for p in w.procs]
+        wait_for(lambda: [len(_registrations().get(p, ())) for p in first] == [2, 2], 30, "the two")
+        registered = _registrations()
+        wait_for(_crawling_workers, 60, "a crawl")
+        w.start(1)
+        joined = w.procs[2].pid
+        wait_for(lambda: joined in dict(_crawling_workers()), 60, "the third one crawling")
+        wait_for(lambda: set(first) & set(dict(_crawling_workers())), 30, "one of two crawling")
+        pid, host = next((p, h) for p, h in _crawling_workers() if p in first)
+        assert all(w.procs[k].poll() is None for k in range(3))
+        assert {p: registered[p] for p in first} == {p: _registrations()[p] for p in first}
+        leaving = w.index_of(pid)
+        w.procs[leaving].send_signal(signal.SIGTERM)
+        assert w.procs[leaving].wait(60) == 0
+        assert f"crawl finished host={host} sources={FEEDS} exit=0" in w.log(leaving)
+        wait_for(_all_checked, 60, "every source checked")
+        wait_for(lambda: len(_outbox(tmp_path)) == 2, 20, "the digest and the alert")
+        time.sleep(2)  # a few more ticks: nothing more may be crawled or sent
+        staying = next(p for p in first if p != pid)
+        assert _registrations()[staying] == registered[staying]
+        assert [k for k in range(3) if w.procs[k].poll() is not None] == [leaving]
+        logs = [w.log(k) for k in range(3)]
+    _check_each_page_once(web)
+    _check_one_crawl_per_host()
+    _check_polite(web)
+    _check_store()
+    assert _outbox(tmp_path) == {"daily@example.org": 1, "alerts@example.org": 1}
+    crawled = [log.count("monitor.cluster: crawl finished") for log in logs]
+    assert sum(crawled) == HOSTS and crawled[2] >= 1, crawled
+    assert sum(log.count("daily maintenance finished") for log in logs) == 1
+    assert db_query("SELECT count(*) FROM crawl_runs WHERE status <> 'ok'") == [(0,)]
+    for log in logs:  # each started once and never lost the database
+        assert log.count("monitor.cluster: worker started") == 1
+        assert "database unreachable" not in log
 
 
 @postgres
