@@ -45,8 +45,7 @@ def db_url(
         monkeypatch.setenv("MONITOR_DATABASE_URL", url)
         yield url
         return
-    # pre-ping: the test that restarts the server (test_cluster) leaves it a dead connection.
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     name = f"monitor_test_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
     try:
         with admin.connect() as c:

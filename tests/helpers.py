@@ -1,15 +1,20 @@
 """What the tests share (imported by the tests, not by conftest magic): the fixture site's
-data, real processes of `monitor`, configs for them, plain SQL on the test's store, and mail
-servers (aiosmtpd) to receive digests."""
+data, real processes of `monitor`, configs for them, plain SQL on the test's store, a
+PostgreSQL server of a test's own, and mail servers (aiosmtpd) to receive digests."""
 
 from __future__ import annotations
 
+import glob
 import os
+import pwd
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +62,124 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class NoPostgresServer(Exception):
+    """No PostgreSQL server programs here to start one with (the reason is the message)."""
+
+
+def postgres_bindir() -> Path:
+    """The folder of PostgreSQL's server programs (initdb, pg_ctl, postgres): pg_config's,
+    else Debian's /usr/lib/postgresql/<version>/bin (the newest), else the PATH's."""
+    candidates = []
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        candidates.append(out.stdout.strip())
+    candidates += sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda d: int(d.split("/")[-2]) if d.split("/")[-2].isdigit() else 0,
+        reverse=True,
+    )
+    candidates.append(os.path.dirname(shutil.which("pg_ctl") or ""))
+    for folder in filter(None, candidates):
+        if all(os.access(Path(folder, p), os.X_OK) for p in ("initdb", "pg_ctl", "postgres")):
+            return Path(folder)
+    raise NoPostgresServer(
+        "no PostgreSQL server programs (initdb, pg_ctl, postgres) found by pg_config, in "
+        "/usr/lib/postgresql/*/bin or on the PATH: install PostgreSQL's server package"
+    )
+
+
+@dataclass
+class OwnPostgres:
+    """A PostgreSQL server of a test's own, on 127.0.0.1:``port``, that the test may stop
+    and start without troubling the tests on the shared one (MONITOR_TEST_POSTGRES)."""
+
+    bindir: Path
+    folder: Path  # the data directory (``data``), its log and socket
+    port: int
+    run_as: list[str]  # root may not run PostgreSQL: runuser -u postgres --
+
+    USER = "monitor"
+    PASSWORD = "monitor"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://{self.USER}:{self.PASSWORD}@127.0.0.1:{self.port}/{database}"
+
+    def _pg_ctl(self, *args: str) -> None:
+        self._run("pg_ctl", "-D", str(self.folder / "data"), *args)
+
+    def _run(self, program: str, *args: str) -> None:
+        r = subprocess.run(
+            [*self.run_as, str(self.bindir / program), *args],
+            cwd=self.folder,  # readable by the server's user, unlike root's
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if r.returncode:
+            log = self.folder / "log"
+            tail = log.read_text("utf-8", "replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{program} {' '.join(args)}: {r.stdout}{r.stderr}{tail}")
+
+    def init(self) -> None:
+        (self.folder / "password").write_text(self.PASSWORD + "\n")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.folder / "data"),
+            f"--username={self.USER}",  # the superuser the tests connect as
+            f"--pwfile={self.folder / 'password'}",
+            "--auth=scram-sha-256",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-sync",  # thrown away after the test
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+            f"-c unix_socket_directories={self.folder} -c fsync=off"
+        )
+        log = f"--log={self.folder / 'log'}"
+        self._pg_ctl("start", "--wait", "--timeout=60", log, "-o", options)
+
+    def stop(self, mode: str = "fast") -> None:
+        self._pg_ctl("stop", "--wait", "--timeout=60", f"--mode={mode}")
+
+
+@contextmanager
+def own_postgres() -> Iterator[OwnPostgres]:
+    """A new PostgreSQL server, started, with an empty database ``monitor``; stopped and
+    deleted at the end whatever happened. Raises NoPostgresServer without the programs."""
+    bindir = postgres_bindir()
+    run_as: list[str] = []
+    folder = Path(tempfile.mkdtemp(prefix="monitor-test-pg-"))
+    try:
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            try:
+                user = pwd.getpwnam("postgres")
+            except KeyError:
+                raise NoPostgresServer("running as root without a `postgres` user") from None
+            os.chown(folder, user.pw_uid, user.pw_gid)
+            run_as = ["runuser", "-u", "postgres", "--"]
+        server = OwnPostgres(bindir, folder, free_port(), run_as)
+        server.init()
+        try:
+            server.start()
+            admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(text("CREATE DATABASE monitor"))
+            admin.dispose()
+            yield server
+        finally:
+            dispose_engines()  # db_query's, before the server goes
+            try:
+                server.stop("immediate")
+            except RuntimeError:
+                pass  # not running (it failed to start, or the test failed while it was down)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 WATCHLISTS = """
