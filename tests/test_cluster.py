@@ -444,7 +444,10 @@ def test_a_worker_joins_and_one_leaves_while_the_others_crawl(tmp_path: Path, db
 
 
 @postgres
-def test_a_worker_killed_mid_crawl_costs_nothing(tmp_path: Path, db_url: str) -> None:
+@pytest.mark.parametrize("kill_after", ["its first requests", "its first stored article"])
+def test_a_worker_killed_mid_crawl_costs_nothing(
+    tmp_path: Path, db_url: str, kill_after: str
+) -> None:
     """SIGKILL the worker crawling the slow host: its crawl child dies with it, another
     worker takes the job up after [cluster] stalled_after, and the store ends as it would
     have without the kill; no two crawls of one host overlap.
@@ -458,9 +461,11 @@ def test_a_worker_killed_mid_crawl_costs_nothing(tmp_path: Path, db_url: str) ->
     sent still lands), before any crawl takes over (not before stalled_after). The other
     hosts' pages are each fetched once.
 
-    The kill comes with the crawl's first page requests, before its first store batch.
-    Later, once it has recorded its sources' results but not yet all their articles, those
-    articles would wait for the sources' next check (an interval later): not tested here."""
+    The kill comes with the crawl's first page requests, before its first store batch, or
+    once a batch has stored some of the host's articles: a source is recorded as checked
+    only with the last article it listed, so the one whose articles were not all stored is
+    still due, and the crawl that takes over fetches them (before, they waited for the
+    source's next check, an interval later)."""
     with (
         serve_web(tmp_path / "web", slow_host=0) as web,
         workers(_cluster_config(tmp_path, web), tmp_path) as w,
@@ -469,6 +474,9 @@ def test_a_worker_killed_mid_crawl_costs_nothing(tmp_path: Path, db_url: str) ->
         pid = _worker_crawling(_host(0))
         wait_for(lambda: _children(pid), 10, "its crawl child")
         wait_for(lambda: web.article_requests(0), 30, "the crawl under way")
+        if kill_after == "its first stored article":
+            host0 = {_article_path(0, i) for i in range(ARTICLES)}
+            wait_for(lambda: _stored_paths() & host0, 30, "an article of the host stored")
         children = _children(pid)
         killed = time.monotonic()
         os.kill(pid, signal.SIGKILL)
