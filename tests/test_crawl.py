@@ -762,20 +762,24 @@ def test_article_page_that_failed_is_fetched_again_though_the_feed_is_unchanged(
     assert etag is not None
 
 
+@pytest.mark.parametrize("with_section", [False, True], ids=["feeds", "feeds and a section"])
 def test_per_domain_limit_holds_at_the_site(
-    tmp_path: Path, site: FixtureSite, site_dir: Path
+    tmp_path: Path, site: FixtureSite, site_dir: Path, with_section: bool
 ) -> None:
     """`[crawl] per_domain = 1`: the site never answers two requests at once, though its
     slow article pages queue up behind each other (Scrapy 2.19 started every queued request
-    of a site when one ended: monitor.crawl.downloader)."""
+    of a site when one ended: monitor.crawl.downloader), and though a section source's
+    spider, with a downloader of its own, crawls it beside the feeds' (each had its own
+    `per_domain`)."""
     pages = list((site_dir / "2026").rglob("*.html"))
     for page in pages:
         page.with_name(page.name + ".headers").write_text("X-Fixture-Delay: 0.3\n")
-    # Feeds only: each source kind's spider has a downloader of its own, so a section
-    # source beside them would add its own `per_domain` (left as it is: benchmarks/README.md).
-    feeds = "".join(feed(k, site.url(f"/feeds/{f}.xml")) for k, f in
-                    (("rss", "rss2"), ("atom", "atom"), ("rdf", "rdf")))  # fmt: skip
-    config = write_config(tmp_path, feeds, extra="per_domain = 1")
+    sources = "".join(feed(k, site.url(f"/feeds/{f}.xml")) for k, f in
+                      (("rss", "rss2"), ("atom", "atom"), ("rdf", "rdf")))  # fmt: skip
+    if with_section:
+        sources += section("world", site.url("/section/"))
+    config = write_config(tmp_path, sources, extra="per_domain = 1")
     assert run_monitor("crawl", config=config).returncode == 0
     assert len([p for p in site.requests if p.startswith("/2026/")]) >= 3
+    assert ("/section/" in site.requests) == with_section
     assert site.peak == 1

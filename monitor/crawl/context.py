@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.robotstxt import RobotParser
@@ -59,6 +60,15 @@ class CrawlTally:
         return {n: t.error for n, t in self.sources.items() if t.error}
 
 
+@dataclass
+class SiteSlots:
+    """One site's requests in flight, whichever spider's downloader sent them, and each
+    downloader's slot of the site (to wake when a request ends)."""
+
+    transferring: set[Any] = field(default_factory=set)
+    slots: dict[Any, Any] = field(default_factory=dict)  # downloader -> its Slot
+
+
 class CrawlContext:
     """Config, store, matcher and extractor, built once per crawl process."""
 
@@ -80,6 +90,9 @@ class CrawlContext:
         # robots.txt parsers per host (or the Deferred of the fetch under way), shared by
         # the spiders' middlewares (monitor.crawl.robots).
         self.robots: dict[str, RobotParser | Deferred[RobotParser | None] | None] = {}
+        # Requests in flight per site, shared by the spiders' downloaders, so that
+        # ``[crawl] per_domain`` holds for the whole crawl (monitor.crawl.downloader).
+        self.sites: dict[str, SiteSlots] = {}
         # The clock of fetch times and re-check schedules (tests set their own).
         self.now: Callable[[], datetime] = utcnow
         # The evidence archive: this process's WARC file, opened with the first record.

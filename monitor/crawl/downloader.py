@@ -1,5 +1,5 @@
 """Scrapy's downloader with its per-site limit (``CONCURRENT_REQUESTS_PER_DOMAIN``, our
-``[crawl] per_domain``) kept.
+``[crawl] per_domain``) kept, once for the whole crawl.
 
 Scrapy 2.19 under the asyncio reactor breaks the limit: when a response frees a slot,
 ``Downloader._process_queue`` pops queued requests while ``slot.free_transfer_slots()`` is
@@ -9,6 +9,13 @@ a site with ``per_domain = 2`` saw 6 article requests at once from one crawl (11
 feeds), and one daemon or one cluster worker was as impolite as that (issue #17). Counting
 the request as transferring when its download is scheduled restores the limit; ``_download``
 adds it again (a set) and removes it when the response is in.
+
+And each source kind has its spider, each spider its crawler and downloader, with slots of
+its own: a site with a feed and a section source got ``per_domain`` requests at once from
+each. The downloaders' slots for one site now count the same requests in flight
+(``CrawlContext.sites``), and a request that ends lets the other downloaders' queued
+requests for the site go too. (Download delays, AutoThrottle's among them, stay per
+downloader.)
 """
 
 from __future__ import annotations
@@ -16,14 +23,35 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.core.downloader import Downloader, Slot
+from scrapy.http import Response
 from twisted.internet.defer import Deferred
+
+from monitor.crawl.context import SiteSlots, context_for
 
 
 class PoliteDownloader(Downloader):
+    def _get_slot(self, request: Request, spider: Spider | None = None) -> tuple[str, Slot]:
+        key, slot = super()._get_slot(request)
+        site = context_for(self.crawler).sites.setdefault(key, SiteSlots())
+        if slot.transferring is not site.transferring:  # a new slot: nothing in flight yet
+            slot.transferring = site.transferring
+        site.slots[self] = slot
+        return key, slot
+
     def _wait_for_download(
         self, slot: Slot, request: Request, queue_dfd: Deferred[Any]
     ) -> Coroutine[Any, Any, None]:
         slot.transferring.add(request)  # now, before _process_queue looks at the slot again
         return super()._wait_for_download(slot, request, queue_dfd)
+
+    async def _download(self, slot: Slot, request: Request) -> Response:
+        try:
+            return await super()._download(slot, request)
+        finally:  # Scrapy's own has freed the place and offered it to this downloader
+            key: str = request.meta.get(self.DOWNLOAD_SLOT, "")
+            site = context_for(self.crawler).sites.get(key)
+            for downloader, other in list(site.slots.items()) if site else ():
+                if downloader is not self:
+                    downloader._process_queue(other)
