@@ -615,21 +615,33 @@ def test_a_worker_waits_for_the_database_and_reconnects(
     assert w.procs[0].returncode == 0  # and SIGTERM still ends it cleanly
 
 
-def test_the_planners_question_due_sources_without_names(engine: Engine) -> None:
-    """`due_source_names`: what `due_sources` answers for every stored source, most overdue
-    first, without the list of names (the cluster's timer asks it every tick)."""
+_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def _store_sources(engine: Engine, names: str) -> None:
+    """Feed sources named by the letters of ``names``, stored: a due in 5 minutes, b two
+    hours overdue, c one hour, the others never checked (so due first)."""
     from monitor.domain.sources import SourceSpec
     from monitor.store.engine import transaction
     from monitor.store.models import Source
-    from monitor.store.sources import due_source_names, due_sources, sync_sources
+    from monitor.store.sources import sync_sources
 
-    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    specs = [SourceSpec(n, "feed", f"http://{n}/rss", timedelta(hours=1)) for n in "abcd"]
+    specs = [SourceSpec(n, "feed", f"http://{n}/rss", timedelta(hours=1)) for n in names]
     with transaction(engine) as s:
         sync_sources(s, specs)
-        for name, next_at in (("a", now + timedelta(minutes=5)), ("b", now - timedelta(hours=2)),
-                              ("c", now - timedelta(hours=1))):  # fmt: skip
+        for name, next_at in (("a", _NOW + timedelta(minutes=5)), ("b", _NOW - timedelta(hours=2)),
+                              ("c", _NOW - timedelta(hours=1))):  # fmt: skip
             s.query(Source).filter_by(name=name).update({"next_check_at": next_at})
+
+
+def test_the_planners_question_due_sources_without_names(engine: Engine) -> None:
+    """`due_source_names`: what `due_sources` answers for every stored source, most overdue
+    first, without the list of names (the cluster's timer asks it every tick)."""
+    from monitor.store.engine import transaction
+    from monitor.store.sources import due_source_names, due_sources
+
+    now = _NOW
+    _store_sources(engine, "abcd")
     with transaction(engine) as s:
         assert due_source_names(s, now) == ["d", "b", "c"]  # never checked, then overdue
         assert due_source_names(s, now) == due_sources(s, "abcd", now)
@@ -646,18 +658,11 @@ def test_due_sources_with_more_names_than_a_query_takes(engine: Engine) -> None:
     """`monitor run` and the cluster's timer ask `due_sources` with every configured name:
     past NAMES_IN_QUERY it asks without them (psycopg sends at most 65,535 parameters, and
     a daemon with more sources failed on PostgreSQL). 70,000 names, most never stored."""
-    from monitor.domain.sources import SourceSpec
     from monitor.store.engine import transaction
-    from monitor.store.models import Source
-    from monitor.store.sources import NAMES_IN_QUERY, due_sources, sync_sources
+    from monitor.store.sources import NAMES_IN_QUERY, due_sources
 
-    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    specs = [SourceSpec(n, "feed", f"http://{n}/rss", timedelta(hours=1)) for n in "abcde"]
-    with transaction(engine) as s:
-        sync_sources(s, specs)
-        for name, next_at in (("a", now + timedelta(minutes=5)), ("b", now - timedelta(hours=2)),
-                              ("c", now - timedelta(hours=1))):  # fmt: skip
-            s.query(Source).filter_by(name=name).update({"next_check_at": next_at})
+    now = _NOW
+    _store_sources(engine, "abcde")
     names = ["a", "b", "c", "d"] + [f"unknown-{i}" for i in range(70_000)]
     assert len(names) > 65_535 > NAMES_IN_QUERY
     with transaction(engine) as s:
