@@ -27,11 +27,34 @@ if CHROMIUM is None or CHROMEDRIVER is None:
         allow_module_level=True,
     )
 webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 ARTIFACTS = Path(os.environ.get("MONITOR_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def _replaced(page: Any) -> Any:
+    """Selenium's ``staleness_of``, also when chromium, mid-navigation, answers for the old
+    page's node with "Node with given id does not belong to the document" (a
+    WebDriverException, not the StaleElementReferenceException it looks for: a flaky
+    failure in CI)."""
+
+    def check(_: Any) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return check
 
 
 def follow(d: Any, element: Any) -> None:
@@ -39,7 +62,7 @@ def follow(d: Any, element: Any) -> None:
     navigation it starts has finished)."""
     page = d.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(d, 60).until(expected_conditions.staleness_of(page))
+    WebDriverWait(d, 60).until(_replaced(page))
     WebDriverWait(d, 60).until(
         lambda drv: drv.execute_script("return document.readyState") == "complete"
     )
