@@ -19,6 +19,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import BinaryIO
 
+from isal import isal_zlib
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -26,14 +27,12 @@ from warcio.warcwriter import WARCWriter
 from monitor.domain.articles import Snapshot
 
 SUFFIX = ".warc.gz"
-#: gzip level of a record. warcio's own writer uses 9: on the real-page corpus (330 KB of
-#: HTML a page) that cost 16 ms of CPU an article, against 62 MB per 1,000 at level 6 for
-#: about a third of the CPU (benchmarks/README.md, "Evidence"). Level 3: 3.4 ms a page
-#: against level 6's 8.6 ms, for 12% more bytes (68 against 60 KB a page of fundus's 250;
-#: "Real pages, real speed"): the crawl is CPU-bound, disks are not.
-LEVEL = 3
-#: For a body the server already compressed (Content-Encoding): stored, gzip finds nothing more.
-LEVEL_ENCODED = 0
+#: gzip level of a record, for ISA-L (python-isal's ``isal_zlib``: levels 0-3, 2 its default).
+#: The crawl is CPU-bound and a record is a whole page (330 KB of HTML a page on the
+#: real-page corpus): zlib's level 3 spent 2.5 ms of the crawl process's CPU a page, ISA-L's
+#: level 2 0.46 ms for 3% more bytes (70 against 68 KB a page), the same gzip format
+#: (benchmarks/README.md, "Real pages, session 11"). warcio's own writer uses zlib at 9.
+LEVEL = 2
 #: A crawl starts a new file beyond this size: retention deletes whole files, oldest first.
 ROTATE_AT = 256 * 1024 * 1024
 _SOFTWARE = "news-monitor (warcio)"
@@ -107,7 +106,7 @@ class ArchiveWriter:
         for snap in snapshots:
             start = f.tell()
             encoded = any(k.lower() == "content-encoding" for k, _ in snap.headers)
-            f.write(_member(response_record(_WRITER, snap), LEVEL_ENCODED if encoded else LEVEL))
+            f.write(_member(response_record(_WRITER, snap), stored=encoded))
             refs.append(RecordRef(name, start, f.tell() - start))
         f.flush()
         os.fsync(f.fileno())
@@ -123,13 +122,17 @@ class ArchiveWriter:
 _WRITER = WARCWriter(io.BytesIO(), gzip=False)
 
 
-def _member(record, level: int = LEVEL) -> bytes:  # type: ignore[no-untyped-def]
+def _member(record, *, stored: bool = False) -> bytes:  # type: ignore[no-untyped-def]
     """A record serialized by warcio, as one gzip member of its own (what warcio's gzip
-    writer makes, at ``level``)."""
+    writer makes). ``stored``: not compressed (zlib's level 0), for a body the server
+    already compressed (Content-Encoding), where gzip finds nothing more."""
     buf = io.BytesIO()
     WARCWriter(buf, gzip=False).write_record(record)
-    z = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-    return z.compress(buf.getvalue()) + z.flush()
+    if stored:
+        z = zlib.compressobj(0, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        return z.compress(buf.getvalue()) + z.flush()
+    c = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, isal_zlib.MAX_WBITS + 16)
+    return c.compress(buf.getvalue()) + c.flush()
 
 
 def response_record(writer: WARCWriter, snap: Snapshot):  # type: ignore[no-untyped-def]
