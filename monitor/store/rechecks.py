@@ -103,8 +103,9 @@ def record_rechecks(
         )
     )
     rechecked = set(checked)
+    rows: list[dict[str, object]] = []
     for aid, first_seen, done, due in arts:
-        values: dict[str, object] = dict(_validators(with_hits[aid]))
+        values: dict[str, object] = {"id": aid, **_validators(with_hits[aid])}
         if aid in rechecked:
             values["rechecks"] = done + 1
             values["recheck_at"] = next_check(first_seen, done + 1, now)
@@ -112,7 +113,11 @@ def record_rechecks(
             values["recheck_at"] = next_check(first_seen, 0, now)
         else:
             continue
-        session.execute(update(Article).where(Article.id == aid).values(**values))
+        rows.append(values)
+    if rows:
+        # SQLAlchemy's bulk UPDATE by primary key: one executemany for the rows with the
+        # same columns. A statement an article cost 0.5 ms of the crawl's CPU each (#19).
+        session.execute(update(Article), rows)
 
 
 def record_outcomes(session: Session, outcomes: Sequence[Rechecked], now: datetime) -> None:
