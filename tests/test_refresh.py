@@ -36,6 +36,17 @@ def test_a_long_page_without_refresh_is_passed_on_undecoded() -> None:
     assert response._cached_ubody is None  # the whole body was never decoded
 
 
+def test_a_refresh_in_a_utf16_page_redirects() -> None:
+    # Its bytes do not spell "refresh": the word search must not pass it on unread, but
+    # hand it to Scrapy's check (whose URL, read by w3lib's byte scan, keeps the NULs).
+    head = '<meta http-equiv="Refresh" content="0; url=/consent?next=story">'
+    body = "\ufeff".encode("utf-16-le") + page(head).decode().encode("utf-16-le")
+    response = HtmlResponse(URL, body=body, encoding="utf-16")
+    got = middleware().process_response(Request(URL), response)
+    assert isinstance(got, Request)
+    assert got.url.startswith("https://news.example/")
+
+
 def test_a_refresh_past_the_head_is_not_one() -> None:
     # Scrapy reads the first 4,096 characters too: a tag after them was never followed.
     late = f"<html><head></head><body>{FILLER}" + '<meta http-equiv="refresh" content="0; url=/x">'
