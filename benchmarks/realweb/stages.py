@@ -4,7 +4,8 @@
 
 Over the corpus of ``corpus.py`` (fundus's pages), in this one process: CPU time (process
 time, mean a page over ``--rounds`` passes) of ``trafilatura.extract`` as the naive script
-calls it, of each stage of ``monitor.crawl.extract.extract_article`` (the parse, our
+calls it, of each stage of ``monitor.crawl.extract.extract_article`` (the parse, beside
+trafilatura's loader, our
 XPaths, the title, trafilatura's extraction from the parsed tree (with readability only
 where it can change the text, ``monitor.crawl.fallback``, and without), the rules that read the
 page's markup (``monitor.crawl.layout``), the boilerplate rules),
@@ -39,6 +40,7 @@ from monitor.crawl.extract import (  # noqa: E402
     _page_meta,
     analyse_article,
     extract_article,
+    parse_page,
 )
 from monitor.domain import language, stories  # noqa: E402
 from monitor.domain.articles import ArticleData  # noqa: E402
@@ -72,7 +74,8 @@ def main() -> int:
             timed("  (trafilatura.bare_extraction(tree), readability always)",
                   trafilatura.bare_extraction, tree, url=url, **options)  # fmt: skip
             fallback.install()
-            tree = timed("  parse (load_html)", load_html, html)
+            timed("  (parse by trafilatura's load_html)", load_html, html)
+            tree = timed("  parse (parse_page)", parse_page, html)
             timed("  canonical and date XPaths", _page_meta, tree, url)
             timed("  declared language XPath", tree.xpath, _LANG_XPATH)
             meta = timed("  title", _meta, tree)
