@@ -340,6 +340,19 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _stop_while_crawling(w: Workers, pid: int, host: str) -> int:
+    """SIGTERM the worker ``pid`` while it crawls ``host``: it finishes that crawl, logs it
+    and exits 0; the others then check every source and send the digest and the alert (to
+    the outbox beside the config). Returns the stopped worker's index."""
+    k = w.index_of(pid)
+    w.procs[k].send_signal(signal.SIGTERM)
+    assert w.procs[k].wait(60) == 0
+    assert f"crawl finished host={host} sources={FEEDS} exit=0" in w.log(k)
+    wait_for(_all_checked, 60, "every source checked")
+    wait_for(lambda: len(_outbox(w.config.parent)) == 2, 20, "the digest and the alert")
+    return k
+
+
 @postgres
 def test_three_workers_crawl_each_source_once_politely_and_send_each_digest_once(
     tmp_path: Path, db_url: str
@@ -353,15 +366,10 @@ def test_three_workers_crawl_each_source_once_politely_and_send_each_digest_once
         workers(_cluster_config(tmp_path, web), tmp_path) as w,
     ):
         w.start(3)
-        # SIGTERM to the worker crawling the slow host, while it crawls it.
+        # SIGTERM to the worker crawling the slow host, while it crawls it; the other two do
+        # the rest.
         pid = _worker_crawling(_host(0))
-        k = w.index_of(pid)
-        w.procs[k].send_signal(signal.SIGTERM)
-        assert w.procs[k].wait(60) == 0
-        assert f"crawl finished host={_host(0)} sources={FEEDS} exit=0" in w.log(k)
-        # The other two do the rest.
-        wait_for(_all_checked, 60, "every source checked")
-        wait_for(lambda: len(_outbox(tmp_path)) == 2, 20, "the digest and the alert")
+        _stop_while_crawling(w, pid, _host(0))
         status = run_monitor("status", config=w.config, timeout=60)
         assert status.returncode == 0, status.stderr
         time.sleep(2)  # a few more ticks: nothing more may be crawled or sent
@@ -418,12 +426,7 @@ def test_a_worker_joins_and_one_leaves_while_the_others_crawl(tmp_path: Path, db
         pid, host = next((p, h) for p, h in _crawling_workers() if p in first)
         assert all(w.procs[k].poll() is None for k in range(3))
         assert {p: registered[p] for p in first} == {p: _registrations()[p] for p in first}
-        leaving = w.index_of(pid)
-        w.procs[leaving].send_signal(signal.SIGTERM)
-        assert w.procs[leaving].wait(60) == 0
-        assert f"crawl finished host={host} sources={FEEDS} exit=0" in w.log(leaving)
-        wait_for(_all_checked, 60, "every source checked")
-        wait_for(lambda: len(_outbox(tmp_path)) == 2, 20, "the digest and the alert")
+        leaving = _stop_while_crawling(w, pid, host)
         time.sleep(2)  # a few more ticks: nothing more may be crawled or sent
         staying = next(p for p in first if p != pid)
         assert _registrations()[staying] == registered[staying]

@@ -53,18 +53,20 @@ DB = "monitor_bench_cluster"
 TABLES = ("procrastinate_jobs", "procrastinate_events", "procrastinate_workers")
 
 
-def postgres_cpu() -> float:
-    """CPU seconds (user + system) of every postgres process now running here."""
+def postgres_cpu(*, reaped: bool) -> float:
+    """CPU seconds (user + system) of every postgres process now running here; with
+    ``reaped``, also of those that have exited (the postmaster's reaped children: backends
+    that came and went, as each crawl child's connections do in workers.py)."""
     tick = os.sysconf("SC_CLK_TCK")
+    fields = slice(11, 15 if reaped else 13)  # utime stime, then cutime cstime
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(") ", 1)
-        except OSError:
+            name, rest = stat.read_text().rsplit(") ", 1)
+        except (OSError, ValueError):
             continue
-        if fields[0].endswith("(postgres"):
-            parts = fields[1].split()
-            total += int(parts[11]) + int(parts[12])
+        if name.endswith("(postgres"):
+            total += sum(int(x) for x in rest.split()[fields])
     return total / tick
 
 
@@ -78,12 +80,12 @@ class Step:
         self.name, self.n = name, n
 
     def __enter__(self) -> Step:
-        self.t, self.c, self.p = time.perf_counter(), own_cpu(), postgres_cpu()
+        self.t, self.c, self.p = time.perf_counter(), own_cpu(), postgres_cpu(reaped=False)
         return self
 
     def __exit__(self, *exc: object) -> None:
         wall = time.perf_counter() - self.t
-        cpu, pg = own_cpu() - self.c, postgres_cpu() - self.p
+        cpu, pg = own_cpu() - self.c, postgres_cpu(reaped=False) - self.p
         print(
             f"| {self.name} | {self.n:,} | {wall:.1f} s | {wall / self.n * 1e3:.2f} ms | "
             f"{self.n / wall:,.0f}/s | {cpu / self.n * 1e3:.2f} ms | {pg / self.n * 1e3:.2f} ms |",

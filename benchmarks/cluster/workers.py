@@ -37,27 +37,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 import tests.test_cluster as web_module  # noqa: E402
+from benchmarks.cluster.bench import postgres_cpu  # noqa: E402
 
 SERVER = os.environ.get(
     "MONITOR_TEST_POSTGRES", "postgresql+psycopg://monitor:monitor@127.0.0.1:5432/postgres"
 )
 DB = "monitor_bench_workers"
-
-
-def postgres_cpu() -> float:
-    """CPU seconds of the postgres processes here, with the backends that have exited
-    (the postmaster's reaped children: each crawl child's connections come and go)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(") ", 1)
-        except OSError:
-            continue
-        if fields[0].endswith("(postgres"):
-            parts = fields[1].split()
-            total += sum(int(x) for x in parts[11:15])  # utime stime cutime cstime
-    return total / tick
 
 
 def settled(engine: Any) -> bool:
@@ -95,7 +80,7 @@ def run(workers: int, folder: Path, timeout: float) -> str:
             )  # fmt: skip
             started = datetime.now(UTC)
             t0 = time.monotonic()
-            cpu0 = postgres_cpu()
+            cpu0 = postgres_cpu(reaped=True)
             for k in range(workers):
                 log = open(folder / f"worker{k}.log", "wb")  # the child keeps it
                 procs.append(
@@ -118,7 +103,7 @@ def run(workers: int, folder: Path, timeout: float) -> str:
             while not settled(engine) and time.monotonic() - t0 < timeout:
                 time.sleep(0.5)
             ended = time.monotonic() - t0
-            cpu = postgres_cpu() - cpu0
+            cpu = postgres_cpu(reaped=True) - cpu0
             with engine.connect() as c:
                 ends = [r[0] for r in c.execute(text("SELECT last_checked_at FROM sources"))]
                 articles = c.execute(text("SELECT count(*) FROM articles")).scalar_one()
