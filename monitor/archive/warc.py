@@ -122,17 +122,37 @@ class ArchiveWriter:
 _WRITER = WARCWriter(io.BytesIO(), gzip=False)
 
 
+class _Compressed:
+    """What warcio writes a record to: each chunk goes straight to the compressor (a
+    buffer of the whole record first cost a copy of the page, and its growth)."""
+
+    def __init__(self, stored: bool) -> None:
+        self._c: zlib._Compress | isal_zlib.Compress
+        if stored:
+            self._c = zlib.compressobj(0, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        else:
+            self._c = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, isal_zlib.MAX_WBITS + 16)
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(self._c.compress(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass  # warcio flushes after each record; the member ends in ``_member``
+
+    def member(self) -> bytes:
+        self.parts.append(self._c.flush())
+        return b"".join(self.parts)
+
+
 def _member(record, *, stored: bool = False) -> bytes:  # type: ignore[no-untyped-def]
     """A record serialized by warcio, as one gzip member of its own (what warcio's gzip
     writer makes). ``stored``: not compressed (zlib's level 0), for a body the server
     already compressed (Content-Encoding), where gzip finds nothing more."""
-    buf = io.BytesIO()
-    WARCWriter(buf, gzip=False).write_record(record)
-    if stored:
-        z = zlib.compressobj(0, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        return z.compress(buf.getvalue()) + z.flush()
-    c = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, isal_zlib.MAX_WBITS + 16)
-    return c.compress(buf.getvalue()) + c.flush()
+    out = _Compressed(stored)
+    WARCWriter(out, gzip=False).write_record(record)
+    return out.member()
 
 
 def response_record(writer: WARCWriter, snap: Snapshot):  # type: ignore[no-untyped-def]
