@@ -106,9 +106,11 @@ def text_trouble(head: bytes, text: str | None) -> str | None:
     """``page_trouble`` of a page known to be no challenge, from its ``head`` (the
     extraction worker checks for a challenge before it extracts, then this after)."""
     text = (text or "").strip()
-    consent = _consent(head)
     thin = _words(text) < THIN_WORDS
-    if not thin and not (consent and len(text) < _SHORT and _ABOUT_CONSENT.search(text)):
+    if not thin and len(text) >= _SHORT:  # an article, whether a banner sits on it or not
+        return None
+    consent = _consent(head)
+    if not thin and not (consent and _ABOUT_CONSENT.search(text)):
         return None
     if consent:
         return f"{BLOCKED}: the page is a consent wall (no article text); tried again later"
