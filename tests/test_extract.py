@@ -7,12 +7,8 @@ from datetime import UTC, datetime
 from unittest import mock
 
 from monitor.crawl import boilerplate
-from monitor.crawl.extract import (
-    Extracted,
-    ExtractorPool,
-    analyse_article,
-    extract_article,
-)
+from monitor.crawl.extract import Extracted, analyse_article, extract_article
+from monitor.crawl.pool import ExtractorPool
 from monitor.domain import stories
 from monitor.domain.articles import ArticleData
 from monitor.domain.times import parse_iso

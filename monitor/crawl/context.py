@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler
 from scrapy.robotstxt import RobotParser
@@ -15,11 +16,13 @@ from twisted.internet.defer import Deferred
 
 from monitor.archive.warc import ArchiveWriter
 from monitor.config import Config, load_config
-from monitor.crawl.extract import ExtractorPool
+from monitor.crawl.pool import ExtractorPool
 from monitor.domain.articles import FeedItemSeen
-from monitor.matching import Matcher
 from monitor.store.models import utcnow
 from monitor.storeconfig import open_store
+
+if TYPE_CHECKING:
+    from monitor.matching import Matcher
 
 
 @dataclass
@@ -76,8 +79,7 @@ class CrawlContext:
         self.config = config
         self.engine = engine or open_store(config)
         watchlists = {w.name: w.query for w in config.watchlists}
-        self.matcher = Matcher(watchlists, config.lists)
-        # The workers compile the same watchlists: articles are matched where extracted.
+        # The workers compile the watchlists: articles are matched where extracted.
         self.extractor = ExtractorPool(config.crawl.extract_workers, watchlists, config.lists)
         self.tally = CrawlTally()
         self.requested: set[str] = set()  # URL keys requested by any spider of this crawl
@@ -97,6 +99,14 @@ class CrawlContext:
         self.now: Callable[[], datetime] = utcnow
         # The evidence archive: this process's WARC file, opened with the first record.
         self.archive = ArchiveWriter(config.archive.dir, lambda: self.now())
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        """The watchlists compiled here too, on first use: for the articles a feed refills
+        (``monitor.crawl.pipelines``); most crawls never need them."""
+        from monitor.matching import Matcher
+
+        return Matcher({w.name: w.query for w in self.config.watchlists}, self.config.lists)
 
     def close(self) -> None:
         self.extractor.close()

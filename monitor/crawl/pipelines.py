@@ -29,7 +29,6 @@ from scrapy.utils.reactor import CallLaterOnce
 from sqlalchemy.orm import Session
 
 from monitor.crawl.context import CrawlContext, context_for
-from monitor.crawl.extract import analyse_fields
 from monitor.crawl.walls import trouble_kind
 from monitor.domain.articles import ArticleData, FeedItemSeen, Rechecked, clean
 from monitor.domain.sources import SourceStatus
@@ -174,6 +173,8 @@ class StorePipeline:
         the next batch. Items without a worker's analysis (the feed entry alone, after a
         failed fetch or extraction) are matched and signed here."""
         if item.analysis is None:  # the spiders send every item through a worker
+            from monitor.crawl.extract import analyse_fields
+
             analyse_fields(item, self.ctx.matcher, item.lang)
         else:
             item.sanitize()

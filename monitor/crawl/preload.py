@@ -1,14 +1,14 @@
 """Imported once by the extraction pool's fork server, before it forks the workers.
 
-Each worker needs trafilatura (with lxml) and the language model (about 75 MB: py3langid's
-tables). Loaded here, in the process the workers are forked from, their pages are shared
-by every worker until written, instead of loaded by each (``monitor.crawl.extract``).
+Each worker needs trafilatura (with lxml), our extraction rules (``monitor.crawl.extract``)
+and the language model (about 75 MB: py3langid's tables). Loaded here, in the process the
+workers are forked from, their pages are shared by every worker until written, instead of
+loaded by each (``monitor.crawl.pool``).
 """
 
 from __future__ import annotations
 
-import trafilatura  # noqa: F401
-
+import monitor.crawl.extract  # noqa: F401  (trafilatura, lxml and our extraction rules)
 from monitor.domain import language
 
 language.load_model()
