@@ -20,6 +20,7 @@ from monitor.crawl.context import CrawlContext, context_for, crawl_config
 from monitor.crawl.discovery import Fetched, FetchError
 from monitor.crawl.failures import describe_failure, is_gone, retry_after
 from monitor.crawl.feeds import Entry
+from monitor.crawl.robots import preload_kept
 from monitor.crawl.served import ARCHIVE, SERVED
 from monitor.crawl.settings import apply_config
 from monitor.domain.articles import ArticleData, FeedItemSeen, Rechecked
@@ -88,6 +89,8 @@ class SourceSpider(scrapy.Spider):
         with transaction(self.ctx.engine) as s:
             self.state = fetch_state(s, [src.name for src in self.selected])
             due = due_rechecks(s, [src.name for src in self.selected], self.ctx.now())
+            if self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
+                preload_kept(self.ctx, s, [src.url for src in self.selected])
         for recheck in due:  # few: the articles with hits an hour, a day, a week ago
             if url_key(recheck.url) not in self.ctx.requested:
                 self.ctx.requested.add(url_key(recheck.url))

@@ -793,6 +793,31 @@ def test_rarely_publishing_source_is_checked_less_often_and_recovers(store: Engi
         assert src.next_check_at == now + timedelta(seconds=60)
 
 
+def test_kept_robots_txt_of_many_hosts_in_one_query(store: Engine) -> None:
+    from monitor.store.robots import fresh_robots, fresh_robots_of, save_robots
+
+    at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    rules = b"User-agent: *\nDisallow: /private/\n"
+    with transaction(store) as s:
+        save_robots(s, "news.test:8080", 200, rules, at)
+        save_robots(s, "empty.test", 404, b"", at)
+        save_robots(s, "big.test", 200, rules + b"#" * 100, at)
+        save_robots(s, "old.test", 200, rules, at - timedelta(hours=30))
+    hosts = ["news.test:8080", "empty.test", "big.test", "old.test", "other.test"]
+    with transaction(store) as s:
+        kept = fresh_robots_of(s, hosts, at + timedelta(hours=1), max_bytes=len(rules) + 50)
+        # The big copy is left to be read on its own; the rest as fresh_robots reads them.
+        assert kept == {
+            "news.test:8080": rules,
+            "empty.test": b"",
+            "old.test": None,
+            "other.test": None,
+        }
+        assert all(fresh_robots(s, h, at + timedelta(hours=1)) == kept[h] for h in kept)
+        assert fresh_robots(s, "big.test", at + timedelta(hours=1)) == rules + b"#" * 100
+        assert fresh_robots_of(s, [], at, max_bytes=10) == {}
+
+
 def test_robots_txt_kept_a_day_then_forgotten(store: Engine) -> None:
     from monitor.store.robots import MAX_BYTES, fresh_robots, prune_robots, save_robots
 

@@ -92,6 +92,9 @@ class CrawlContext:
         # robots.txt parsers per host (or the Deferred of the fetch under way), shared by
         # the spiders' middlewares (monitor.crawl.robots).
         self.robots: dict[str, RobotParser | Deferred[RobotParser | None] | None] = {}
+        # The kept robots.txt of the sources' hosts, read in one query as the spiders start
+        # (None: no fresh copy, fetch it), each dropped once its host is first asked.
+        self.robots_kept: dict[str, bytes | None] = {}
         # Requests in flight per site, shared by the spiders' downloaders, so that
         # ``[crawl] per_domain`` holds for the whole crawl (monitor.crawl.downloader).
         self.sites: dict[str, SiteSlots] = {}

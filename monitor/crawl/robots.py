@@ -21,6 +21,8 @@ next crawl.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _Scrapy
@@ -28,14 +30,32 @@ from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
+from sqlalchemy.orm import Session
 from twisted.internet.defer import Deferred
 
-from monitor.crawl.context import context_for
+from monitor.crawl.context import CrawlContext, context_for
 from monitor.errors import StorageError
 from monitor.store.engine import transaction
-from monitor.store.robots import fresh_robots, save_robots
+from monitor.store.robots import fresh_robots, fresh_robots_of, save_robots
 
 log = logging.getLogger("monitor.crawl")
+
+#: The sources' hosts whose kept robots.txt a crawl reads in one query as it starts, and
+#: the largest copy read so: at most 16 MB held at once. Other hosts (article links to
+#: other sites, beyond the first thousand, large files) are read one by one when first
+#: asked. One transaction a host was 6% of a warm crawl of 176 hosts.
+PRELOAD_HOSTS = 1000
+PRELOAD_BYTES = 16 * 1024
+
+
+def preload_kept(ctx: CrawlContext, session: Session, urls: Iterable[str]) -> None:
+    """Read the kept robots.txt of the hosts of ``urls`` (the sources') in one query."""
+    hosts = [
+        h
+        for h in dict.fromkeys(urlsplit(u).netloc for u in urls)
+        if h and h not in ctx.robots_kept and h not in ctx.robots
+    ][:PRELOAD_HOSTS]
+    ctx.robots_kept.update(fresh_robots_of(session, hosts, ctx.now(), max_bytes=PRELOAD_BYTES))
 
 
 class RobotsTxtMiddleware(_Scrapy):
@@ -68,6 +88,8 @@ class RobotsTxtMiddleware(_Scrapy):
                 log.warning("robots.txt not kept host=%s error=%s", netloc, exc)
 
     def _kept(self, netloc: str) -> bytes | None:
+        if netloc in self._ctx.robots_kept:  # read as the spiders started
+            return self._ctx.robots_kept.pop(netloc)
         try:
             with transaction(self._ctx.engine) as s:
                 return fresh_robots(s, netloc, self._ctx.now())

@@ -3,9 +3,10 @@ store before the host, and keeps what the host answered (``monitor.crawl.robots`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import RobotsTxt
@@ -23,6 +24,29 @@ def fresh_robots(session: Session, host: str, now: datetime) -> bytes | None:
         select(RobotsTxt.body).where(RobotsTxt.host == host, RobotsTxt.fetched_at > now - MAX_AGE)
     )
     return body
+
+
+def fresh_robots_of(
+    session: Session, hosts: Sequence[str], now: datetime, *, max_bytes: int
+) -> dict[str, bytes | None]:
+    """``fresh_robots`` of many hosts in one query: host -> its fresh copy, or None when it
+    has none. A host whose copy is larger than ``max_bytes`` is left out (read on its own
+    when needed): what the caller holds stays bounded."""
+    if not hosts:
+        return {}
+    size = func.length(RobotsTxt.body)
+    rows = session.execute(
+        select(RobotsTxt.host, case((size <= max_bytes, RobotsTxt.body))).where(
+            RobotsTxt.host.in_(list(hosts)), RobotsTxt.fetched_at > now - MAX_AGE
+        )
+    )
+    found: dict[str, bytes | None] = dict.fromkeys(hosts)
+    for host, body in rows:
+        if body is None:
+            del found[host]
+        else:
+            found[host] = body
+    return found
 
 
 def save_robots(session: Session, host: str, status: int, body: bytes, now: datetime) -> None:
