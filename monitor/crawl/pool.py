@@ -1,7 +1,9 @@
 """The extraction workers: a process pool that runs ``monitor.crawl.extract`` on article
 pages, so that the crawl process neither extracts, matches, signs nor loads the language
-model (about 75 MB), and does not even import them: a crawl that fetches no page (most
-cycles of a daemon) starts no worker and compiles no extraction rule.
+model (about 75 MB), and does not even import the extraction (trafilatura, the layout and
+boilerplate rules, the language and story modules; the walls' verdicts it reads are
+``monitor.crawl.walls``): a crawl that fetches no page (most cycles of a daemon) starts no
+worker and compiles none of them.
 
 The crawl process sends each page's body once, as bytes (decoded in the worker), with the
 article's feed data; the worker returns the article filled from the page. ``workers = 0``
