@@ -1,9 +1,9 @@
 """The extraction workers: a process pool that runs ``monitor.crawl.extract`` on article
 pages, so that the crawl process neither extracts, matches, signs nor loads the language
 model (about 75 MB), and does not even import the extraction (trafilatura, the layout and
-boilerplate rules, the language and story modules; the walls' verdicts it reads are
-``monitor.crawl.walls``): a crawl that fetches no page (most cycles of a daemon) starts no
-worker and compiles none of them.
+boilerplate rules, the language module; it reads the walls' verdicts with
+``monitor.crawl.walls`` and signs nothing, though the store imports the signatures' module
+for its index): a crawl that fetches no page (most cycles of a daemon) starts no worker.
 
 The crawl process sends each page's body once, as bytes (decoded in the worker), with the
 article's feed data; the worker returns the article filled from the page. ``workers = 0``
