@@ -15,7 +15,7 @@ from sqlalchemy import Engine, event
 from monitor.crawl.context import set_context
 from monitor.crawl.robots import RobotsTxtMiddleware, preload_kept
 from monitor.store.engine import transaction
-from monitor.store.robots import save_robots
+from monitor.store.robots import RobotsCopy, save_robots
 from tests.test_ingest import store  # noqa: F401  (a fixture)
 
 AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -43,7 +43,7 @@ def robots_queries(engine: Engine) -> list[str]:
 
 def test_the_sources_hosts_are_read_in_one_query(ctx: Any) -> None:
     with transaction(ctx.engine) as s:
-        save_robots(s, "news.test:8080", 200, RULES, AT)
+        save_robots(s, [RobotsCopy("news.test:8080", 200, RULES, AT)])
     queries = robots_queries(ctx.engine)
     with transaction(ctx.engine) as s:
         urls = ["http://news.test:8080/rss", "http://news.test:8080/world", "http://new.test/"]

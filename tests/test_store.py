@@ -794,15 +794,19 @@ def test_rarely_publishing_source_is_checked_less_often_and_recovers(store: Engi
 
 
 def test_kept_robots_txt_of_many_hosts_in_one_query(store: Engine) -> None:
-    from monitor.store.robots import fresh_robots, fresh_robots_of, save_robots
+    from monitor.store.robots import RobotsCopy, fresh_robots, fresh_robots_of, save_robots
 
     at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     rules = b"User-agent: *\nDisallow: /private/\n"
+    copies = [
+        RobotsCopy("news.test:8080", 500, b"", at),  # the host's first answer, then its second
+        RobotsCopy("empty.test", 404, b"", at),
+        RobotsCopy("big.test", 200, rules + b"#" * 100, at),
+        RobotsCopy("old.test", 200, rules, at - timedelta(hours=30)),
+        RobotsCopy("news.test:8080", 200, rules, at),
+    ]
     with transaction(store) as s:
-        save_robots(s, "news.test:8080", 200, rules, at)
-        save_robots(s, "empty.test", 404, b"", at)
-        save_robots(s, "big.test", 200, rules + b"#" * 100, at)
-        save_robots(s, "old.test", 200, rules, at - timedelta(hours=30))
+        save_robots(s, copies)  # many at once; a host twice is kept once, as last given
     hosts = ["news.test:8080", "empty.test", "big.test", "old.test", "other.test"]
     with transaction(store) as s:
         kept = fresh_robots_of(s, hosts, at + timedelta(hours=1), max_bytes=len(rules) + 50)
@@ -819,20 +823,27 @@ def test_kept_robots_txt_of_many_hosts_in_one_query(store: Engine) -> None:
 
 
 def test_robots_txt_kept_a_day_then_forgotten(store: Engine) -> None:
-    from monitor.store.robots import MAX_BYTES, fresh_robots, prune_robots, save_robots
+    from monitor.store.robots import (
+        MAX_BYTES,
+        RobotsCopy,
+        fresh_robots,
+        prune_robots,
+        save_robots,
+    )
 
     at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     huge = b"User-agent: *\nDisallow: /private/\n" + b"#" * (2 * MAX_BYTES)
     with transaction(store) as s:
-        save_robots(s, "news.test:8080", 200, huge, at)
-        save_robots(s, "gone.test", 404, b"", at - timedelta(hours=30))
+        save_robots(s, [RobotsCopy("news.test:8080", 200, huge, at)])
+        save_robots(s, [RobotsCopy("gone.test", 404, b"", at - timedelta(hours=30))])
     with transaction(store) as s:
         kept = fresh_robots(s, "news.test:8080", at + timedelta(hours=23))
         assert kept is not None and kept.startswith(b"User-agent") and len(kept) == MAX_BYTES
         assert fresh_robots(s, "news.test:8080", at + timedelta(hours=24)) is None  # too old
         assert fresh_robots(s, "gone.test", at) is None
         assert fresh_robots(s, "other.test", at) is None
-        save_robots(s, "news.test:8080", 200, b"", at + timedelta(hours=25))  # fetched again
+        again = RobotsCopy("news.test:8080", 200, b"", at + timedelta(hours=25))
+        save_robots(s, [again])
     with transaction(store) as s:
         assert fresh_robots(s, "news.test:8080", at + timedelta(hours=26)) == b""
         assert prune_robots(s, at + timedelta(hours=26)) == 1  # gone.test's copy

@@ -19,7 +19,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from monitor.errors import SchemaOutOfDate, StorageError
 from monitor.store.engine import BUSY_TIMEOUT_MS, describe, parse_url, sqlite_path, wrap_errors
@@ -90,8 +90,10 @@ def check_schema(engine: Engine) -> None:
 def read_session(engine: Engine) -> Iterator[Session]:
     """A session in one read transaction (one snapshot), rolled back at the end;
     operational errors become StorageError (``engine.is_operational``)."""
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with wrap_errors(f"database error on {_where(engine)}"), factory() as session:
+    with (
+        wrap_errors(f"database error on {_where(engine)}"),
+        Session(engine, expire_on_commit=False) as session,
+    ):
         try:
             yield session
         finally:

@@ -3,8 +3,9 @@ store before the host, and keeps what the host answered (``monitor.crawl.robots`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
@@ -49,13 +50,27 @@ def fresh_robots_of(
     return found
 
 
-def save_robots(session: Session, host: str, status: int, body: bytes, now: datetime) -> None:
-    insert_or_update(
-        session,
-        RobotsTxt.__table__,  # type: ignore[arg-type]
-        ["host"],
-        [{"host": host, "status": status, "body": body[:MAX_BYTES], "fetched_at": now}],
-    )
+class RobotsCopy(NamedTuple):
+    """What a host answered for its robots.txt, and when."""
+
+    host: str
+    status: int
+    body: bytes
+    fetched_at: datetime
+
+
+def save_robots(session: Session, copies: Iterable[RobotsCopy]) -> None:
+    """Keep these copies (the last one of a host, if it comes twice), in one statement."""
+    rows = {
+        c.host: {
+            "host": c.host,
+            "status": c.status,
+            "body": c.body[:MAX_BYTES],
+            "fetched_at": c.fetched_at,
+        }
+        for c in copies
+    }
+    insert_or_update(session, RobotsTxt.__table__, ["host"], list(rows.values()))  # type: ignore[arg-type]
 
 
 def prune_robots(session: Session, now: datetime) -> int:
