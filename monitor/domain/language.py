@@ -21,9 +21,10 @@ MIN_LETTERS = 200
 #: Letters before the detection is trusted at all (with no declaration to fall back on).
 MIN_DETECT = 20
 #: Characters of the text the detector reads: its CPU grows with them (3.0 ms a real page at
-#: 3,000, 1.7 ms at 1,500), and on the real-page corpus 1,000 already judged every page as
-#: 3,000 did (benchmarks/README.md, "Real pages, real speed").
-SAMPLE = 1500
+#: 3,000, 1.7 ms at 1,500, 1.3 at 1,000). On the real-page corpus 700, 1,000 and 1,500 judge
+#: every page as 3,000 does, with the page's declaration and without it (benchmarks/README.md,
+#: "Real pages, real speed" and "session 12").
+SAMPLE = 1000
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 
