@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from monitor.demo.server import FixtureSite
-from tests.helpers import db_query, feed, publish_kremlin_story, run_monitor, section, write_config
+from tests.helpers import (
+    ROOT,
+    db_query,
+    feed,
+    publish_kremlin_story,
+    run_monitor,
+    section,
+    write_config,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db_url")]
 
@@ -92,6 +102,40 @@ def test_all_feed_kinds_and_section_one_article_per_story(
     assert db_query(
         "SELECT count(*) FROM sources WHERE last_error IS NULL AND last_success_at IS NOT NULL",
     ) == [(6,)]
+
+
+def test_a_crawl_leaves_its_sqlite_database_checkpointed(
+    tmp_path: Path, site: FixtureSite, db_url: str
+) -> None:
+    """The crawl closes its connections itself, since the process then leaves its objects to
+    the exit without a collection (`monitor crawl`): SQLite has copied the write-ahead log
+    back into the database, and nothing waits in the log for the next process."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's write-ahead log")
+    config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml")))
+    # `monitor crawl`, with gc.freeze watched.
+    spy = (
+        "import atexit, gc, runpy, sys\n"
+        "calls = []\n"
+        "freeze = gc.freeze\n"
+        "gc.freeze = lambda: (calls.append(1), freeze())\n"
+        "atexit.register(lambda: print('freeze calls', len(calls), file=sys.stderr))\n"
+        "sys.argv = ['monitor', *sys.argv[1:]]\n"
+        "runpy.run_module('monitor', run_name='__main__')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", spy, "--config", str(config), "crawl"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "freeze calls 1" in result.stderr
+    db = Path(db_url.removeprefix("sqlite:///"))
+    wal = db.with_name(db.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert db_query("SELECT count(*) FROM articles") == [(2,)]  # the feed's two stories
 
 
 def test_recrawl_adds_nothing_and_fetches_no_stored_article(

@@ -3,6 +3,7 @@ demo."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -87,6 +88,11 @@ def crawl(state: State, sources: tuple[str, ...], due: bool) -> None:
             return
     summary = run_crawl(config, names, verbose=state.verbose)
     print_crawl_summary(summary)
+    # The process ends now, its store closed and its archive written (a crawl runs once a
+    # process). Its objects are moved out of the collector's reach, so that Python's
+    # collections at exit do not walk them all: 0.4-0.5 s of CPU after a cold crawl of
+    # 1,000 articles, 0.2 s of a warm one (each daemon cycle's crawl is such a process).
+    gc.freeze()
 
 
 @click.command("web")

@@ -137,6 +137,9 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
             errors=[{"source": k, "error": v} for k, v in tally.errors.items()],
             status=status,
         )
+    # Its connections closed now, not when the process is torn down: SQLite copies the
+    # write-ahead log back into the database as the last one closes.
+    ctx.engine.dispose()
     summary = CrawlSummary(
         run_id=run_id,
         sources={s.name: tally.of(s.name) for s in sources},
