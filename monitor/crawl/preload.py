@@ -9,13 +9,10 @@ loaded by each (``monitor.crawl.pool``).
 from __future__ import annotations
 
 import monitor.crawl.extract  # noqa: F401  (trafilatura, lxml and our extraction rules)
+from monitor.crawl.tuning import map_page_sized_blocks, settle_collector
 from monitor.domain import language
 
 language.load_model()
 
-try:  # glibc only: big blocks (page-sized: lxml's buffers) unmapped when freed
-    import ctypes
-
-    ctypes.CDLL("libc.so.6").mallopt(-3, 64 * 1024)  # M_MMAP_THRESHOLD
-except (OSError, AttributeError):
-    pass
+map_page_sized_blocks()  # inherited by the workers, as what follows
+settle_collector()

@@ -4,7 +4,6 @@ process (the daemon starts a fresh process per cycle)."""
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import time
@@ -17,6 +16,7 @@ from twisted.internet.task import LoopingCall
 from monitor.config import Config, Source, SourceKind
 from monitor.crawl.context import CrawlContext, CrawlTally, set_context
 from monitor.crawl.settings import crawl_settings
+from monitor.crawl.tuning import map_page_sized_blocks, settle_collector
 from monitor.logs import quiet_libraries
 from monitor.store.engine import transaction
 from monitor.store.models import utcnow
@@ -67,28 +67,6 @@ def _progress_reporter(ctx: CrawlContext, total: int, every: float = 5.0) -> Loo
     return loop
 
 
-# glibc's mallopt parameter and the size from which the crawl process's blocks are mapped.
-_M_MMAP_THRESHOLD = -3
-_MMAP_FROM = 64 * 1024
-
-
-def map_page_sized_blocks() -> bool:
-    """Have glibc's malloc map blocks from 64 KB up on their own and unmap them when freed.
-
-    Each article passes through the crawl process as a few buffers of its page's size (about
-    100 KB: the body, its pickle to a worker). glibc raises its mmap threshold past such
-    sizes after the first is freed (up to 32 MB), then carves them from the heap, where the
-    small objects allocated between them keep the freed space from being returned: 50-80
-    MB of the crawl process's heap was free but held after a few thousand articles
-    (benchmarks/crawl/memprobe.py). A fixed threshold costs a map and unmap per buffer
-    (tens of microseconds an article). False where the C library is not glibc."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_FROM))
-    except (OSError, AttributeError):
-        return False
-
-
 def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = False) -> CrawlSummary:
     started = time.monotonic()
     map_page_sized_blocks()
@@ -113,6 +91,7 @@ def run_crawl(config: Config, names: Sequence[str] = (), *, verbose: bool = Fals
         if chosen:
             process.crawl(kind.value, sources=chosen)
     progress = _progress_reporter(ctx, len(sources))
+    settle_collector()  # what exists now lasts as long as the crawl
     try:
         if sources:
             process.start()
