@@ -166,7 +166,7 @@ class StorePipeline:
                     source=rows.get(item.source),
                 )
                 if item.error is None and not item.not_modified:
-                    save_validators(s, item.source, item)
+                    save_validators(rows[item.source], item)  # known: recorded above
 
     def _article(self, item: ArticleData) -> None:
         """Match and sign now, unless an extraction worker did (CPU, no I/O); store with

@@ -177,14 +177,15 @@ def _adapted(
     return adaptive_interval(base, maximum, int(new or 0), history)
 
 
-def save_validators(session: Session, name: str, status: SourceStatus) -> None:
+def save_validators(source: Source, status: SourceStatus) -> None:
     """Remember a source's validators once every article it listed has been handled: a
-    crawl killed before then must not leave the next one believing nothing changed."""
-    session.execute(
-        update(Source)
-        .where(Source.name == name)
-        .values(etag=status.etag, last_modified=status.last_modified, body_hash=status.body_hash)
-    )
+    crawl killed before then must not leave the next one believing nothing changed.
+    Set on its row (``sources_named``), written with the session's other changes to it: an
+    UPDATE statement of its own was checked against every source row the session holds
+    (three quarters of recording a crawl's 176 sources)."""
+    source.etag = status.etag
+    source.last_modified = status.last_modified
+    source.body_hash = status.body_hash
 
 
 def count_page_trouble(
