@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     Text,
     column,
+    event,
     func,
     insert,
     inspect,
@@ -381,6 +382,20 @@ def test_sync_keeps_state_and_resets_on_new_url(store: Engine) -> None:
         src = s.scalars(select(Source).where(Source.name == "wire")).one()
         assert src.url.endswith("rss2") and src.interval_seconds == 60
         assert src.next_check_at is None and src.last_success_at == now
+    with transaction(store) as s:
+        record_source_result(s, "wire", error=None, entries=1, now=now)
+    # A new interval alone: the source keeps its next check; the same again writes nothing.
+    slower = SourceSpec("wire", "feed", "http://news.test/rss2", timedelta(seconds=600))
+    with transaction(store) as s:
+        sync_sources(s, [slower])
+    with transaction(store) as s:
+        src = s.scalars(select(Source).where(Source.name == "wire")).one()
+        assert src.interval_seconds == 600 and src.next_check_at == now + timedelta(seconds=60)
+    statements: list[str] = []
+    event.listen(store, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with transaction(store) as s:
+        sync_sources(s, [slower])
+    assert not [q for q in statements if q.lstrip().upper().startswith(("UPDATE", "INSERT"))]
 
 
 def due(s: Session, name: str, watchlists: tuple[str, ...] = ("iran", "russia")) -> list[str]:

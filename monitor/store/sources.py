@@ -33,8 +33,15 @@ from monitor.store.upsert import insert_ignore
 
 def sync_sources(session: Session, sources: Iterable[SourceSpec]) -> None:
     """Make the sources table agree with the configured sources (kept rows keep their
-    state)."""
-    existing = {s.name: s for s in session.scalars(select(Source))}
+    state). Only what the configuration names is read, not whole rows (each crawl and
+    command starts here: loading every source's row was 7% of a warm crawl of 176), and
+    only a source whose configuration changed is written."""
+    existing = {
+        name: (kind, url, seconds)
+        for name, kind, url, seconds in session.execute(
+            select(Source.name, Source.kind, Source.url, Source.interval_seconds)
+        )
+    }
     for s in sources:
         row = existing.get(s.name)
         if row is None:
@@ -48,13 +55,18 @@ def sync_sources(session: Session, sources: Iterable[SourceSpec]) -> None:
                     consecutive_failures=0,
                 )
             )
-        else:
-            if row.url != s.url or row.kind != s.kind:
-                row.next_check_at = None  # a new address is checked at once
-                row.fetch_url, row.gone = None, False
-                row.discovered, row.discovered_at = None, None  # a new site: discover it
-            row.kind, row.url, row.interval_seconds = s.kind, s.url, _seconds(s.interval)
-    session.flush()
+            continue
+        if row == (s.kind, s.url, _seconds(s.interval)):
+            continue
+        values: dict[str, Any] = {
+            "kind": s.kind,
+            "url": s.url,
+            "interval_seconds": _seconds(s.interval),
+        }
+        if row[:2] != (s.kind, s.url):  # a new address is checked at once, a new site discovered
+            values |= {"next_check_at": None, "fetch_url": None, "gone": False}
+            values |= {"discovered": None, "discovered_at": None}
+        session.execute(update(Source).where(Source.name == s.name).values(**values))
 
 
 def _seconds(interval: timedelta) -> int:
