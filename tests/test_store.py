@@ -55,10 +55,12 @@ from monitor.store.models import (
     UTCDateTime,
 )
 from monitor.store.sources import (
+    count_recent_articles,
     due_sources,
     never_checked,
     record_source_result,
     source_rows,
+    sources_named,
     sync_sources,
 )
 from monitor.store.upsert import any_of, insert_rows
@@ -778,6 +780,50 @@ def test_source_failing_longer_than_broken_after_is_broken(store: Engine) -> Non
         record_source_result(s, "wire", error=None, entries=1, now=start + timedelta(days=3))
         [row] = source_rows(s, ["wire"], now=start + timedelta(days=3), broken_after=BROKEN)
         assert row.state == "ok" and row.failing_since is None  # recovers by itself
+
+
+def test_recent_articles_of_many_sources_counted_in_one_query(store: Engine) -> None:
+    """The pipeline counts its batch's recent articles first (``count_recent_articles``):
+    one query for sources with the same window, and the same next checks as a query each."""
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    for i in range(12):
+        put(store, ArticleData(source="wire", url=f"http://news.test/r{i}", title="x", text="y"))
+    with transaction(store) as s:  # 3 in the last day, 9 before the last two days
+        for i, art in enumerate(s.scalars(select(Article).order_by(Article.id))):
+            art.first_seen_at = now - (timedelta(hours=1) if i < 3 else timedelta(hours=50))
+
+    def next_checks(counted: bool) -> tuple[dict[str, datetime], list[str]]:
+        statements: list[str] = []
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        with transaction(store) as s:
+            s.execute(update(Source).values(checks=99))  # windows of 100 intervals: 25 h, 100 min
+        event.listen(store, "before_cursor_execute", seen)
+        with transaction(store) as s:
+            rows = sources_named(s, ["wire", "other"])
+            if counted:
+                count_recent_articles(s, rows.values(), now)
+            for name, row in rows.items():
+                record_source_result(
+                    s, name, error=None, entries=1, now=now, source=row,
+                    max_interval=timedelta(hours=4),
+                )  # fmt: skip
+            found = {name: row.next_check_at for name, row in rows.items()}
+        event.remove(store, "before_cursor_execute", seen)
+        return found, [q for q in statements if "count(" in q.lower()]
+
+    each, asked_each = next_checks(counted=False)
+    together, asked_together = next_checks(counted=True)
+    assert together == each
+    assert each["wire"] == now + timedelta(minutes=25 * 60 / 3 / 4)  # 3 in 25 hours
+    assert len(asked_each) == 2  # a query a source
+    assert len(asked_together) == 2  # a query a window: 25 hours for one, 100 minutes for the other
+    with transaction(store) as s:
+        s.execute(update(Source).values(interval_seconds=900))  # the same window for both
+    _, asked_together = next_checks(counted=True)
+    assert len(asked_together) == 1
 
 
 def test_rarely_publishing_source_is_checked_less_often_and_recovers(store: Engine) -> None:

@@ -42,10 +42,12 @@ from monitor.store.articles import (
     store_articles,
 )
 from monitor.store.engine import transaction
+from monitor.store.models import utcnow
 from monitor.store.rechecks import record_outcomes, record_rechecks
 from monitor.store.snapshots import add_snapshots
 from monitor.store.sources import (
     count_page_trouble,
+    count_recent_articles,
     record_source_result,
     save_validators,
     sources_named,
@@ -153,14 +155,17 @@ class StorePipeline:
     def _record_sources(self, batch: list[SourceStatus]) -> None:
         """The sources' results, and the validators of those whose listed articles are all
         handled (or that listed none new)."""
+        now = utcnow()  # the batch's checks, recorded together
         with transaction(self.ctx.engine) as s:
             rows = sources_named(s, [item.source for item in batch])
+            count_recent_articles(s, rows.values(), now)
             for item in batch:
                 record_source_result(
                     s,
                     item.source,
                     error=item.error,
                     entries=item.entries,
+                    now=now,
                     status=item,
                     max_interval=self.max_interval.get(item.source),
                     source=rows.get(item.source),

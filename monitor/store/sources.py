@@ -174,18 +174,51 @@ def sources_named(session: Session, names: Collection[str]) -> dict[str, Source]
     return {src.name: src for src in session.scalars(select(Source).where(Source.name.in_(names)))}
 
 
+#: ``session.info`` key: (source id, start of its rate window) -> articles first seen since.
+_RECENT = "monitor.recent_articles"
+
+
+def _history(checks: int, base: timedelta) -> timedelta:
+    """How far back a source's publishing rate is read: a week, or the time it has been
+    checked if shorter (``checks`` at the base interval)."""
+    return min(RATE_WINDOW, base * checks)
+
+
+def count_recent_articles(session: Session, sources: Iterable[Source], now: datetime) -> None:
+    """Count now what ``record_source_result`` will read to adapt these sources' intervals
+    at ``now`` (the articles of each in its rate window, this check included): one query a
+    distinct window, usually one, instead of one a source (5% of a warm crawl of 176). Kept
+    in the session; a source recorded at another time, or not counted, is asked on its own."""
+    by_start: dict[datetime, list[int]] = {}
+    for src in sources:
+        base = timedelta(seconds=src.interval_seconds)
+        by_start.setdefault(now - _history((src.checks or 0) + 1, base), []).append(src.id)
+    counted = session.info.setdefault(_RECENT, {})
+    for start, ids in by_start.items():
+        with session.no_autoflush:
+            rows = session.execute(
+                select(Article.source_id, func.count())
+                .where(Article.source_id.in_(ids), Article.first_seen_at >= start)
+                .group_by(Article.source_id)
+            )
+            found: dict[int, int] = {source_id: n for source_id, n in rows}
+        counted.update(((i, start), found.get(i, 0)) for i in ids)
+
+
 def _adapted(
     session: Session, src: Source, base: timedelta, maximum: timedelta, now: datetime
 ) -> timedelta:
-    """The source's publishing rate over the last week (or the time it has been checked,
-    if shorter: ``checks`` at the base interval) turned into its next interval."""
-    history = min(RATE_WINDOW, base * (src.checks or 0))
-    with session.no_autoflush:  # counts articles: the sources' pending changes can wait
-        new = session.scalar(
-            select(func.count())
-            .select_from(Article)
-            .where(Article.source_id == src.id, Article.first_seen_at >= now - history)
-        )
+    """The source's publishing rate over its window (``_history``) turned into its next
+    interval."""
+    history = _history(src.checks or 0, base)
+    new = session.info.get(_RECENT, {}).pop((src.id, now - history), None)
+    if new is None:
+        with session.no_autoflush:  # counts articles: the sources' pending changes can wait
+            new = session.scalar(
+                select(func.count())
+                .select_from(Article)
+                .where(Article.source_id == src.id, Article.first_seen_at >= now - history)
+            )
     return adaptive_interval(base, maximum, int(new or 0), history)
 
 
