@@ -373,26 +373,27 @@ def test_source_counts_only_when_asked(store: Engine) -> None:
     assert states["other"].state == "failing"
 
 
+def synced(store: Engine, spec: SourceSpec) -> Source:
+    """The source's row after ``sync_sources`` with ``spec``."""
+    with transaction(store) as s:
+        sync_sources(s, [spec])
+    with transaction(store) as s:
+        return s.scalars(select(Source).where(Source.name == spec.name)).one()
+
+
 def test_sync_keeps_state_and_resets_on_new_url(store: Engine) -> None:
     now = datetime(2026, 11, 27, tzinfo=UTC)
     with transaction(store) as s:
         record_source_result(s, "wire", error=None, entries=1, now=now)
-    moved = SourceSpec("wire", "feed", "http://news.test/rss2", timedelta(seconds=60))
-    with transaction(store) as s:
-        sync_sources(s, [moved])
-    with transaction(store) as s:
-        src = s.scalars(select(Source).where(Source.name == "wire")).one()
-        assert src.url.endswith("rss2") and src.interval_seconds == 60
-        assert src.next_check_at is None and src.last_success_at == now
+    src = synced(store, SourceSpec("wire", "feed", "http://news.test/rss2", timedelta(seconds=60)))
+    assert src.url.endswith("rss2") and src.interval_seconds == 60
+    assert src.next_check_at is None and src.last_success_at == now
     with transaction(store) as s:
         record_source_result(s, "wire", error=None, entries=1, now=now)
     # A new interval alone: the source keeps its next check; the same again writes nothing.
     slower = SourceSpec("wire", "feed", "http://news.test/rss2", timedelta(seconds=600))
-    with transaction(store) as s:
-        sync_sources(s, [slower])
-    with transaction(store) as s:
-        src = s.scalars(select(Source).where(Source.name == "wire")).one()
-        assert src.interval_seconds == 600 and src.next_check_at == now + timedelta(seconds=60)
+    src = synced(store, slower)
+    assert src.interval_seconds == 600 and src.next_check_at == now + timedelta(seconds=60)
     statements: list[str] = []
     event.listen(store, "before_cursor_execute", lambda *a: statements.append(a[2]))
     with transaction(store) as s:
