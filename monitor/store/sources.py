@@ -195,14 +195,19 @@ def count_recent_articles(session: Session, sources: Iterable[Source], now: date
         by_start.setdefault(now - _history((src.checks or 0) + 1, base), []).append(src.id)
     counted = session.info.setdefault(_RECENT, {})
     for start, ids in by_start.items():
-        with session.no_autoflush:
-            rows = session.execute(
-                select(Article.source_id, func.count())
-                .where(Article.source_id.in_(ids), Article.first_seen_at >= start)
-                .group_by(Article.source_id)
-            )
-            found: dict[int, int] = {source_id: n for source_id, n in rows}
+        found = _articles_since(session, ids, start)
         counted.update(((i, start), found.get(i, 0)) for i in ids)
+
+
+def _articles_since(session: Session, ids: Sequence[int], start: datetime) -> dict[int, int]:
+    """Source id -> its articles first seen from ``start`` on (sources without any left out)."""
+    with session.no_autoflush:  # counts articles: the sources' pending changes can wait
+        rows = session.execute(
+            select(Article.source_id, func.count())
+            .where(Article.source_id.in_(ids), Article.first_seen_at >= start)
+            .group_by(Article.source_id)
+        )
+        return {source_id: n for source_id, n in rows}
 
 
 def _adapted(
@@ -211,15 +216,11 @@ def _adapted(
     """The source's publishing rate over its window (``_history``) turned into its next
     interval."""
     history = _history(src.checks or 0, base)
-    new = session.info.get(_RECENT, {}).pop((src.id, now - history), None)
+    start = now - history
+    new = session.info.get(_RECENT, {}).pop((src.id, start), None)
     if new is None:
-        with session.no_autoflush:  # counts articles: the sources' pending changes can wait
-            new = session.scalar(
-                select(func.count())
-                .select_from(Article)
-                .where(Article.source_id == src.id, Article.first_seen_at >= now - history)
-            )
-    return adaptive_interval(base, maximum, int(new or 0), history)
+        new = _articles_since(session, [src.id], start).get(src.id, 0)
+    return adaptive_interval(base, maximum, new, history)
 
 
 def save_validators(source: Source, status: SourceStatus) -> None:
