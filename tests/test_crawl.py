@@ -304,6 +304,38 @@ def test_robots_txt_kept_for_a_day(tmp_path: Path, site: FixtureSite) -> None:
     assert site.requests.count("/robots.txt") == 1
 
 
+def test_a_sites_first_page_follows_its_robots_txt_at_once(
+    tmp_path: Path, site: FixtureSite
+) -> None:
+    """robots.txt is not one of the site's pages (monitor.crawl.downloader): the feed is
+    asked as soon as the file is read, not a download delay later, and the site's pages
+    keep the delay between them. Scrapy's command line sets AutoThrottle's start delay to
+    4 s, without jitter; the feed's answer halves it (the file's does not count)."""
+    import os
+
+    from tests.helpers import ROOT
+
+    config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml")))
+    text = config.read_text("utf-8").replace("autothrottle = false", "autothrottle = true")
+    config.write_text(text, "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "feed",
+         "-s", "AUTOTHROTTLE_START_DELAY=4", "-s", "DOWNLOAD_DELAY_JITTER=0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MONITOR_CONFIG": str(config)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert site.requests[:2] == ["/robots.txt", "/feeds/rss2.xml"]
+    assert site.requests[2].startswith("/2026/")
+    robots, feed_at, first_page = site.arrivals[:3]
+    assert feed_at - robots < 1.0  # was 4 s
+    assert first_page - feed_at > 1.5  # 2 s
+    assert len(db_query("SELECT id FROM hits")) == 3
+
+
 def test_robots_txt_server_error_is_asked_again(tmp_path: Path, site_dir: Path) -> None:
     """A 5xx for robots.txt is not kept: the next crawl asks again."""
     import threading

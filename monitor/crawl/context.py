@@ -8,11 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import Crawler
-from scrapy.robotstxt import RobotParser
-from scrapy.settings import BaseSettings
 from sqlalchemy import Engine
-from twisted.internet.defer import Deferred
 
 from monitor.archive.warc import ArchiveWriter
 from monitor.config import Config, load_config
@@ -21,7 +17,12 @@ from monitor.domain.articles import FeedItemSeen
 from monitor.store.models import utcnow
 from monitor.storeconfig import open_store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Scrapy is imported by the runner once the workers start (0.3 s)
+    from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
+    from scrapy.settings import BaseSettings
+    from twisted.internet.defer import Deferred
+
     from monitor.matching import Matcher
 
 

@@ -16,6 +16,12 @@ each. The downloaders' slots for one site now count the same requests in flight
 (``CrawlContext.sites``), and a request that ends lets the other downloaders' queued
 requests for the site go too. (Download delays, AutoThrottle's among them, stay per
 downloader.)
+
+A site's robots.txt is not one of its pages: the delay between requests to a site runs from
+its last page, so its first page follows the file as soon as it is read, instead of a
+delay later. That delay was AutoThrottle's start delay (1 s, give or take Scrapy's jitter;
+AutoThrottle does not learn from the file's answer), before each site's first page in
+every crawl that asks for the file: a cold crawl's cores idled through it at its start.
 """
 
 from __future__ import annotations
@@ -25,13 +31,27 @@ from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.core.downloader import Downloader, Slot
+from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from monitor.crawl.context import SiteSlots, context_for
 
 
+def is_robots_txt(request: Request) -> bool:
+    """Scrapy's robots.txt middleware's own request for a site's file."""
+    return bool(request.meta.get("dont_obey_robotstxt")) and (
+        urlparse_cached(request).path == "/robots.txt"
+    )
+
+
 class PoliteDownloader(Downloader):
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        #: When each slot last sent a page (not its robots.txt), for the download delay.
+        self._page_sent: dict[str, float] = {}
+
     def _get_slot(self, request: Request, spider: Spider | None = None) -> tuple[str, Slot]:
         key, slot = super()._get_slot(request)
         site = context_for(self.crawler).sites.setdefault(key, SiteSlots())
@@ -44,6 +64,11 @@ class PoliteDownloader(Downloader):
         self, slot: Slot, request: Request, queue_dfd: Deferred[Any]
     ) -> Coroutine[Any, Any, None]:
         slot.transferring.add(request)  # now, before _process_queue looks at the slot again
+        key: str = request.meta.get(self.DOWNLOAD_SLOT, "")
+        if is_robots_txt(request):  # the delay runs from the site's last page
+            slot.lastseen = self._page_sent.get(key, 0.0)
+        else:  # _process_queue has just set it
+            self._page_sent[key] = slot.lastseen
         return super()._wait_for_download(slot, request, queue_dfd)
 
     async def _download(self, slot: Slot, request: Request) -> Response:

@@ -60,6 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _get(self) -> None:
         self.server.requests.append(self.path)
+        self.server.arrivals.append(time.monotonic())
         self.server.user_agents.append(self.headers.get("User-Agent", ""))
         target = self._file()
         if target is None:
@@ -136,6 +137,7 @@ class _Server(ThreadingHTTPServer):
     root: Path
     base: str
     requests: list[str]
+    arrivals: list[float]
     user_agents: list[str]
     responses: list[tuple[str, int]]
     sent: dict[str, int]
@@ -154,6 +156,7 @@ class FixtureSite:
         self.base = f"http://{host}:{self.port}"
         self._server.root, self._server.base = self.root, self.base
         self._server.requests = []
+        self._server.arrivals = []
         self._server.user_agents = []
         self._server.responses = []
         self._server.sent = {}
@@ -170,6 +173,11 @@ class FixtureSite:
     def requests(self) -> list[str]:
         """Paths requested so far, in order: tests check what was (not) fetched."""
         return self._server.requests
+
+    @property
+    def arrivals(self) -> list[float]:
+        """When each request of ``requests`` was read (``time.monotonic``)."""
+        return self._server.arrivals
 
     @property
     def user_agents(self) -> list[str]:
