@@ -79,6 +79,25 @@ def test_workers_start_in_the_background_once() -> None:
     assert inline.started() is None
 
 
+def test_workers_have_the_extraction_loaded_before_their_first_page() -> None:
+    """The fork server loads what the extraction imports on first use (trafilatura and what
+    it imports, numpy's random module for the signatures), so the workers share it instead
+    of each importing its own copy with its first page (``monitor.crawl.preload``)."""
+    needed = {"trafilatura", "trafilatura.metadata", "htmldate", "justext", "numpy.random"}
+    pool = ExtractorPool(workers=1)
+    try:
+        pool.start()
+        started = pool.started()
+        assert started is not None
+        started.result(timeout=120)
+        # eval: asked in the worker without importing a module of ours there to ask it
+        question = f"sorted(set({sorted(needed)!r}) - set(__import__('sys').modules))"
+        missing = pool._executor().submit(eval, question).result(timeout=60)
+    finally:
+        pool.close()
+    assert missing == []
+
+
 WATCHLISTS = {
     "caspian": "Caspian",
     "drones": "drone*",

@@ -1,18 +1,27 @@
 """Imported once by the extraction pool's fork server, before it forks the workers.
 
-Each worker needs trafilatura (with lxml), our extraction rules (``monitor.crawl.extract``)
-and the language model (about 75 MB: py3langid's tables). Loaded here, in the process the
+Each worker needs trafilatura (with lxml, htmldate, justext and readability), our extraction
+rules (``monitor.crawl.extract``, which imports trafilatura only when it first extracts, so
+that the crawl process never does), the language model (about 75 MB: py3langid's tables)
+and the signatures' permutations (numpy's random module). Loaded here, in the process the
 workers are forked from, their pages are shared by every worker until written, instead of
-loaded by each (``monitor.crawl.pool``).
+loaded by each: until session 13 trafilatura was not, and each worker imported it with its
+first page (50 ms, and its own copy; benchmarks/README.md).
 """
 
 from __future__ import annotations
 
-import monitor.crawl.extract  # noqa: F401  (trafilatura, lxml and our extraction rules)
-from monitor.crawl.tuning import map_page_sized_blocks, settle_collector
-from monitor.domain import language
+import trafilatura  # noqa: F401  (with what it imports: htmldate, justext, its readability)
 
+import monitor.crawl.extract  # our extraction rules
+import monitor.crawl.pool  # noqa: F401  (the workers' own module, and the executor's)
+from monitor.crawl import fallback
+from monitor.crawl.tuning import map_page_sized_blocks, settle_collector
+from monitor.domain import language, stories
+
+fallback.install()
 language.load_model()
+stories.load_permutations()
 
 map_page_sized_blocks()  # inherited by the workers, as what follows
 settle_collector()

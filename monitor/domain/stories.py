@@ -29,6 +29,12 @@ MIN_WORDS = 40  # shorter texts (briefs, failed extractions) are stories of thei
 _WORDS = re.compile(r"\w+")
 
 
+def load_permutations() -> None:
+    """Draw the permutations now (a process that forks workers shares them, and numpy's
+    random module, with them)."""
+    _permutations()
+
+
 @cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     """datasketch 2's "affine32" permutations for seed 1 (``MinHash._init_permutations``):
