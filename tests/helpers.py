@@ -261,6 +261,19 @@ def run_monitor(
     )
 
 
+def run_scrapy(spider: str, *args: str, config: Path) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl SPIDER ARGS` from the repository root, in a real process, with the
+    configuration ``config`` (MONITOR_CONFIG): Scrapy's own command line."""
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", spider, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MONITOR_CONFIG": str(config)},
+        cwd=ROOT,
+    )
+
+
 @dataclass
 class SmtpRecorder:
     """An aiosmtpd handler that keeps what it received and can be told to refuse."""

@@ -17,6 +17,7 @@ from tests.helpers import (
     feed,
     publish_kremlin_story,
     run_monitor,
+    run_scrapy,
     section,
     write_config,
 )
@@ -242,21 +243,8 @@ def test_only_named_sources_are_crawled(tmp_path: Path, site: FixtureSite) -> No
 
 
 def test_scrapy_crawl_command_from_the_repository_root(tmp_path: Path, site: FixtureSite) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT
-
     config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml")))
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "feed", "-a", "source=rss"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "MONITOR_CONFIG": str(config)},
-    )
+    result = run_scrapy("feed", "-a", "source=rss", config=config)
     assert result.returncode == 0, result.stderr
     assert "'monitor/hits_new': 3" in result.stderr
     assert len(db_query("SELECT id FROM hits")) == 3
@@ -311,22 +299,12 @@ def test_a_sites_first_page_follows_its_robots_txt_at_once(
     asked as soon as the file is read, not a download delay later, and the site's pages
     keep the delay between them. Scrapy's command line sets AutoThrottle's start delay to
     4 s, without jitter; the feed's answer halves it (the file's does not count)."""
-    import os
-
-    from tests.helpers import ROOT
-
     config = write_config(tmp_path, feed("rss", site.url("/feeds/rss2.xml")))
     text = config.read_text("utf-8").replace("autothrottle = false", "autothrottle = true")
     config.write_text(text, "utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "feed",
-         "-s", "AUTOTHROTTLE_START_DELAY=4", "-s", "DOWNLOAD_DELAY_JITTER=0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "MONITOR_CONFIG": str(config)},
-    )  # fmt: skip
+    done = run_scrapy(
+        "feed", "-s", "AUTOTHROTTLE_START_DELAY=4", "-s", "DOWNLOAD_DELAY_JITTER=0", config=config
+    )
     assert done.returncode == 0, done.stderr
     assert site.requests[:2] == ["/robots.txt", "/feeds/rss2.xml"]
     assert site.requests[2].startswith("/2026/")
@@ -377,12 +355,6 @@ def test_scrapy_crawl_command_applies_the_crawl_options(
 ) -> None:
     """`scrapy crawl` reads [crawl] as `monitor crawl` does: the user agent reaches the
     server, robots.txt is obeyed or not as configured, Scrapy's settings say the rest."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT
-
     (site_dir / "private").mkdir()
     (site_dir / "private" / "feed.xml").write_bytes((site_dir / "feeds" / "rss2.xml").read_bytes())
     agent = "desk-monitor/2.0 (+mailto:desk@example.org)"
@@ -394,14 +366,7 @@ def test_scrapy_crawl_command_applies_the_crawl_options(
             feed("private", site.url("/private/feed.xml")),
             extra=options + f"robots_txt = {robots}\n",
         )
-        return subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "feed", "-a", "source=private", *args],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "MONITOR_CONFIG": str(config)},
-        )
+        return run_scrapy("feed", "-a", "source=private", *args, config=config)
 
     obeying = scrapy_crawl("true")
     assert obeying.returncode == 0, obeying.stderr
@@ -481,24 +446,9 @@ def test_sources_wait_while_articles_are_queued_and_all_are_crawled(
 ) -> None:
     """With room for one queued article request, the feeds are still all requested and
     every article stored: the wait for room ends as the queue drains."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT
-
     config = write_config(tmp_path, four_sources(site))
-    env = {**os.environ, "MONITOR_CONFIG": str(config)}
-    limit = "MONITOR_MAX_QUEUED_ARTICLES=1"
     for spider in ("feed", "section"):
-        result = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", spider, "-s", limit],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=env,
-        )
+        result = run_scrapy(spider, "-s", "MONITOR_MAX_QUEUED_ARTICLES=1", config=config)
         assert result.returncode == 0, result.stderr
     assert len(db_query("SELECT id FROM articles")) == 4
     for path in ("/feeds/rss2.xml", "/feeds/atom.xml", "/feeds/rdf.xml", "/section/"):

@@ -16,7 +16,6 @@ store and waits on sites' download delays (issue #19; benchmarks/README.md, sess
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -27,16 +26,6 @@ sys.path.insert(0, str(HERE))
 
 import bench  # noqa: E402
 from serve import Nginx  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
 def kind(uri: bytes) -> int:
@@ -71,8 +60,8 @@ def main() -> int:
         ticks: list[tuple[float, dict[int, float], list[int]]] = []
         while proc.poll() is None:
             at = time.monotonic() - started
-            cpu = {pid: c for pid in [proc.pid, *bench.descendants(proc.pid)]
-                   if (c := cpu_seconds(pid)) is not None}  # fmt: skip
+            cpu = {pid: st[0] + st[1] for pid in [proc.pid, *bench.descendants(proc.pid)]
+                   if (st := bench.proc_stat(pid)) is not None}  # fmt: skip
             with server.log.open("rb") as log:
                 log.seek(offset)
                 data = log.read()
