@@ -93,9 +93,13 @@ def test_workers_have_the_extraction_loaded_before_their_first_page() -> None:
         # eval: asked in the worker without importing a module of ours there to ask it
         question = f"sorted(set({sorted(needed)!r}) - set(__import__('sys').modules))"
         missing = pool._executor().submit(eval, question).result(timeout=60)
+        # and trafilatura's XPaths already guarded (monitor.crawl.xpath_guards)
+        question = "len(__import__('sys').modules['monitor.crawl.xpath_guards'].installed())"
+        guarded = pool._executor().submit(eval, question).result(timeout=60)
     finally:
         pool.close()
     assert missing == []
+    assert guarded >= 10
 
 
 WATCHLISTS = {

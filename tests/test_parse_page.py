@@ -65,3 +65,22 @@ def test_what_the_loader_repairs_gets_the_loaders_tree(html: bytes | str) -> Non
 def test_a_windows_page_keeps_its_umlauts() -> None:
     found = extract_article(REPAIRED["windows-1252"], "https://news.example/genf")
     assert found.text and "über die Gespräche" in found.text
+
+
+def test_elements_get_their_class_without_a_call_to_python(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """lxml.html's parser asks a Python function for each element's class (forms get
+    their own); ours asks lxml's C lookup, and extraction never needs the form classes."""
+    from lxml import html as lxml_html
+
+    def lookup(*args: object) -> None:
+        raise AssertionError("lxml.html's Python class lookup was asked")
+
+    monkeypatch.setattr(lxml_html.HtmlElementClassLookup, "lookup", lookup)
+    # A page wrapped in a form (ASP.NET), which trafilatura demotes to a container.
+    wrapped = page(body=f"<form id='aspnetForm'><div>{STORY}</div></form>").encode("utf-8")
+    tree = parse_page(wrapped)
+    assert tree is not None
+    assert all(isinstance(el, lxml_html.HtmlElement) for el in tree.iter())
+    monkeypatch.undo()  # readability's own fragments use lxml.html's parser
+    found = extract_article(wrapped, "https://news.example/genf")
+    assert found.text and "Stillschweigen" in found.text

@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from monitor.crawl import boilerplate, fallback, layout, walls
+from monitor.crawl import boilerplate, fallback, layout, walls, xpath_guards
 from monitor.domain import language, stories
 from monitor.domain.articles import Analysis, ArticleData
 from monitor.domain.language import normalize
@@ -26,7 +27,7 @@ from monitor.domain.urls import plausible_alias
 from monitor.matching import Matcher
 
 if TYPE_CHECKING:
-    from lxml.html import HtmlElement
+    from lxml.html import HtmlElement, HTMLParser
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +64,46 @@ _CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 13))
 def parse_page(html: bytes | str) -> HtmlElement | None:
     """The page's tree, as trafilatura's loader (``load_html``) makes it, and cheaper for
     the common page: UTF-8 without what the loader repairs goes to lxml as bytes, with
-    trafilatura's parser, instead of being decoded, searched by a regular expression for
-    characters XML forbids, and handed to lxml as a string (2.6 against 3.7 ms a real page;
-    the same tree on all 250 of fundus's). Anything else takes the loader's path."""
+    trafilatura's parser's settings (``html_parser``), instead of being decoded, searched by
+    a regular expression for characters XML forbids, and handed to lxml as a string (2.6
+    against 3.7 ms a real page; the same tree on all 250 of fundus's). Anything else takes
+    the loader's path."""
     from lxml.html import fromstring
     from trafilatura import utils
 
     if isinstance(html, bytes) and len(html) <= _MAX_FILE_SIZE and _plain(html):
-        tree = fromstring(html, parser=utils.HTML_PARSER)
+        tree = fromstring(html, parser=html_parser())
         if tree is not None and len(tree) >= 1:
             return tree
     return utils.load_html(html, _MAX_FILE_SIZE)
+
+
+@cache
+def html_parser() -> HTMLParser:
+    """trafilatura's HTML parser (``utils.HTML_PARSER``), but for the classes of the
+    elements it gives: lxml.html's parser asks a Python function for the class of every
+    element Python touches (``HtmlElementClassLookup.lookup``: about 3,600 calls a real page
+    through trafilatura's extraction, 1 ms), to give forms and their fields classes of
+    their own, which neither trafilatura nor we use. This one asks lxml's C lookup, which
+    gives every element the ``HtmlElement`` class (benchmarks/README.md, session 14)."""
+    from lxml import etree, html
+
+    parser = html.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+    )
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=html.HtmlElement,
+            comment=html.HtmlComment,
+            pi=html.HtmlProcessingInstruction,
+            entity=html.HtmlEntity,
+        )
+    )
+    return parser
 
 
 def _plain(html: bytes) -> bool:
@@ -132,6 +162,7 @@ def extract_article(html: bytes | str, url: str, *, find_date: bool = True) -> E
     import trafilatura
 
     fallback.install()  # readability only where it can change the text
+    xpath_guards.install()  # its regular-expression XPaths at a fraction of their cost
     tree = parse_page(html)
     if tree is None:  # not HTML at all: trafilatura would find nothing either
         return Extracted(title=None, text=None, published_at=None, canonical_url=None)

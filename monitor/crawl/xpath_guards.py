@@ -1,0 +1,194 @@
+"""trafilatura's regular-expression XPaths, each ``re:test`` behind a cheaper test that its
+match implies: the same elements, at a fraction of the cost.
+
+trafilatura finds boilerplate with XPaths such as
+``.//*[self::div or self::section][re:test(@class, '^[Cc]omment(?!ary)|post-comments')]``.
+lxml answers ``re:test`` by calling a Python function for every element the step reaches,
+even one without the attribute: about 1-3 µs a call, where libxml2's own tests cost
+nanoseconds. On real news pages (about 1,100 elements each) these calls took about a tenth
+of an extraction worker's CPU.
+
+``re:test(@a, R)`` is rewritten as ``((G) and re:test(@a, R))``, where every match of R
+implies G, and libxml2 evaluates ``and`` from the left: the callback runs only where G
+holds. G is, where it takes few tests (``MAX_TESTS``), the ``contains()`` of R's "needles",
+literal strings one of which every match of R contains (``omment`` and ``-comments``
+above; read from R's parse by ``needles``); else, when R cannot match an empty string, the
+attribute's presence (lxml tests a missing attribute as ""). A call neither applies to (a
+case-insensitive R that matches "") keeps its plain ``re:test``.
+
+``install`` rewrites trafilatura's compiled expressions in its modules: on the 250 real
+pages of the benchmark corpus, the same text, 1.5-2 ms a page less (benchmarks/README.md,
+session 14). tests/test_xpath_guards.py checks that each rewritten expression selects
+what trafilatura's does.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+REGEXP_NS = "http://exslt.org/regular-expressions"
+# re:test(<attributes>, '<regex>'[, '<flags>']): attributes as @a or @a|@b.
+_CALL = re.compile(
+    r"re:test\(\s*(?P<attrs>@[\w-]+(?:\s*\|\s*@[\w-]+)*)\s*,\s*'(?P<regex>[^']*)'"
+    r"(?P<flags>\s*,\s*'[^']*')?\s*\)"
+)
+# More contains() tests than this cost more than the callback they spare (libxml2 makes
+# a string of the attribute for each): trafilatura's long lists of class names are only
+# guarded by the attribute's presence.
+MAX_TESTS = 6
+_lock = threading.Lock()
+_installed = False
+_pairs: list[tuple[Any, Any]] = []  # (trafilatura's expression, ours) as installed
+
+
+def needles(pattern: str) -> frozenset[str] | None:
+    """Literal strings one of which every match of ``pattern`` contains (case-sensitive),
+    or None when the pattern gives none worth testing for (a branch without a literal run
+    of two characters, inline flags)."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    found = _required(list(parsed))
+    if found:  # a needle that holds another is found only where that one is
+        found = frozenset(n for n in found if not any(m != n and m in n for m in found))
+    return found
+
+
+def _required(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """Needles of a sequence: its longest run of literal characters, or else the needles
+    of one group or alternation it cannot match without."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    runs: list[str] = []
+    run: list[str] = []
+    groups: list[frozenset[str]] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        runs.append("".join(run))
+        run = []
+        found: frozenset[str] | None = None
+        if op is c.BRANCH:
+            found = _branch(av[1])
+        elif op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            if not add_flags & re.IGNORECASE:
+                found = _required(list(sub))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _high, sub = av
+            if low >= 1:
+                found = _required(list(sub))
+        if found:
+            groups.append(found)
+    runs.append("".join(run))
+    best = max(runs, key=len)
+    if len(best) >= 2:
+        return frozenset((best,))
+    # Of the groups, the one whose shortest needle is longest: the most selective test.
+    usable = [g for g in groups if min(map(len, g)) >= 2]
+    return max(usable, key=lambda g: min(map(len, g))) if usable else None
+
+
+def _branch(alternatives: Iterable[Any]) -> frozenset[str] | None:
+    """Needles of an alternation: each alternative's (None if one has none)."""
+    found: set[str] = set()
+    for alternative in alternatives:
+        sub = _required(list(alternative))
+        if sub is None:
+            return None
+        found |= sub
+    return frozenset(found)
+
+
+def guard(path: str) -> str:
+    """``path`` with each ``re:test`` call behind a cheaper test its match implies: the
+    ``contains()`` of its needles, or else (many needles, or a case-insensitive match) the
+    attribute's presence, where the expression cannot match an empty value."""
+
+    def rewrite(call: re.Match[str]) -> str:
+        flags = (call["flags"] or "").split(",", 1)[-1].strip().strip("'")
+        if flags not in ("", "i"):
+            return call[0]
+        try:
+            matches_empty = re.search(call["regex"], "", re.IGNORECASE if flags else 0)
+        except re.error:
+            return call[0]
+        attrs = [a.strip() for a in call["attrs"].split("|")]
+        found = None if flags else needles(call["regex"])
+        if found and len(attrs) * len(found) <= MAX_TESTS and all("'" not in n for n in found):
+            tests = " or ".join(f"contains({a}, '{n}')" for a in attrs for n in sorted(found))
+        elif not matches_empty:  # lxml tests a missing attribute as ""
+            tests = " or ".join(attrs)
+        else:
+            return call[0]
+        return f"(({tests}) and {call[0]})"
+
+    return _CALL.sub(rewrite, path)
+
+
+def _guarded(expression: Any) -> Any:
+    """The expression rewritten by ``guard``, or itself where nothing changes."""
+    from lxml.etree import XPath
+
+    path = getattr(expression, "path", None)
+    if not isinstance(expression, XPath) or not path or "re:test" not in path:
+        return expression
+    new = guard(path)
+    if new == path:
+        return expression
+    return XPath(new, namespaces={"re": REGEXP_NS})
+
+
+def install() -> None:
+    """Rewrite trafilatura's XPaths (once a process; idempotent): the lists its modules
+    share, in place, and each single expression where a module holds it by name."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _installed = True
+        import sys
+
+        import trafilatura  # noqa: F401  (all its modules, holding their expressions)
+        from lxml.etree import XPath
+
+        modules = [m for n, m in list(sys.modules.items()) if n.split(".")[0] == "trafilatura"]
+        lists: dict[int, list[Any]] = {}
+        single: dict[int, Any] = {}
+        for module in modules:
+            for value in vars(module).values():
+                if isinstance(value, list) and any(isinstance(e, XPath) for e in value):
+                    lists[id(value)] = value
+                elif isinstance(value, XPath) and id(value) not in single:
+                    single[id(value)] = _guarded(value)
+        for value in lists.values():
+            for i, expression in enumerate(value):
+                new = _guarded(expression)
+                if new is not expression:
+                    value[i] = new
+                    _pairs.append((expression, new))
+        for module in modules:
+            for name, value in list(vars(module).items()):
+                new = single.get(id(value))
+                if new is not None and new is not value:
+                    setattr(module, name, new)
+                    if all(old is not value for old, _ in _pairs):
+                        _pairs.append((value, new))
+        log.debug("guarded %d of trafilatura's XPaths", len(_pairs))
+
+
+def installed() -> list[tuple[Any, Any]]:
+    """The expressions ``install`` replaced: (trafilatura's, ours) pairs."""
+    return list(_pairs)
