@@ -140,3 +140,18 @@ def test_trafilatura_extracts_with_the_guarded_expressions(
     )
     found = extract_article(html.encode(), "https://news.example/geneva")
     assert found.text and "Geneva" in found.text and "reader" not in found.text
+
+
+def test_uninstall_gives_trafilatura_its_own_expressions_back(
+    pairs: list[tuple[etree.XPath, etree.XPath]],
+) -> None:
+    from trafilatura import xpaths
+
+    ours = xpaths.OVERALL_DISCARD_XPATH[0]
+    theirs = next(old for old, new in pairs if new is ours)
+    try:
+        xpath_guards.uninstall()
+        assert xpaths.OVERALL_DISCARD_XPATH[0] is theirs
+    finally:
+        xpath_guards.install()
+    assert xpaths.OVERALL_DISCARD_XPATH[0] is ours

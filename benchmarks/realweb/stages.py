@@ -7,7 +7,8 @@ time, mean a page over ``--rounds`` passes) of ``trafilatura.extract`` as the na
 calls it, of each stage of ``monitor.crawl.extract.extract_article`` (the parse, beside
 trafilatura's loader, our
 XPaths, the title, trafilatura's extraction from the parsed tree (with readability only
-where it can change the text, ``monitor.crawl.fallback``, and without), the rules that read the
+where it can change the text, ``monitor.crawl.fallback``, and its regular-expression XPaths
+guarded, ``monitor.crawl.xpath_guards``; and as trafilatura has them), the rules that read the
 page's markup (``monitor.crawl.layout``), the boilerplate rules),
 of the whole worker call (``analyse_article``: the page with a feed date, so without
 htmldate's search) and of what it adds (walls, story signature, language, matching with the
@@ -33,7 +34,7 @@ import serve  # noqa: E402
 import trafilatura  # noqa: E402
 from trafilatura.utils import load_html  # noqa: E402
 
-from monitor.crawl import boilerplate, fallback, layout, walls  # noqa: E402
+from monitor.crawl import boilerplate, fallback, layout, walls, xpath_guards  # noqa: E402
 from monitor.crawl.extract import (  # noqa: E402
     _LANG_XPATH,
     _meta,
@@ -69,11 +70,13 @@ def main() -> int:
         for page in pages:
             html, url = page.html(), page.url
             fallback.uninstall()  # trafilatura as the naive script runs it
+            xpath_guards.uninstall()
             timed("naive: trafilatura.extract", trafilatura.extract, html, url=url, **options)
             tree = load_html(html)
             timed("  (trafilatura.bare_extraction(tree), readability always)",
                   trafilatura.bare_extraction, tree, url=url, **options)  # fmt: skip
             fallback.install()
+            xpath_guards.install()
             timed("  (parse by trafilatura's load_html)", load_html, html)
             tree = timed("  parse (parse_page)", parse_page, html)
             timed("  canonical and date XPaths", _page_meta, tree, url)

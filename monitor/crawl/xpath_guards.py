@@ -44,7 +44,9 @@ _CALL = re.compile(
 MAX_TESTS = 6
 _lock = threading.Lock()
 _installed = False
-_pairs: list[tuple[Any, Any]] = []  # (trafilatura's expression, ours) as installed
+# Where trafilatura holds an expression we guard: (a list or module, index or name,
+# trafilatura's expression, ours).
+_places: list[tuple[Any, Any, Any, Any]] = []
 
 
 def needles(pattern: str) -> frozenset[str] | None:
@@ -152,43 +154,66 @@ def _guarded(expression: Any) -> Any:
 
 
 def install() -> None:
-    """Rewrite trafilatura's XPaths (once a process; idempotent): the lists its modules
-    share, in place, and each single expression where a module holds it by name."""
+    """Put the guarded expressions in trafilatura's modules (idempotent): in the lists its
+    modules share, in place, and where a module holds a single expression by name."""
     global _installed
     with _lock:
         if _installed:
             return
+        if not _places:
+            _find_places()
+        for container, key, _old, new in _places:
+            _put(container, key, new)
         _installed = True
-        import sys
+        log.debug("guarded %d of trafilatura's XPaths", len(installed()))
 
-        import trafilatura  # noqa: F401  (all its modules, holding their expressions)
-        from lxml.etree import XPath
 
-        modules = [m for n, m in list(sys.modules.items()) if n.split(".")[0] == "trafilatura"]
-        lists: dict[int, list[Any]] = {}
-        single: dict[int, Any] = {}
-        for module in modules:
-            for value in vars(module).values():
-                if isinstance(value, list) and any(isinstance(e, XPath) for e in value):
-                    lists[id(value)] = value
-                elif isinstance(value, XPath) and id(value) not in single:
-                    single[id(value)] = _guarded(value)
-        for value in lists.values():
-            for i, expression in enumerate(value):
-                new = _guarded(expression)
-                if new is not expression:
-                    value[i] = new
-                    _pairs.append((expression, new))
-        for module in modules:
-            for name, value in list(vars(module).items()):
-                new = single.get(id(value))
-                if new is not None and new is not value:
-                    setattr(module, name, new)
-                    if all(old is not value for old, _ in _pairs):
-                        _pairs.append((value, new))
-        log.debug("guarded %d of trafilatura's XPaths", len(_pairs))
+def uninstall() -> None:
+    """trafilatura's own expressions back (benchmarks compare against it)."""
+    global _installed
+    with _lock:
+        for container, key, old, _new in _places:
+            _put(container, key, old)
+        _installed = False
 
 
 def installed() -> list[tuple[Any, Any]]:
-    """The expressions ``install`` replaced: (trafilatura's, ours) pairs."""
-    return list(_pairs)
+    """The expressions ``install`` replaces: (trafilatura's, ours) pairs."""
+    pairs: dict[int, tuple[Any, Any]] = {}
+    for _container, _key, old, new in _places:
+        pairs.setdefault(id(old), (old, new))
+    return list(pairs.values())
+
+
+def _put(container: Any, key: Any, value: Any) -> None:
+    if isinstance(container, list):
+        container[key] = value
+    else:
+        setattr(container, key, value)
+
+
+def _find_places() -> None:
+    import sys
+
+    import trafilatura  # noqa: F401  (all its modules, holding their expressions)
+    from lxml.etree import XPath
+
+    modules = [m for n, m in list(sys.modules.items()) if n.split(".")[0] == "trafilatura"]
+    lists: dict[int, list[Any]] = {}
+    single: dict[int, Any] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, list) and any(isinstance(e, XPath) for e in value):
+                lists[id(value)] = value
+            elif isinstance(value, XPath) and id(value) not in single:
+                single[id(value)] = _guarded(value)
+    for value in lists.values():
+        for i, expression in enumerate(value):
+            new = _guarded(expression)
+            if new is not expression:
+                _places.append((value, i, expression, new))
+    for module in modules:
+        for name, value in vars(module).items():
+            new = single.get(id(value))
+            if new is not None and new is not value:
+                _places.append((module, name, value, new))
