@@ -15,15 +15,15 @@ from __future__ import annotations
 import trafilatura  # noqa: F401  (with what it imports: htmldate, justext, its readability)
 
 import monitor.crawl.pool  # noqa: F401  (the workers' own module, and the executor's)
-from monitor.crawl import fallback, xpath_guards
+from monitor.crawl import fallback, langcache, xpath_guards
 from monitor.crawl.extract import html_parser  # our extraction rules
 from monitor.crawl.tuning import map_page_sized_blocks, settle_collector
-from monitor.domain import language, stories
+from monitor.domain import stories
 
 fallback.install()
 xpath_guards.install()
 html_parser()
-language.load_model()
+langcache.load()  # the language model, from the user's cache when it is there
 stories.load_permutations()
 
 map_page_sized_blocks()  # inherited by the workers, as what follows

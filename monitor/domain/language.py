@@ -10,7 +10,6 @@ detector guesses and the declaration is the better witness.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -84,9 +83,20 @@ def normalize(tag: str | None) -> str | None:
     return code if len(code) == 2 else None
 
 
-@lru_cache(maxsize=1)
+_model: LanguageIdentifier | None = None
+
+
 def _identifier() -> LanguageIdentifier:
-    # Loaded once a process (about 0.3 s); normalized probabilities for the confidence.
+    # Loaded once a process (0.5-0.7 s: py3langid decompresses its model), unless given
+    # (``use_model``); normalized probabilities for the confidence.
+    global _model
+    if _model is None:
+        _model = read_model()
+    return _model
+
+
+def read_model() -> LanguageIdentifier:
+    """py3langid's detector from its model file, with normalized probabilities."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -95,6 +105,12 @@ def _identifier() -> LanguageIdentifier:
 def load_model() -> None:
     """Load the detector now (a process that forks workers shares it with them)."""
     _identifier()
+
+
+def use_model(identifier: LanguageIdentifier) -> None:
+    """Detect with ``identifier`` (``read_model``'s, kept unpacked: monitor.crawl.langcache)."""
+    global _model
+    _model = identifier
 
 
 def detect(text: str, letters: int | None = None) -> tuple[str | None, float]:
