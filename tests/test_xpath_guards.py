@@ -13,7 +13,7 @@ from lxml import etree
 
 from monitor.crawl import xpath_guards
 from monitor.crawl.extract import extract_article, parse_page
-from monitor.crawl.xpath_guards import guard, needles
+from monitor.crawl.xpath_guards import by_names, guard, needles
 
 SITE = Path(__file__).parent / "data" / "site"
 
@@ -62,18 +62,41 @@ def test_guard_puts_a_test_before_each_regular_expression() -> None:
     assert guard(empty) == empty
 
 
-def _words() -> st.SearchStrategy[str]:
-    """Attribute values near what the expressions look for: their words, cut, joined,
-    cased otherwise, with spaces and dashes."""
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (".//*[self::div or self::p][@id]", "(.//div|.//p)[@id]"),
+        ("(.//*[self::div][@id='a'])[1]|(.//main)[1]", "((.//div)[@id='a'])[1]|(.//main)[1]"),
+        ("(.//*[self::div][f(')')])[1]", "((.//div)[f(')')])[1]"),
+        (".//*[self::div or self::p][@id][1]", None),  # the first of each parent's
+        (".//*[self::div][position() < 3]", None),
+        (".//div[@id]", None),
+        ("//*[self::div][@id]", None),
+    ],
+)
+def test_by_names_walks_the_names_steps(path: str, expected: str | None) -> None:
+    assert by_names(path) == (expected or path)
+
+
+def _expression_words() -> list[str]:
+    """The words of trafilatura's expressions, and a few near them."""
     from trafilatura import settings, xpaths
 
     paths = [settings.BASIC_CLEAN_XPATH.path]
     paths += [e.path for v in vars(xpaths).values() if isinstance(v, list) for e in v]
-    words = sorted(
+    return sorted(
         {w for path in paths for w in re.findall(r"[A-Za-z][\w-]+", path)}
         | {"comment", "Comments", "commentary", "display:none", "ad-", " ad ", "x", ""}
     )
-    word = st.sampled_from(words).flatmap(
+
+
+_WORDS = _expression_words()
+
+
+def _words() -> st.SearchStrategy[str]:
+    """Attribute values near what the expressions look for: their words, cut, joined,
+    cased otherwise, with spaces and dashes."""
+    word = st.sampled_from(_WORDS).flatmap(
         lambda w: st.sampled_from([w, w.upper(), w.capitalize(), w[1:], w[:-1]])
     )
     return st.lists(word, max_size=3).flatmap(
@@ -113,6 +136,25 @@ def test_each_guarded_expression_selects_what_trafilaturas_does(
     doc = _document(elements, nesting)
     for old, new in pairs:
         assert new(doc) == old(doc), old.path
+
+
+def test_the_same_where_every_word_is_a_class_and_an_id_twice(
+    pairs: list[tuple[etree.XPath, etree.XPath]],
+) -> None:
+    """Each of the expressions' words on each tag, as class, id and style, twice under
+    each of two parents: what a positional predicate ([1]: the first of each parent's)
+    would tell apart."""
+    root = etree.Element("html")
+    body = etree.SubElement(root, "body")
+    for word in _WORDS:
+        for tag in TAGS:
+            for _ in range(2):
+                parent = etree.SubElement(body, "div")
+                for attrs in ({"class": word}, {"id": word, "style": word}):
+                    el = etree.SubElement(parent, tag, attrs)
+                    el.text = f"Text of {word}. "
+    for old, new in pairs:
+        assert new(root) == old(root), old.path
 
 
 def test_the_same_on_our_own_article_pages(pairs: list[tuple[etree.XPath, etree.XPath]]) -> None:
