@@ -17,7 +17,7 @@ import trafilatura  # noqa: F401  (with what it imports: htmldate, justext, its 
 import monitor.crawl.pool  # noqa: F401  (the workers' own module, and the executor's)
 from monitor.crawl import fallback, langcache, xpath_guards
 from monitor.crawl.extract import html_parser  # our extraction rules
-from monitor.crawl.tuning import map_page_sized_blocks, settle_collector
+from monitor.crawl.tuning import reuse_page_sized_blocks, settle_collector
 from monitor.domain import stories
 
 fallback.install()
@@ -26,5 +26,5 @@ html_parser()
 langcache.load()  # the language model, from the user's cache when it is there
 stories.load_permutations()
 
-map_page_sized_blocks()  # inherited by the workers, as what follows
+reuse_page_sized_blocks()  # inherited by the workers, as what follows
 settle_collector()
