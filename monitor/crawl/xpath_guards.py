@@ -208,6 +208,8 @@ def install() -> None:
     """Put the guarded expressions in trafilatura's modules (idempotent): in the lists its
     modules share, in place, and where a module holds a single expression by name."""
     global _installed
+    if _installed:  # each extraction asks: no lock once done
+        return
     with _lock:
         if _installed:
             return
