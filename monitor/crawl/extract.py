@@ -163,7 +163,7 @@ def extract_article(html: bytes | str, url: str, *, find_date: bool = True) -> E
     import trafilatura
 
     fallback.install()  # readability only where it can change the text
-    xpath_guards.install()  # its regular-expression XPaths at a fraction of their cost
+    xpath_guards.install()  # its XPaths rewritten to select the same, cheaper
     tree = parse_page(html)
     if tree is None:  # not HTML at all: trafilatura would find nothing either
         return Extracted(title=None, text=None, published_at=None, canonical_url=None)

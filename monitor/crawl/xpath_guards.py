@@ -54,9 +54,11 @@ _places: list[tuple[Any, Any, Any, Any]] = []
 def needles(pattern: str) -> frozenset[str] | None:
     """Literal strings one of which every match of ``pattern`` contains (case-sensitive),
     or None when the pattern gives none worth testing for (a branch without a literal run
-    of two characters, inline flags)."""
-    from re import _parser  # type: ignore[attr-defined]
-
+    of two characters, inline flags, or a Python whose ``re`` parser is elsewhere)."""
+    try:  # the parser of Python's own re (3.11-3.13); without it, no needles
+        from re import _constants, _parser  # type: ignore[attr-defined]  # noqa: F401
+    except ImportError:
+        return None
     try:
         parsed = _parser.parse(pattern)
     except re.error:
