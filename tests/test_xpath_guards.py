@@ -197,3 +197,13 @@ def test_uninstall_gives_trafilatura_its_own_expressions_back(
     finally:
         xpath_guards.install()
     assert xpaths.OVERALL_DISCARD_XPATH[0] is ours
+
+
+def test_a_rewrite_that_does_not_compile_keeps_trafilaturas_expression(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    theirs = etree.XPath(
+        ".//*[self::div][re:test(@class, 'comment')]", namespaces={"re": xpath_guards.REGEXP_NS}
+    )
+    monkeypatch.setattr(xpath_guards, "by_names", lambda path: path + "[")
+    assert xpath_guards._guarded(theirs) is theirs

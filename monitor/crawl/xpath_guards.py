@@ -194,8 +194,9 @@ def _closing(text: str) -> int | None:
 
 def _guarded(expression: Any) -> Any:
     """The expression rewritten by ``guard`` and ``by_names``, or itself where nothing
-    changes."""
-    from lxml.etree import XPath
+    changes, or where the rewrite does not compile (an expression of a later trafilatura
+    these rewrites do not foresee: it keeps working, at its own cost)."""
+    from lxml.etree import XPath, XPathError
 
     path = getattr(expression, "path", None)
     if not isinstance(expression, XPath) or not path:
@@ -203,7 +204,11 @@ def _guarded(expression: Any) -> Any:
     new = by_names(guard(path))
     if new == path:
         return expression
-    return XPath(new, namespaces={"re": REGEXP_NS})
+    try:
+        return XPath(new, namespaces={"re": REGEXP_NS})
+    except XPathError:
+        log.warning("trafilatura's expression kept as it is: %s", " ".join(path.split()))
+        return expression
 
 
 def install() -> None:
