@@ -68,8 +68,10 @@ def _plain_trafilatura() -> Iterator[None]:
         assert fallback.install()
 
 
-def _text(html: str) -> str | None:
-    doc = trafilatura.bare_extraction(load_html(html), url="http://127.0.0.1/a", **OPTIONS)
+def _text(html: str, **options: bool) -> str | None:
+    doc = trafilatura.bare_extraction(
+        load_html(html), url="http://127.0.0.1/a", **OPTIONS, **options
+    )
     return None if doc is None else doc.text
 
 
@@ -87,6 +89,7 @@ def test_it_installs_on_our_trafilatura() -> None:
 
     assert core.compare_extraction is fallback._compare
     assert external.try_readability is fallback._readability
+    assert fallback.copy_skipped()  # its stages 1-2 read as ours expects (_STAGES_SOURCE)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,6 +103,116 @@ def test_the_text_is_trafilaturas_own(html: str) -> None:
     tree = load_html(html)
     assert tree is not None
     assert fallback.text_bound(tree) >= readability
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(page, st.sampled_from(["favor_precision", "favor_recall"]))
+def test_precision_and_recall_texts_are_trafilaturas_own(html: str, focus: str) -> None:
+    """Precision mode prunes the page readability reads: the copy is made for it."""
+    assert fallback.install()
+    with _plain_trafilatura():
+        expected = _text(html, **{focus: True})
+    assert _text(html, **{focus: True}) == expected
+
+
+def _copies(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Trees copied, by trafilatura's core and by ``fallback`` (``copy.copy``)."""
+    from trafilatura import core
+
+    copied: list[object] = []
+    plain = copy.copy
+
+    def counted(x: object) -> object:
+        copied.append(x)
+        return plain(x)
+
+    monkeypatch.setattr(core, "copy", counted)
+    monkeypatch.setattr(copy, "copy", counted)
+    return copied
+
+
+def test_the_page_is_not_copied_where_readability_is_not_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    html = (
+        "<html><body><nav class='menu'><a href='/'>Home</a></nav>"
+        f"<article><h1>Storm</h1>{ARTICLE}</article></body></html>"
+    )
+    copied = _copies(monkeypatch)
+    assert fallback.install()
+    ours = _text(html)
+    ours_copies = len(copied)
+    copied.clear()
+    with _plain_trafilatura():
+        assert _text(html) == ours
+    assert len(copied) == ours_copies + 1
+
+
+def test_the_page_is_copied_for_readability(monkeypatch: pytest.MonkeyPatch) -> None:
+    cells = "".join(f"<tr><td>{_sentence(WORDS[i:] * 3)}</td></tr>" for i in range(6))
+    html = f"<html><body><div><p>Short lead.</p></div><table>{cells}</table></body></html>"
+    copied = _copies(monkeypatch)
+    calls = _summaries(monkeypatch)
+    assert fallback.install()
+    ours = _text(html)
+    assert calls == [1]
+    ours_copies = len(copied)
+    copied.clear()
+    with _plain_trafilatura():
+        assert _text(html) == ours
+    assert len(copied) == ours_copies
+
+
+@pytest.mark.parametrize("precision", [False, True])
+@pytest.mark.parametrize("table", [False, True])  # readability not run, run
+def test_the_page_trafilatura_goes_on_reading_is_left_as_it_was(
+    precision: bool, table: bool
+) -> None:
+    """Readability, and precision mode's pruning, change the page they read: a copy."""
+    from trafilatura import core
+    from trafilatura.settings import Extractor
+
+    cells = "".join(f"<tr><td>{_sentence(WORDS[i:] * 3)}</td></tr>" for i in range(6))
+    story = f"<table>{cells}</table>" if table else f"<article>{ARTICLE}</article>"
+    html = (
+        "<html><body><div class='menu'><a href='/'>Home</a></div><div><p>Lead.</p></div>"
+        f"{story}<div class='related-articles'><p>{_sentence(WORDS)}</p></div></body></html>"
+    )
+    assert fallback.install()
+    options = Extractor(precision=precision, url="http://127.0.0.1/a")
+    tree = load_html(html)
+    assert tree is not None
+    before = tostring(tree)
+    cleaned, backup = core._prepare_tree(tree, options, "http://127.0.0.1/a")
+    fallback._extract_and_compare(cleaned, backup, tree, options)
+    assert tostring(tree) == before
+
+
+def test_another_trafilaturas_stages_are_left_as_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where trafilatura's stages 1-2 read otherwise than ours expects, they stay its own
+    (and readability is still skipped through the comparison)."""
+    from trafilatura import core
+
+    fallback.uninstall()
+    plain = core._extract_and_compare
+
+    def other(*args: object) -> object:  # a release's own version, say
+        return plain(*args)
+
+    monkeypatch.setattr(core, "_extract_and_compare", other)
+    try:
+        assert fallback.install()
+        assert core._extract_and_compare is other
+        assert not fallback.copy_skipped()
+        assert _text(f"<html><body><article>{ARTICLE}</article></body></html>")
+    finally:
+        fallback.uninstall()
+    assert core._extract_and_compare is other
+    monkeypatch.undo()
+    assert fallback.install()
+    assert fallback.copy_skipped()
 
 
 def _summaries(monkeypatch: pytest.MonkeyPatch) -> list[int]:

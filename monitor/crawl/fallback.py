@@ -16,9 +16,16 @@ given: the same text on all 250 real pages of the benchmark corpus, with readabi
 skipped on about three pages in four (`benchmarks/realweb/stages.py`); tests/test_fallback.py
 checks it on generated pages.
 
-This wraps trafilatura internals (``core.compare_extraction``, ``external.try_readability``,
-``external._prefer_readability``): ``install`` checks they exist and leaves trafilatura as
-it is otherwise; the tests fail if a trafilatura release changes them.
+The comparison reads a copy of the raw page that trafilatura makes for readability, which
+changes what it reads (0.7 ms a real page). Where readability is not run that copy is not
+needed: on the trafilatura this was written for, its three-line ``_extract_and_compare`` is
+replaced by ours, which copies the page only where readability runs (or precision mode
+prunes it). On another trafilatura, whose function reads otherwise, it is left as it is.
+
+This wraps trafilatura internals (``core.compare_extraction``, ``core._extract_and_compare``,
+``external.try_readability``, ``external._prefer_readability``): ``install`` checks they
+exist (and the source of the one it replaces) and leaves trafilatura as it is otherwise; the
+tests fail if a trafilatura release changes them.
 """
 
 from __future__ import annotations
@@ -35,7 +42,20 @@ log = logging.getLogger(__name__)
 _NO_TEXT = frozenset(("script", "style"))  # readability drops them (and their text) first
 _VIDEO = len("VIDEO")  # what readability writes into a video iframe
 _skipping = threading.local()  # set while trafilatura compares without readability
-_installed: tuple[Any, Any] | None = None  # trafilatura's own compare and readability calls
+_installed: tuple[Any, Any, Any] | None = None  # trafilatura's compare, readability, stages 1-2
+
+#: trafilatura 2.3's ``core._extract_and_compare`` (its words: compared with whitespace
+#: collapsed), which ``_extract_and_compare`` replaces only where trafilatura's reads so.
+_STAGES_SOURCE = (
+    "def _extract_and_compare( cleaned_tree: HtmlElement, cleaned_tree_backup: HtmlElement,"
+    " tree: HtmlElement, options: Extractor ) -> tuple[_Element, str]:"
+    ' "Cascade stages 1-2: main extractor, then the external comparison unless in fast mode."'
+    " postbody, temp_text = extract_content(cleaned_tree, options)"
+    " if not options.fast:"
+    " postbody, temp_text = compare_extraction(cleaned_tree_backup, copy(tree), postbody,"
+    " temp_text, options)"
+    " return postbody, temp_text"
+)
 
 
 def text_bound(page: HtmlElement) -> int:
@@ -99,11 +119,20 @@ def readability_may_win(body: Any, len_text: int, bound: int, options: Any) -> b
     return bool(external._prefer_readability(body, headed, "", len_text, bound, options))
 
 
-def _compare(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> Any:
-    compare, _ = _installed or (None, None)
+def _compare(
+    cleaned: Any, raw: Any, body: Any, text: str, options: Any, *, shared: bool = False
+) -> Any:
+    """trafilatura's comparison, readability run only where it may win. ``shared``: ``raw``
+    is the page trafilatura goes on reading, copied here only for what changes it
+    (readability, and precision mode's pruning)."""
+    from copy import copy
+
+    compare = _installed[0] if _installed else None
     assert compare is not None, "installed"
     if readability_may_win(body, len(text), text_bound(raw), options):
-        return compare(cleaned, raw, body, text, options)
+        return compare(cleaned, copy(raw) if shared else raw, body, text, options)
+    if shared and options.focus == "precision":
+        raw = copy(raw)
     _skipping.on = True
     try:  # trafilatura's comparison as it is (jusText included), readability empty
         return compare(cleaned, raw, body, text, options)
@@ -111,8 +140,22 @@ def _compare(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> Any:
         _skipping.on = False
 
 
+def _extract_and_compare(
+    cleaned_tree: Any, cleaned_tree_backup: Any, tree: Any, options: Any
+) -> Any:
+    """trafilatura's stages 1-2 (``_STAGES_SOURCE``), without the copy of ``tree``."""
+    from trafilatura import core
+
+    postbody, temp_text = core.extract_content(cleaned_tree, options)
+    if not options.fast:
+        postbody, temp_text = _compare(
+            cleaned_tree_backup, tree, postbody, temp_text, options, shared=True
+        )
+    return postbody, temp_text
+
+
 def _readability(page: Any) -> Any:
-    _, readability = _installed or (None, None)
+    readability = _installed[1] if _installed else None
     assert readability is not None, "installed"
     if getattr(_skipping, "on", False):
         from lxml.html import HtmlElement
@@ -147,10 +190,36 @@ def install() -> bool:
     ):
         log.info("trafilatura's readability fallback runs on every page (unknown version)")
         return False
-    _installed = (compare, readability)
+    stages = getattr(core, "_extract_and_compare", None)
+    _installed = (compare, readability, stages)
     core.compare_extraction = _compare  # type: ignore[assignment]  # its pipeline's call
     external.try_readability = _readability  # type: ignore[assignment]  # its comparison's
+    known = _words(_source(stages)) == _words(_STAGES_SOURCE)
+    if known and callable(getattr(core, "extract_content", None)):
+        core._extract_and_compare = _extract_and_compare
+    else:
+        log.info("trafilatura's comparison reads a copy of every page (unknown version)")
     return True
+
+
+def _source(function: Any) -> str | None:
+    import inspect
+
+    try:
+        return inspect.getsource(function)
+    except (TypeError, OSError):  # not a function, or no source file
+        return None
+
+
+def _words(source: str | None) -> str | None:
+    return " ".join(source.split()) if source is not None else None
+
+
+def copy_skipped() -> bool:
+    """Whether trafilatura's stages 1-2 are ours (``_extract_and_compare``)."""
+    from trafilatura import core
+
+    return getattr(core, "_extract_and_compare", None) is _extract_and_compare
 
 
 def uninstall() -> None:
@@ -160,5 +229,7 @@ def uninstall() -> None:
         return
     from trafilatura import core, external
 
-    core.compare_extraction, external.try_readability = _installed
+    core.compare_extraction, external.try_readability, stages = _installed
+    if stages is not None:
+        core._extract_and_compare = stages
     _installed = None
