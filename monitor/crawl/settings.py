@@ -30,12 +30,21 @@ DOWNLOADER_MIDDLEWARES = {
 DOWNLOADER = "monitor.crawl.downloader.PoliteDownloader"
 ITEM_PIPELINES = {"monitor.crawl.pipelines.StorePipeline": 300}
 # Articles are stored this many per transaction, or after this many seconds when they
-# trickle in (monitor.crawl.pipelines).
-MONITOR_STORE_BATCH = 100
+# trickle in (monitor.crawl.pipelines). A batch is written in the reactor's thread, which
+# meanwhile neither receives pages nor hands them to the workers: 100 real pages (0.2-0.3 s
+# with their archive records) could leave the workers without pages, 50 less so, and fewer
+# pages' archive copies wait in memory (benchmarks/README.md, "Real pages, session 15").
+MONITOR_STORE_BATCH = 50
 MONITOR_STORE_BATCH_SECONDS = 1.0
 # A source is requested only while fewer article requests than this wait in the scheduler
 # (spiders.base): what a backfill holds in memory stays bounded (0: no limit).
 MONITOR_MAX_QUEUED_ARTICLES = 1000
+# Scrapy fetches nothing new while the pages its callbacks hold pass this many bytes (5 MB
+# by default): a callback holds its page until a worker has extracted it, and 5 MB is 15
+# real pages (330 KB a page), so the workers' queue fell to 1-6 pages before the next 32
+# arrived, and ran dry when the crawl process was busy storing. 10 MB: fetching resumes
+# with more pages queued (benchmarks/README.md, "Real pages, session 15").
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 10_000_000
 # No listening ports in a long-lived daemon: Scrapy's telnet console and remote control are off.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
