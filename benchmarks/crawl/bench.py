@@ -343,6 +343,10 @@ def cpu_rate(r: dict[str, Any], articles: int, cores: int) -> None:
     measures fairly (CPU time barely changes with load, wall time does)."""
     r["cpu_ms_per_article"] = round(1000 * r["cpu_s"] / articles, 1) if articles else None
     r["cpu_bound_articles_per_s"] = round(cores * articles / r["cpu_s"], 1) if articles else None
+    # The core-seconds no process of the tree used: what a CPU-bound run loses beside its CPU
+    # (a start before the first page, waits on sites, stalls of the process feeding the
+    # workers; benchmarks/README.md, sessions 13-15).
+    r["idle_core_s"] = round(cores * r["wall_s"] - r["cpu_s"], 2)
 
 
 def build_real(args: argparse.Namespace) -> tuple[Path, Any, list[str]]:
