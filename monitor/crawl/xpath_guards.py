@@ -259,21 +259,27 @@ def _find_places() -> None:
     from lxml.etree import XPath
 
     modules = [m for n, m in list(sys.modules.items()) if n.split(".")[0] == "trafilatura"]
+    # Each expression rewritten once, wherever it is held (a list and a module's name).
+    ours: dict[int, Any] = {}
+
+    def rewritten(expression: Any) -> Any:
+        if id(expression) not in ours:
+            ours[id(expression)] = _guarded(expression)
+        return ours[id(expression)]
+
     lists: dict[int, list[Any]] = {}
-    single: dict[int, Any] = {}
     for module in modules:
         for value in vars(module).values():
             if isinstance(value, list) and any(isinstance(e, XPath) for e in value):
                 lists[id(value)] = value
-            elif isinstance(value, XPath) and id(value) not in single:
-                single[id(value)] = _guarded(value)
     for value in lists.values():
         for i, expression in enumerate(value):
-            new = _guarded(expression)
+            new = rewritten(expression)
             if new is not expression:
                 _places.append((value, i, expression, new))
     for module in modules:
         for name, value in vars(module).items():
-            new = single.get(id(value))
-            if new is not None and new is not value:
-                _places.append((module, name, value, new))
+            if isinstance(value, XPath):
+                new = rewritten(value)
+                if new is not value:
+                    _places.append((module, name, value, new))
