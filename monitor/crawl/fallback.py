@@ -30,6 +30,7 @@ tests fail if a trafilatura release changes them.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -125,14 +126,12 @@ def _compare(
     """trafilatura's comparison, readability run only where it may win. ``shared``: ``raw``
     is the page trafilatura goes on reading, copied here only for what changes it
     (readability, and precision mode's pruning)."""
-    from copy import copy
-
     compare = _installed[0] if _installed else None
     assert compare is not None, "installed"
     if readability_may_win(body, len(text), text_bound(raw), options):
-        return compare(cleaned, copy(raw) if shared else raw, body, text, options)
+        return compare(cleaned, copy.copy(raw) if shared else raw, body, text, options)
     if shared and options.focus == "precision":
-        raw = copy(raw)
+        raw = copy.copy(raw)
     _skipping.on = True
     try:  # trafilatura's comparison as it is (jusText included), readability empty
         return compare(cleaned, raw, body, text, options)
