@@ -5,7 +5,7 @@ py3langid ships its model xz-compressed (17 MB) and unpacks it whenever a proces
 fetches pages spent in the extraction workers' fork server, before the first worker could
 start (``monitor.crawl.preload``): a daemon pays it each such cycle. Kept in the user's
 cache directory as the arrays py3langid's detector is made of, uncompressed, the model
-loads in about 0.05 s.
+loads in about 0.12 s (benchmarks/README.md, session 14).
 
 The cache is named after py3langid's version and its model file's size and time, and holds
 the detector's arrays as py3langid's constructor takes them (``LanguageIdentifier``: the
